@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "advisor",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "advisor", targets: ["advisor"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+    .target(name: "LinearAlgebra", dependencies: ["CLAPACKE"]),
+    .target(name: "RiskCore", dependencies: ["LinearAlgebra"]),
+    .target(name: "RiskIO", dependencies: ["RiskCore", .product(name: "Yams", package: "Yams")]),
+    .target(
+      name: "AdvisorCLI",
+      dependencies: [
+        "RiskCore", "RiskIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+    .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "RiskIO"]),
+    .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),
+    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

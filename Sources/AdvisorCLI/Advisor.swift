@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The root command: declares the tree, nothing else.
+public struct Advisor: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "advisor",
+    abstract: "Risk budgeting and position sizing, explained.",
+    subcommands: [RiskCommand.self]
+  )
+  public init() {}
+}

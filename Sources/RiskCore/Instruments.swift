@@ -1,0 +1,68 @@
+/// The asset classes advisor knows. Raw values are the spellings used in files.
+public enum AssetClass: String, Sendable, Hashable, CaseIterable, Codable {
+  case stock, etf, fund
+  case moneyMarketFund = "money-market-fund"
+  case bond, option, future, crypto, fx, cfd, commodity, index
+}
+
+/// What advisor needs to know about an instrument beyond its prices.
+///
+/// One place for instrument metadata, shared by market data, accounts and sizing.
+/// Defaults (see ``InstrumentSpec/defaults(for:)``): a stock in USD,
+/// multiplier 1, lot 1, tick 0.01, negative prices not allowed, periods per
+/// year inferred from the calendar.
+public struct InstrumentSpec: Sendable, Hashable {
+  public var symbol: String
+  public var assetClass: AssetClass
+  public var currency: String
+  /// Contract multiplier: value of one unit of price move for one contract.
+  public var multiplier: Double
+  public var lotSize: Double
+  public var tickSize: Double
+  /// Futures and spreads can trade below zero (WTI crude closed at −37.63 on 2020-04-20).
+  public var allowsNegativePrices: Bool
+  /// Overrides the calendar inference when set.
+  public var periodsPerYear: Int?
+  /// The market-data file name when it differs from the symbol (e.g. `BTC-USD.csv` for BTC).
+  public var dataFile: String?
+  /// A human name, for reports.
+  public var name: String?
+
+  public init(
+    symbol: String, assetClass: AssetClass = .stock, currency: String = "USD", multiplier: Double = 1,
+    lotSize: Double = 1, tickSize: Double = 0.01, allowsNegativePrices: Bool = false, periodsPerYear: Int? = nil,
+    dataFile: String? = nil, name: String? = nil
+  ) {
+    self.symbol = symbol
+    self.assetClass = assetClass
+    self.currency = currency
+    self.multiplier = multiplier
+    self.lotSize = lotSize
+    self.tickSize = tickSize
+    self.allowsNegativePrices = allowsNegativePrices
+    self.periodsPerYear = periodsPerYear
+    self.dataFile = dataFile
+    self.name = name
+  }
+
+  /// The defaults for a symbol nobody described.
+  public static func defaults(for symbol: String) -> InstrumentSpec { InstrumentSpec(symbol: symbol) }
+}
+
+/// All known instrument specs, by symbol; unknown symbols get the defaults.
+public struct InstrumentCatalog: Sendable {
+  public private(set) var specs: [String: InstrumentSpec]
+
+  public init(_ specs: [InstrumentSpec] = []) {
+    self.specs = [:]
+    for s in specs { self.specs[s.symbol] = s }
+  }
+
+  public func spec(for symbol: String) -> InstrumentSpec { specs[symbol] ?? .defaults(for: symbol) }
+  public func isDescribed(_ symbol: String) -> Bool { specs[symbol] != nil }
+
+  /// The symbol whose `dataFile` is `fileName`, if any.
+  public func symbol(forDataFile fileName: String) -> String? {
+    specs.values.first { $0.dataFile == fileName }?.symbol
+  }
+}

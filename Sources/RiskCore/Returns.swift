@@ -1,0 +1,123 @@
+import LinearAlgebra
+
+/// How a return is measured from two consecutive closes.
+public enum ReturnKind: String, Sendable, Hashable, CaseIterable, Codable {
+  /// `r_t = C_t / C_{t−1} − 1` (the default, and the reference convention).
+  case simple
+  /// `r_t = ln(C_t / C_{t−1})`.
+  case log
+
+  /// The return between two closes; both must be positive (checked by the caller).
+  @inlinable
+  public func value(from previous: Double, to current: Double) -> Double {
+    switch self {
+    case .simple: return current / previous - 1
+    case .log: return (current / previous).logValue
+    }
+  }
+}
+
+extension Double {
+  @usableFromInline var logValue: Double { naturalLog(self) }
+}
+
+/// Returns over the last `lookback` periods of one series: `lookback + 1` closes.
+///
+/// - Throws: ``EstimationError/tooFewObservations(symbol:needed:available:what:)``,
+///   ``EstimationError/nonPositivePrice(symbol:day:field:value:source:line:)`` when
+///   a close in the window is not positive (possible only for instruments that allow
+///   negative prices: returns are then undefined, and advisor refuses rather than
+///   produce NaN or a silently wrong figure).
+public func lastReturns(of h: PriceHistory, lookback: Int, kind: ReturnKind) throws(EstimationError) -> [Double] {
+  guard lookback >= 2 else { throw .lookbackTooShort(lookback) }
+  guard h.count >= lookback + 1 else {
+    throw .tooFewObservations(symbol: h.symbol, needed: lookback + 1, available: h.count, what: "a lookback of \(lookback) returns")
+  }
+  let start = h.count - lookback - 1
+  for i in start..<h.count where !(h.close[i] > 0) {
+    throw .nonPositivePrice(symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
+  }
+  var r = [Double](repeating: 0, count: lookback)
+  for k in 0..<lookback {
+    r[k] = kind.value(from: h.close[start + k], to: h.close[start + k + 1])
+  }
+  return r
+}
+
+/// Returns of several instruments on their common dates (inner join), newest last.
+///
+/// The closes are aligned first (only dates on which every instrument has a
+/// close), then returns are taken on the aligned series, so a 7-day market's
+/// Friday-to-Monday move becomes one return.
+public struct AlignedReturns: Sendable {
+  public let symbols: [String]
+  /// The date of each return (the later of its two closes).
+  public let days: [Day]
+  /// `T × N`, column-major: column `j` is instrument `j`'s returns.
+  public let matrix: Matrix
+  /// Dates common to all instruments before the lookback was applied.
+  public let commonDates: Int
+  /// Inferred from the aligned calendar.
+  public let periodsPerYear: Int
+
+  public var observations: Int { matrix.rows }
+
+  /// - Parameter lookback: the number of returns to keep (the newest).
+  /// - Throws: ``EstimationError/tooFewAlignedObservations(needed:available:symbols:)``,
+  ///   ``EstimationError/nonPositivePrice(symbol:day:field:value:source:line:)``.
+  public init(_ histories: [PriceHistory], lookback: Int, kind: ReturnKind) throws(EstimationError) {
+    guard !histories.isEmpty else { throw .noInstruments }
+    guard lookback >= 2 else { throw .lookbackTooShort(lookback) }
+    let n = histories.count
+    // Inner join by a merge over sorted dates: O(N·T), no hashing.
+    var rowsOf = [[Int]](repeating: [], count: n)
+    var common: [Day] = []
+    let sameCalendar = histories.dropFirst().allSatisfy { $0.days == histories[0].days }
+    if sameCalendar {
+      common = histories[0].days
+      let all = Array(0..<common.count)
+      for j in 0..<n { rowsOf[j] = all }
+    } else {
+      var cursor = [Int](repeating: 0, count: n)
+      outer: for (i0, day) in histories[0].days.enumerated() {
+        for j in 1..<n {
+          let d = histories[j].days
+          while cursor[j] < d.count && d[cursor[j]] < day { cursor[j] += 1 }
+          if cursor[j] == d.count { break outer }
+          if d[cursor[j]] != day { continue outer }
+        }
+        common.append(day)
+        rowsOf[0].append(i0)
+        for j in 1..<n { rowsOf[j].append(cursor[j]) }
+      }
+    }
+    guard common.count >= lookback + 1 else {
+      throw .tooFewAlignedObservations(needed: lookback + 1, available: common.count, symbols: histories.map(\.symbol))
+    }
+    let start = common.count - lookback - 1
+    var m = Matrix(rows: lookback, columns: n, layout: .columnMajor)
+    m.modifyElements { e in e.withUnsafeMutableBufferPointer { out in
+      for j in 0..<n {
+        let h = histories[j]
+        let rows = rowsOf[j]
+        for k in 0..<lookback {
+          let a = h.close[rows[start + k]]
+          let b = h.close[rows[start + k + 1]]
+          out[k + j * lookback] = kind.value(from: a, to: b)
+        }
+      }
+    } }
+    for j in 0..<n {
+      let h = histories[j]
+      for k in start..<common.count where !(h.close[rowsOf[j][k]] > 0) {
+        let i = rowsOf[j][k]
+        throw .nonPositivePrice(symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
+      }
+    }
+    symbols = histories.map(\.symbol)
+    days = Array(common[(start + 1)...])
+    matrix = m
+    commonDates = common.count
+    periodsPerYear = PeriodsPerYear.infer(common[start...])
+  }
+}

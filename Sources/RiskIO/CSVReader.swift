@@ -1,0 +1,225 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A byte-level CSV reader (RFC 4180: commas, double-quoted fields with `""`
+/// escapes, LF or CRLF line ends, with or without a final newline).
+///
+/// Written by hand because the mirrored CSV packages (SwiftCSV, CSV.swift)
+/// build a `String` per cell: for a 500 × 2,520 panel that is 1.3 million
+/// allocations before a single number is parsed, slower than the covariance
+/// itself. This reader keeps the file as bytes, hands out byte ranges, and
+/// parses numbers in place with `strtod`; every record carries its 1-based
+/// line number for error messages.
+struct CSVReader {
+  struct Field {
+    var start: Int
+    var end: Int
+    var needsUnescape: Bool
+  }
+
+  let bytes: [UInt8]
+  private(set) var position = 0
+  private(set) var line = 1
+  private var scratch = [CChar](repeating: 0, count: 128)
+
+  init(bytes: [UInt8]) {
+    self.bytes = bytes
+    // Skip a UTF-8 byte-order mark.
+    if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+  }
+
+  var isAtEnd: Bool { position >= bytes.count }
+
+  /// Reads the next record into `fields`; returns its starting line, or nil at
+  /// the end. Blank lines are skipped. An unterminated quote returns nil in
+  /// `error` position via `malformedLine`.
+  mutating func nextRecord(into fields: inout [Field]) throws(InputError) -> Int? {
+    fields.removeAll(keepingCapacity: true)
+    // Skip blank lines.
+    while position < bytes.count && (bytes[position] == 0x0A || bytes[position] == 0x0D) {
+      if bytes[position] == 0x0A { line += 1 }
+      position += 1
+    }
+    guard position < bytes.count else { return nil }
+    let recordLine = line
+    let count = bytes.count
+    while true {
+      if position < count && bytes[position] == 0x22 {  // quoted field
+        let start = position + 1
+        var p = start
+        var escaped = false
+        while true {
+          guard p < count else {
+            throw InputError(.malformedRow, path: nil, line: recordLine, "a quoted field is not closed")
+          }
+          let b = bytes[p]
+          if b == 0x22 {
+            if p + 1 < count && bytes[p + 1] == 0x22 {
+              escaped = true
+              p += 2
+              continue
+            }
+            break
+          }
+          if b == 0x0A { line += 1 }
+          p += 1
+        }
+        fields.append(Field(start: start, end: p, needsUnescape: escaped))
+        position = p + 1
+        // Allow spaces before the separator.
+        while position < count && bytes[position] == 0x20 { position += 1 }
+      } else {
+        let start = position
+        var p = position
+        while p < count {
+          let b = bytes[p]
+          if b == 0x2C || b == 0x0A || b == 0x0D { break }
+          p += 1
+        }
+        fields.append(Field(start: start, end: p, needsUnescape: false))
+        position = p
+      }
+      if position >= count { return recordLine }
+      let b = bytes[position]
+      if b == 0x2C {
+        position += 1
+        continue
+      }
+      if b == 0x0D {
+        position += 1
+        if position < count && bytes[position] == 0x0A { position += 1 }
+        line += 1
+        return recordLine
+      }
+      if b == 0x0A {
+        position += 1
+        line += 1
+        return recordLine
+      }
+      throw InputError(.malformedRow, path: nil, line: recordLine, "unexpected character after a quoted field")
+    }
+  }
+
+  /// The field as a string, quotes unescaped and surrounding spaces trimmed.
+  func string(_ f: Field) -> String {
+    var s = String(decoding: bytes[f.start..<f.end], as: UTF8.self)
+    if f.needsUnescape { s = s.replacingOccurrences(of: "\"\"", with: "\"") }
+    return s.trimmingSpaces()
+  }
+
+  /// The field's bounds without surrounding spaces.
+  func trimmed(_ f: Field) -> (Int, Int) {
+    var a = f.start
+    var b = f.end
+    while a < b && bytes[a] == 0x20 { a += 1 }
+    while b > a && bytes[b - 1] == 0x20 { b -= 1 }
+    return (a, b)
+  }
+
+  /// `true` for the missing-value markers: empty, `null`, `NULL`, `NA`, `N/A`, `.`.
+  func isMissing(_ f: Field) -> Bool {
+    let (a, b) = trimmed(f)
+    switch b - a {
+    case 0: return true
+    case 1: return bytes[a] == 0x2E  // "."
+    case 2: return bytes[a] == 0x4E && bytes[a + 1] == 0x41  // "NA"
+    case 3: return bytes[a] == 0x4E && bytes[a + 1] == 0x2F && bytes[a + 2] == 0x41  // "N/A"
+    case 4:
+      let w = (bytes[a] | 0x20, bytes[a + 1] | 0x20, bytes[a + 2] | 0x20, bytes[a + 3] | 0x20)
+      return w == (0x6E, 0x75, 0x6C, 0x6C)  // null, NULL
+    default: return false
+    }
+  }
+
+  enum NumberResult {
+    case value(Double)
+    case notANumber
+    case nonFinite
+  }
+
+  /// Parses a decimal number in place (`strtod`, correctly rounded). Rejects
+  /// trailing garbage, hexadecimal, and NaN or infinities.
+  mutating func number(_ f: Field) -> NumberResult {
+    let (a, b) = trimmed(f)
+    let n = b - a
+    guard n > 0, n < 127 else { return .notANumber }
+    // Only digits, sign, point and exponent: strtod alone would accept "0x1p3", "inf", "nan".
+    var sawDigit = false
+    for i in a..<b {
+      let c = bytes[i]
+      if c >= 0x30 && c <= 0x39 {
+        sawDigit = true
+        continue
+      }
+      if c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45 { continue }
+      let lower = c | 0x20
+      if lower == 0x6E || lower == 0x69 {  // n(an) / i(nf)
+        return .nonFinite
+      }
+      return .notANumber
+    }
+    guard sawDigit else { return .notANumber }
+    return scratch.withUnsafeMutableBufferPointer { s in
+      for k in 0..<n { s[k] = CChar(bitPattern: bytes[a + k]) }
+      s[n] = 0
+      guard let base = s.baseAddress else { return .notANumber }
+      var end: UnsafeMutablePointer<CChar>? = nil
+      let v = strtod(base, &end)
+      guard let end, end - base == n else { return .notANumber }
+      return v.isFinite ? .value(v) : .nonFinite
+    }
+  }
+
+  /// Parses `YYYY-MM-DD` (optionally followed by a time, which must be
+  /// midnight for daily data) or US `M/D/YYYY`.
+  func day(_ f: Field) -> DayParse {
+    let (a, b) = trimmed(f)
+    func digits(_ from: Int, _ to: Int) -> Int? {
+      guard from < to else { return nil }
+      var v = 0
+      for i in from..<to {
+        let c = bytes[i]
+        guard c >= 0x30 && c <= 0x39 else { return nil }
+        v = v * 10 + Int(c - 0x30)
+      }
+      return v
+    }
+    if b - a >= 10 && bytes[a + 4] == 0x2D && bytes[a + 7] == 0x2D {
+      guard let y = digits(a, a + 4), let m = digits(a + 5, a + 7), let d = digits(a + 8, a + 10),
+        let day = Day(year: y, month: m, day: d)
+      else { return .invalid }
+      if b - a == 10 { return .day(day) }
+      // A time part: accept only midnight ("00:00:00", "00:00", with T or space).
+      let sep = bytes[a + 10]
+      guard sep == 0x20 || sep == 0x54 else { return .invalid }
+      let rest = String(decoding: bytes[(a + 11)..<b], as: UTF8.self)
+      if rest == "00:00:00" || rest == "00:00" || rest == "00:00:00Z" || rest == "00:00:00+00:00" { return .day(day) }
+      return .intraday
+    }
+    // M/D/YYYY
+    var slashes: [Int] = []
+    for i in a..<b where bytes[i] == 0x2F { slashes.append(i) }
+    if slashes.count == 2, let m = digits(a, slashes[0]), let d = digits(slashes[0] + 1, slashes[1]),
+      let y = digits(slashes[1] + 1, b), b - slashes[1] - 1 == 4, let day = Day(year: y, month: m, day: d)
+    {
+      return .day(day)
+    }
+    return .invalid
+  }
+
+  enum DayParse {
+    case day(Day)
+    case invalid
+    case intraday
+  }
+}
+
+import Foundation
+import RiskCore
+
+extension String {
+  func trimmingSpaces() -> String { trimmingCharacters(in: .whitespaces) }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import RiskCore
+
+/// Loads daily price histories from CSV files.
+///
+/// Accepted shapes (detected from the header, case-insensitively):
+/// - **OHLCV, one instrument per file**: a date column (`Date`, `date`,
+///   `Datetime`, `timestamp`, or an unnamed first column) and a close column
+///   (`Close`, else `Settle`, `Price`, `Last`; never `Adj Close`); `Open`,
+///   `High`, `Low` together or not at all; `Volume` optional. Yahoo
+///   (`Date,Open,High,Low,Close,Adj Close,Volume`) and lower-case
+///   (`date,open,high,low,close,volume`) headers both qualify. The symbol is
+///   the instrument whose `dataFile` is this file in the catalog, else the
+///   file name without `.csv`, unless one is given.
+/// - **Wide close panel**: a date column and one column per instrument, none
+///   of them named like an OHLCV field.
+/// - **A directory** of such files (`*.csv`, in name order), plus an optional
+///   `instruments.yaml` describing them.
+///
+/// Rules: a row with a missing price (`null`, `NA`, `NULL`, `N/A`, `.`,
+/// empty) is dropped for that instrument and counted in a warning; unsorted
+/// rows are sorted; a duplicate date is an error naming both lines; a price
+/// that is not positive is an error unless the instrument allows negative
+/// prices; NaN and infinities are errors.
+public struct MarketDataLoader: Sendable {
+  public var catalog: InstrumentCatalog
+
+  public init(catalog: InstrumentCatalog = InstrumentCatalog()) { self.catalog = catalog }
+
+  /// Loads a file or a directory.
+  /// - Parameter symbol: the symbol for a single-instrument file (overrides the file name).
+  public func load(path: String, symbol: String? = nil) throws(InputError) -> MarketData {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw InputError(.fileNotFound, path: path, "no such file or directory; pass --market with a CSV file, a directory of CSV files or a wide price panel.")
+    }
+    if isDirectory.boolValue { return try loadDirectory(path) }
+    let histories = try loadFile(path, symbol: symbol)
+    return MarketData(histories: histories, warnings: Self.warnings(histories))
+  }
+
+  func loadDirectory(_ path: String) throws(InputError) -> MarketData {
+    let names: [String]
+    do {
+      names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.lowercased().hasSuffix(".csv") }.sorted()
+    } catch {
+      throw InputError(.unreadable, path: path, "cannot list the directory (\(error.localizedDescription)).")
+    }
+    guard !names.isEmpty else { throw InputError(.empty, path: path, "the directory holds no .csv files.") }
+    var all: [PriceHistory] = []
+    var seen: [String: String] = [:]
+    for name in names {
+      let file = (path as NSString).appendingPathComponent(name)
+      for h in try loadFile(file, symbol: nil) {
+        if let other = seen[h.symbol] {
+          throw InputError(.duplicateInstrument, path: file, "instrument \(h.symbol) is also in \(other); keep one file per instrument.")
+        }
+        seen[h.symbol] = file
+        all.append(h)
+      }
+    }
+    return MarketData(histories: all, warnings: Self.warnings(all))
+  }
+
+  static func warnings(_ histories: [PriceHistory]) -> [String] {
+    histories.filter { $0.droppedRows > 0 }.map {
+      "\($0.source): \($0.droppedRows) row\($0.droppedRows == 1 ? "" : "s") with a missing price dropped for \($0.symbol)."
+    }
+  }
+
+  /// Loads one CSV file: one history for an OHLCV file, one per column for a panel.
+  public func loadFile(_ path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
+    let bytes: [UInt8]
+    do {
+      bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
+    } catch {
+      if !FileManager.default.fileExists(atPath: path) {
+        throw InputError(.fileNotFound, path: path, "no such file.")
+      }
+      throw InputError(.unreadable, path: path, "cannot read the file (\(error.localizedDescription)).")
+    }
+    do {
+      return try parse(bytes: bytes, path: path, symbol: symbol)
+    } catch let e {
+      // Attach the path to reader errors raised without one.
+      if e.path == nil { throw InputError(e.kind, path: path, line: e.line, field: e.field, e.message) }
+      throw e
+    }
+  }
+
+  private static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "day", "index", "data", ""]
+  private static let closeNames = ["close", "settle", "price", "last"]
+  private static let ohlcvNames: Set<String> = ["open", "high", "low", "close", "adj close", "adj_close", "volume", "settle", "last"]
+
+  /// Parses CSV bytes (exposed for tests and benchmarks).
+  public func parse(bytes: [UInt8], path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
+    var reader = CSVReader(bytes: bytes)
+    var fields: [CSVReader.Field] = []
+    guard var headerLine = try reader.nextRecord(into: &fields) else {
+      throw InputError(.empty, path: path, "the file is empty; expected a header such as Date,Open,High,Low,Close,Volume.")
+    }
+    // CryptoDataDownload files start with a URL line before the header.
+    if fields.count == 1, reader.string(fields[0]).lowercased().hasPrefix("http") {
+      guard let l = try reader.nextRecord(into: &fields) else {
+        throw InputError(.empty, path: path, "the file has no header after its first line.")
+      }
+      headerLine = l
+    }
+    let header = fields.map { reader.string($0) }
+    let lower = header.map { $0.lowercased() }
+    guard let dateColumn = lower.firstIndex(where: { Self.dateNames.contains($0) }) ?? (lower.isEmpty ? nil : 0),
+      lower.count >= 2
+    else {
+      throw InputError(.missingColumn, path: path, line: headerLine, "the header has no date column and price column; expected e.g. Date,Open,High,Low,Close,Volume.")
+    }
+    let closeColumn = Self.closeNames.lazy.compactMap { name in lower.firstIndex(of: name) }.first
+    let looksOHLCV = lower.contains { Self.ohlcvNames.contains($0) }
+    let fileName = (path as NSString).lastPathComponent
+    if let closeColumn {
+      let sym = symbol ?? catalog.symbol(forDataFile: fileName) ?? Self.stem(fileName)
+      return [try parseOHLCV(&reader, header: header, lower: lower, headerLine: headerLine, date: dateColumn, close: closeColumn, symbol: sym, path: path)]
+    }
+    if looksOHLCV {
+      throw InputError(.missingColumn, path: path, line: headerLine, "the header '\(header.joined(separator: ","))' has no close column; expected Close (or Settle, Price, Last).")
+    }
+    return try parsePanel(&reader, header: header, headerLine: headerLine, date: dateColumn, path: path)
+  }
+
+  static func stem(_ fileName: String) -> String {
+    fileName.lowercased().hasSuffix(".csv") ? String(fileName.dropLast(4)) : fileName
+  }
+
+  private func parseOHLCV(
+    _ reader: inout CSVReader, header: [String], lower: [String], headerLine: Int, date: Int, close: Int, symbol: String, path: String
+  ) throws(InputError) -> PriceHistory {
+    let spec = catalog.spec(for: symbol)
+    let o = lower.firstIndex(of: "open")
+    let h = lower.firstIndex(of: "high")
+    let l = lower.firstIndex(of: "low")
+    var priceColumns: [(Int, String)] = [(close, header[close])]
+    if let o, let h, let l { priceColumns = [(o, header[o]), (h, header[h]), (l, header[l]), (close, header[close])] }
+    let hasOHLC = priceColumns.count == 4
+    let v = lower.firstIndex(of: "volume")
+    var days: [Day] = []
+    var opens: [Double] = []
+    var highs: [Double] = []
+    var lows: [Double] = []
+    var closes: [Double] = []
+    var volumes: [Double] = []
+    var lines: [Int] = []
+    var dropped = 0
+    var fields: [CSVReader.Field] = []
+    let width = header.count
+    var values = [Double](repeating: 0, count: 4)
+    rows: while let line = try reader.nextRecord(into: &fields) {
+      guard fields.count == width else {
+        throw InputError(.malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
+      }
+      let day: Day
+      switch reader.day(fields[date]) {
+      case .day(let d): day = d
+      case .intraday:
+        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars (one row per date).")
+      case .invalid:
+        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
+      }
+      for (k, (c, name)) in priceColumns.enumerated() {
+        if reader.isMissing(fields[c]) {
+          dropped += 1
+          continue rows
+        }
+        switch reader.number(fields[c]) {
+        case .value(let x):
+          if !(x > 0) && !spec.allowsNegativePrices {
+            throw InputError(.nonPositivePrice, path: path, line: line, field: name, "price \(reader.string(fields[c])) is not positive; only instruments marked allows_negative_prices may go to or below zero.")
+          }
+          values[k] = x
+        case .notANumber:
+          throw InputError(.notANumber, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a number.")
+        case .nonFinite:
+          throw InputError(.nonFinite, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a finite number.")
+        }
+      }
+      var volume = 0.0
+      if let v {
+        if reader.isMissing(fields[v]) {
+          volume = .nan
+        } else {
+          switch reader.number(fields[v]) {
+          case .value(let x):
+            guard x >= 0 else {
+              throw InputError(.negativeValue, path: path, line: line, field: header[v], "volume \(reader.string(fields[v])) is negative.")
+            }
+            volume = x
+          case .notANumber:
+            throw InputError(.notANumber, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a number.")
+          case .nonFinite:
+            throw InputError(.nonFinite, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a finite number.")
+          }
+        }
+      }
+      days.append(day)
+      lines.append(line)
+      if hasOHLC {
+        opens.append(values[0])
+        highs.append(values[1])
+        lows.append(values[2])
+        closes.append(values[3])
+      } else {
+        closes.append(values[0])
+      }
+      if v != nil { volumes.append(volume) }
+    }
+    if days.isEmpty {
+      throw InputError(.empty, path: path, line: headerLine, "no rows with a price after the header.")
+    }
+    var history = PriceHistory(
+      symbol: symbol, source: DataSource(path: path), days: days, open: opens, high: highs, low: lows, close: closes,
+      volume: volumes, lines: lines, droppedRows: dropped)
+    try Self.sortAndCheckDuplicates(&history, path: path)
+    return history
+  }
+
+  private func parsePanel(_ reader: inout CSVReader, header: [String], headerLine: Int, date: Int, path: String) throws(InputError) -> [PriceHistory] {
+    let columns = header.indices.filter { $0 != date }
+    var seen: [String: Int] = [:]
+    for c in columns {
+      if header[c].isEmpty {
+        throw InputError(.missingColumn, path: path, line: headerLine, field: "column \(c + 1)", "an instrument column has no name.")
+      }
+      if let first = seen[header[c]] {
+        throw InputError(.duplicateInstrument, path: path, line: headerLine, field: header[c], "the instrument appears in columns \(first + 1) and \(c + 1).")
+      }
+      seen[header[c]] = c
+    }
+    let n = columns.count
+    var days = [[Day]](repeating: [], count: n)
+    var closes = [[Double]](repeating: [], count: n)
+    var lines = [[Int]](repeating: [], count: n)
+    var dropped = [Int](repeating: 0, count: n)
+    let allowsNegative = columns.map { catalog.spec(for: header[$0]).allowsNegativePrices }
+    var fields: [CSVReader.Field] = []
+    let width = header.count
+    while let line = try reader.nextRecord(into: &fields) {
+      guard fields.count == width else {
+        throw InputError(.malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
+      }
+      let day: Day
+      switch reader.day(fields[date]) {
+      case .day(let d): day = d
+      case .intraday:
+        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars.")
+      case .invalid:
+        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
+      }
+      for (j, c) in columns.enumerated() {
+        if reader.isMissing(fields[c]) {
+          dropped[j] += 1
+          continue
+        }
+        switch reader.number(fields[c]) {
+        case .value(let x):
+          if !(x > 0) && !allowsNegative[j] {
+            throw InputError(.nonPositivePrice, path: path, line: line, field: header[c], "price \(reader.string(fields[c])) is not positive.")
+          }
+          days[j].append(day)
+          closes[j].append(x)
+          lines[j].append(line)
+        case .notANumber:
+          throw InputError(.notANumber, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a number.")
+        case .nonFinite:
+          throw InputError(.nonFinite, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a finite number.")
+        }
+      }
+    }
+    var out: [PriceHistory] = []
+    out.reserveCapacity(n)
+    for (j, c) in columns.enumerated() {
+      guard !days[j].isEmpty else {
+        throw InputError(.empty, path: path, field: header[c], "the column holds no prices.")
+      }
+      var h = PriceHistory(
+        symbol: catalog.symbol(forDataFile: header[c]) ?? header[c], source: DataSource(path: path), days: days[j],
+        close: closes[j], lines: lines[j], droppedRows: dropped[j])
+      try Self.sortAndCheckDuplicates(&h, path: path)
+      out.append(h)
+    }
+    return out
+  }
+
+  /// Sorts by date when needed (stable), then rejects duplicate dates naming both lines.
+  static func sortAndCheckDuplicates(_ h: inout PriceHistory, path: String) throws(InputError) {
+    var sorted = true
+    for i in 1..<max(1, h.days.count) where h.days[i] <= h.days[i - 1] {
+      sorted = false
+      break
+    }
+    if !sorted {
+      let order = h.days.indices.sorted { (h.days[$0], h.lines[$0]) < (h.days[$1], h.lines[$1]) }
+      func pick<T>(_ a: [T]) -> [T] { a.isEmpty ? a : order.map { a[$0] } }
+      h = PriceHistory(
+        symbol: h.symbol, source: h.source, days: pick(h.days), open: pick(h.open), high: pick(h.high), low: pick(h.low),
+        close: pick(h.close), volume: pick(h.volume), lines: pick(h.lines), droppedRows: h.droppedRows)
+    }
+    for i in 1..<max(1, h.days.count) where h.days[i] == h.days[i - 1] {
+      let (a, b) = (min(h.lines[i - 1], h.lines[i]), max(h.lines[i - 1], h.lines[i]))
+      throw InputError(.duplicateDate, path: path, line: b, field: h.symbol, "date \(h.days[i]) appears twice, on lines \(a) and \(b); keep one row per date.")
+    }
+  }
+}

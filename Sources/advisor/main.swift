@@ -1,0 +1,3 @@
+import AdvisorCLI
+
+Advisor.main()
