@@ -82,19 +82,27 @@ public struct MarketData: Sendable {
   private var index: [String: Int]
   /// Non-fatal findings while loading (dropped rows, sorted files).
   public var warnings: [String]
+  /// Metadata for the instruments (defaults for those not described).
+  public var catalog: InstrumentCatalog
 
-  public init(histories: [PriceHistory], warnings: [String] = []) {
+  public init(histories: [PriceHistory], warnings: [String] = [], catalog: InstrumentCatalog = InstrumentCatalog()) {
     self.histories = histories
+    self.catalog = catalog
     self.index = [:]
     for (i, h) in histories.enumerated() { index[h.symbol] = i }
     self.warnings = warnings
   }
 
   public var symbols: [String] { histories.map(\.symbol) }
+
+  /// The instrument's periods per year: its configured value, else inferred from its calendar.
+  public func periodsPerYear(of h: PriceHistory) -> Int {
+    catalog.spec(for: h.symbol).periodsPerYear ?? PeriodsPerYear.infer(h.days)
+  }
   public subscript(symbol: String) -> PriceHistory? { index[symbol].map { histories[$0] } }
 
   /// Only the bars on or before `day`, for every history.
   public func through(_ day: Day) -> MarketData {
-    MarketData(histories: histories.map { $0.through(day) }, warnings: warnings)
+    MarketData(histories: histories.map { $0.through(day) }, warnings: warnings, catalog: catalog)
   }
 }

@@ -14,11 +14,15 @@ public struct RiskRequest: Sendable {
   public var returnKind: ReturnKind
   /// Only data on or before this day is used (nil: all of it).
   public var asOf: Day?
+  /// Overrides the periods per year of every series and of the aligned set.
+  public var periodsPerYear: Int?
 
   public init(
     instruments: [String]? = nil, covariance: CovarianceMethod = .ewma, volatility: VolatilityMethod = .ewma,
-    lookback: Int = 252, lambda: Double = 0.94, atrPeriod: Int = 14, returnKind: ReturnKind = .simple, asOf: Day? = nil
+    lookback: Int = 252, lambda: Double = 0.94, atrPeriod: Int = 14, returnKind: ReturnKind = .simple, asOf: Day? = nil,
+    periodsPerYear: Int? = nil
   ) {
+    self.periodsPerYear = periodsPerYear
     self.instruments = instruments
     self.covariance = covariance
     self.volatility = volatility
@@ -118,22 +122,27 @@ public enum RiskAnalysis {
     let volEstimator = request.volatility.estimator(lambda: request.lambda, returnKind: request.returnKind)
     let atr = WilderATR(period: request.atrPeriod)
     var lines: [InstrumentRisk] = []
+    var closeOnly: [String] = []
     for h in histories {
       guard let lastDay = h.lastDay, let lastClose = h.lastClose else {
         throw EstimationError.tooFewObservations(symbol: h.symbol, needed: request.lookback + 1, available: 0, what: "a lookback of \(request.lookback) returns")
       }
-      let p = PeriodsPerYear.infer(h.days)
+      let p = request.periodsPerYear ?? data.periodsPerYear(of: h)
       let daily = try volEstimator.dailyVolatility(of: h, lookback: request.lookback)
       var atrValue: WilderATR.Value? = nil
       if h.hasOHLC {
         atrValue = try atr.atr(of: h)
       } else {
-        warnings.append("\(h.symbol) has closes only: no ATR.")
+        closeOnly.append(h.symbol)
       }
       lines.append(
         InstrumentRisk(
           symbol: h.symbol, source: h.source, lastDay: lastDay, lastClose: lastClose, bars: h.count, periodsPerYear: p,
           dailyVolatility: daily, annualVolatility: daily * Double(p).squareRoot(), atr: atrValue))
+    }
+    if !closeOnly.isEmpty {
+      let list = closeOnly.count > 5 ? closeOnly.prefix(5).joined(separator: ", ") + " and \(closeOnly.count - 5) more" : closeOnly.joined(separator: ", ")
+      warnings.append("no ATR for \(list): closes only (ATR needs high and low).")
     }
     let aligned = try AlignedReturns(histories, lookback: request.lookback, kind: request.returnKind)
     let estimate = try request.covariance.estimator(lambda: request.lambda).estimate(aligned.matrix)
@@ -150,15 +159,11 @@ public enum RiskAnalysis {
       let flat = d.firstIndex { !($0 > 0) }.map { symbols[$0] } ?? "an instrument"
       throw EstimationError.constantSeries(symbol: flat)
     }
-    if aligned.commonDates < histories.map(\.count).max() ?? 0 {
-      warnings.append(
-        "covariance uses the \(aligned.commonDates) dates common to all \(symbols.count) instruments (inner join); the last \(aligned.observations) aligned returns enter the estimate."
-      )
-    }
+    let periods = request.periodsPerYear ?? aligned.periodsPerYear
     return RiskReport(
       request: request, instruments: lines, symbols: symbols, observations: aligned.observations,
       commonDates: aligned.commonDates, firstReturnDay: aligned.days.first ?? Day(ordinal: 0),
-      lastDay: aligned.days.last ?? Day(ordinal: 0), periodsPerYear: aligned.periodsPerYear, estimate: estimate,
-      annualCovariance: estimate.annual(periodsPerYear: aligned.periodsPerYear), correlation: correlation, warnings: warnings)
+      lastDay: aligned.days.last ?? Day(ordinal: 0), periodsPerYear: periods, estimate: estimate,
+      annualCovariance: estimate.annual(periodsPerYear: periods), correlation: correlation, warnings: warnings)
   }
 }

@@ -36,7 +36,7 @@ public struct MarketDataLoader: Sendable {
     }
     if isDirectory.boolValue { return try loadDirectory(path) }
     let histories = try loadFile(path, symbol: symbol)
-    return MarketData(histories: histories, warnings: Self.warnings(histories))
+    return MarketData(histories: histories, warnings: Self.warnings(histories), catalog: catalog)
   }
 
   func loadDirectory(_ path: String) throws(InputError) -> MarketData {
@@ -59,7 +59,8 @@ public struct MarketDataLoader: Sendable {
         all.append(h)
       }
     }
-    return MarketData(histories: all, warnings: Self.warnings(all))
+    all.sort { $0.symbol < $1.symbol }
+    return MarketData(histories: all, warnings: Self.warnings(all), catalog: catalog)
   }
 
   static func warnings(_ histories: [PriceHistory]) -> [String] {
@@ -79,13 +80,7 @@ public struct MarketDataLoader: Sendable {
       }
       throw InputError(.unreadable, path: path, "cannot read the file (\(error.localizedDescription)).")
     }
-    do {
-      return try parse(bytes: bytes, path: path, symbol: symbol)
-    } catch let e {
-      // Attach the path to reader errors raised without one.
-      if e.path == nil { throw InputError(e.kind, path: path, line: e.line, field: e.field, e.message) }
-      throw e
-    }
+    return try parse(bytes: bytes, path: path, symbol: symbol)
   }
 
   private static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "day", "index", "data", ""]
@@ -94,6 +89,16 @@ public struct MarketDataLoader: Sendable {
 
   /// Parses CSV bytes (exposed for tests and benchmarks).
   public func parse(bytes: [UInt8], path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
+    do {
+      return try parseUnchecked(bytes: bytes, path: path, symbol: symbol)
+    } catch let e {
+      // Attach the path to reader errors raised without one.
+      if e.path == nil { throw InputError(e.kind, path: path, line: e.line, field: e.field, e.message) }
+      throw e
+    }
+  }
+
+  private func parseUnchecked(bytes: [UInt8], path: String, symbol: String?) throws(InputError) -> [PriceHistory] {
     var reader = CSVReader(bytes: bytes)
     var fields: [CSVReader.Field] = []
     guard var headerLine = try reader.nextRecord(into: &fields) else {
@@ -113,15 +118,25 @@ public struct MarketDataLoader: Sendable {
     else {
       throw InputError(.missingColumn, path: path, line: headerLine, "the header has no date column and price column; expected e.g. Date,Open,High,Low,Close,Volume.")
     }
-    let closeColumn = Self.closeNames.lazy.compactMap { name in lower.firstIndex(of: name) }.first
-    let looksOHLCV = lower.contains { Self.ohlcvNames.contains($0) }
+    // A file is OHLCV when it has a "close" column or at least two OHLCV field
+    // names; a ticker that happens to be "LOW" (Lowe's) or "L" does not make a
+    // panel look like OHLCV. Settle, Price and Last stand in for Close only in
+    // an OHLCV file or in a two-column date,price file.
+    let fieldNames = lower.filter { Self.ohlcvNames.contains($0) }.count
+    let looksOHLCV = lower.contains("close") || fieldNames >= 2
+    var closeColumn: Int? = lower.firstIndex(of: "close")
+    if closeColumn == nil && (looksOHLCV || lower.count == 2) {
+      closeColumn = Self.closeNames.lazy.compactMap { name in lower.firstIndex(of: name) }.first
+      if closeColumn == nil && lower.count == 2 && lower[1 - dateColumn] == "value" { closeColumn = 1 - dateColumn }
+    }
     let fileName = (path as NSString).lastPathComponent
     if let closeColumn {
       let sym = symbol ?? catalog.symbol(forDataFile: fileName) ?? Self.stem(fileName)
       return [try parseOHLCV(&reader, header: header, lower: lower, headerLine: headerLine, date: dateColumn, close: closeColumn, symbol: sym, path: path)]
     }
     if looksOHLCV {
-      throw InputError(.missingColumn, path: path, line: headerLine, "the header '\(header.joined(separator: ","))' has no close column; expected Close (or Settle, Price, Last).")
+      let shown = header.joined(separator: ",")
+      throw InputError(.missingColumn, path: path, line: headerLine, "the header '\(shown.count > 60 ? shown.prefix(57) + "..." : shown)' has no close column; expected Close (or Settle, Price, Last).")
     }
     return try parsePanel(&reader, header: header, headerLine: headerLine, date: dateColumn, path: path)
   }
@@ -172,7 +187,7 @@ public struct MarketDataLoader: Sendable {
         switch reader.number(fields[c]) {
         case .value(let x):
           if !(x > 0) && !spec.allowsNegativePrices {
-            throw InputError(.nonPositivePrice, path: path, line: line, field: name, "price \(reader.string(fields[c])) is not positive; only instruments marked allows_negative_prices may go to or below zero.")
+            throw InputError(.nonPositivePrice, path: path, line: line, field: name, "price \(reader.string(fields[c])) is not positive; if \(symbol) can trade at or below zero (e.g. a futures contract), set allows_negative_prices: true for it in instruments.yaml.")
           }
           values[k] = x
         case .notANumber:
@@ -261,7 +276,7 @@ public struct MarketDataLoader: Sendable {
         switch reader.number(fields[c]) {
         case .value(let x):
           if !(x > 0) && !allowsNegative[j] {
-            throw InputError(.nonPositivePrice, path: path, line: line, field: header[c], "price \(reader.string(fields[c])) is not positive.")
+            throw InputError(.nonPositivePrice, path: path, line: line, field: header[c], "price \(reader.string(fields[c])) is not positive; if \(header[c]) can trade at or below zero, set allows_negative_prices: true for it in instruments.yaml.")
           }
           days[j].append(day)
           closes[j].append(x)

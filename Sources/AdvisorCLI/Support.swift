@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import RiskCore
+import RiskIO
+
+/// Exit codes, the contract with scripts (also in the README and `--help`).
+public enum AdvisorExit {
+  /// Ran, and nothing failed (warnings allowed).
+  public static let success: Int32 = 0
+  /// Ran, and at least one pre-trade check failed (the report is printed first).
+  public static let checkFailed: Int32 = 1
+  /// Could not run: a bad file, bad configuration, or data that cannot give an answer.
+  public static let couldNotRun: Int32 = 2
+  /// Usage error (ArgumentParser's own code).
+  public static let usage: Int32 = 64
+
+  static let helpText = """
+    Exit codes: 0 ran and nothing failed; 1 a pre-trade check failed (report printed first); \
+    2 could not run (bad file, configuration or data); 64 usage error.
+    """
+}
+
+extension VolatilityMethod: ExpressibleByArgument {}
+extension CovarianceMethod: ExpressibleByArgument {}
+extension ReturnKind: ExpressibleByArgument {}
+extension RiskFormat: ExpressibleByArgument {}
+
+extension Day: ExpressibleByArgument {
+  public init?(argument: String) { self.init(iso: argument) }
+}
+
+/// Where inputs come from: flags, else the configuration file.
+struct InputOptions: ParsableArguments {
+  @Option(name: .long, help: "Configuration file (default: $ADVISOR_CONFIG, else ./advisor.yaml).")
+  var config: String?
+
+  @Option(name: .long, help: "Market data: a CSV file, a directory of CSV files, or a wide close-price panel.")
+  var market: String?
+
+  @Option(name: .customLong("instruments-file"), help: "Instrument metadata (YAML); default: instruments.yaml beside the market data.")
+  var instrumentsFile: String?
+
+  @Option(name: .long, help: "Use only data up to and including this date (YYYY-MM-DD).")
+  var asOf: Day?
+
+  func resolvedConfig() throws -> AdvisorConfig {
+    try AdvisorConfig.discover(
+      explicit: config, environment: ProcessInfo.processInfo.environment,
+      currentDirectory: FileManager.default.currentDirectoryPath)
+  }
+
+  /// Command line > configuration file.
+  func marketPath(_ config: AdvisorConfig) throws -> String {
+    if let market { return market }
+    if let m = config.market { return m }
+    throw CLIError("no market data: pass --market PATH, or run from a directory with an advisor.yaml that names one.")
+  }
+
+  func loadMarket(_ config: AdvisorConfig) throws -> MarketData {
+    let path = try marketPath(config)
+    return try MarketInputs.load(market: path, instruments: instrumentsFile ?? (market == nil ? config.instruments : nil))
+  }
+
+  func asOfDay(_ config: AdvisorConfig) -> Day? { asOf ?? config.asOf }
+}
+
+/// An error raised by the CLI layer itself.
+struct CLIError: Error, CustomStringConvertible {
+  let description: String
+  init(_ d: String) { description = d }
+}
+
+/// Runs `body`, printing any failure as one `Error: …` line (or one per problem)
+/// on standard error and exiting with ``AdvisorExit/couldNotRun``.
+func reportingErrors(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let e as ExitCode {
+    throw e
+  } catch let e as CleanExit {
+    throw e
+  } catch let e as InputErrors {
+    for error in e.errors { printError("Error: \(error)") }
+    throw ExitCode(AdvisorExit.couldNotRun)
+  } catch let e as JSONValue.NonFiniteNumber {
+    printError("Error: \(e)")
+    throw ExitCode(AdvisorExit.couldNotRun)
+  } catch {
+    printError("Error: \(error)")
+    throw ExitCode(AdvisorExit.couldNotRun)
+  }
+}
+
+func printError(_ s: String) {
+  FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Writes to standard output in one call.
+func emit(_ s: String) {
+  FileHandle.standardOutput.write(Data(s.utf8))
+}

@@ -1,0 +1,83 @@
+import Foundation
+import RiskCore
+
+/// `advisor.yaml`: where the default inputs are, so that commands run with no flags.
+///
+/// ```yaml
+/// version: 1
+/// market: examples/market            # CSV file, directory of CSVs, or wide panel
+/// instruments: examples/instruments.yaml
+/// account: examples/account.yaml
+/// followers: examples/followers.csv
+/// profiles: profiles
+/// as_of: 2024-08-21                  # pins the as-of date so the bundled examples stay valid
+/// ```
+/// Relative paths are resolved against the directory holding the file. Every
+/// key but `version` is optional. The file is found by `--config PATH`, else
+/// the `ADVISOR_CONFIG` environment variable, else `advisor.yaml` in the
+/// current directory; with none of these, each input must be given by flag.
+public struct AdvisorConfig: Sendable {
+  public static let version = 1
+  public static let fileName = "advisor.yaml"
+
+  public var path: String?
+  public var market: String?
+  public var instruments: String?
+  public var account: String?
+  public var followers: String?
+  public var profiles: String?
+  public var asOf: Day?
+
+  public init() {}
+
+  /// Finds and loads the configuration (see the type's documentation for the order).
+  public static func discover(explicit: String?, environment: [String: String], currentDirectory: String) throws -> AdvisorConfig {
+    if let explicit { return try load(explicit) }
+    if let env = environment["ADVISOR_CONFIG"], !env.isEmpty { return try load(env) }
+    let local = (currentDirectory as NSString).appendingPathComponent(fileName)
+    if FileManager.default.fileExists(atPath: local) { return try load(local) }
+    return AdvisorConfig()
+  }
+
+  public static func load(_ path: String) throws -> AdvisorConfig {
+    let (reader, root) = try YAMLReader.open(path)
+    root.requireVersion(version)
+    let base = ((path as NSString).deletingLastPathComponent as NSString)
+    func resolve(_ p: String?) -> String? {
+      guard let p else { return nil }
+      if p.hasPrefix("/") { return p }
+      let b = base as String
+      return b.isEmpty ? p : base.appendingPathComponent(p)
+    }
+    var c = AdvisorConfig()
+    c.path = path
+    c.market = resolve(root.string("market"))
+    c.instruments = resolve(root.string("instruments"))
+    c.account = resolve(root.string("account"))
+    c.followers = resolve(root.string("followers"))
+    c.profiles = resolve(root.string("profiles"))
+    c.asOf = root.day("as_of")
+    root.rejectUnknownKeys()
+    try reader.finish()
+    return c
+  }
+}
+
+/// Loads market data the way every command does: the instrument catalog
+/// (explicit file, else `instruments.yaml` beside or inside the market path),
+/// then the prices.
+public enum MarketInputs {
+  public static func load(market: String, instruments: String?) throws -> MarketData {
+    var catalogPath = instruments
+    if catalogPath == nil {
+      var isDir: ObjCBool = false
+      if FileManager.default.fileExists(atPath: market, isDirectory: &isDir) {
+        let dir = isDir.boolValue ? market : (market as NSString).deletingLastPathComponent
+        let candidate = (dir as NSString).appendingPathComponent("instruments.yaml")
+        if FileManager.default.fileExists(atPath: candidate) { catalogPath = candidate }
+      }
+    }
+    let catalog = try catalogPath.map { try InstrumentsFile.load($0) } ?? InstrumentCatalog()
+    return try MarketDataLoader(catalog: catalog).load(path: market)
+  }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Fixed-decimal and aligned-column formatting for human output (deterministic, locale-free).
+enum Format {
+  /// `x` with exactly `decimals` digits after the point.
+  static func fixed(_ x: Double, _ decimals: Int) -> String {
+    guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "inf" : "-inf") }
+    return String(format: "%.\(decimals)f", locale: Locale(identifier: "en_US_POSIX"), x)
+  }
+
+  /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
+  static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
+
+  /// A price with enough decimals for its magnitude (FX needs 5, BTC 2).
+  static func price(_ x: Double) -> String {
+    let a = abs(x)
+    let d = a >= 1000 ? 2 : a >= 10 ? 2 : a >= 1 ? 4 : 5
+    return fixed(x, d)
+  }
+
+  /// `x` with thousands separators and `decimals` digits: 1234567.8 → "1,234,567.80".
+  static func money(_ x: Double, _ decimals: Int = 2) -> String {
+    let s = fixed(abs(x), decimals)
+    let parts = s.split(separator: ".", maxSplits: 1)
+    var intPart = String(parts[0])
+    var groups: [String] = []
+    while intPart.count > 3 {
+      groups.insert(String(intPart.suffix(3)), at: 0)
+      intPart = String(intPart.dropLast(3))
+    }
+    groups.insert(intPart, at: 0)
+    let body = groups.joined(separator: ",") + (parts.count > 1 ? "." + parts[1] : "")
+    return (x < 0 ? "-" : "") + body
+  }
+
+  /// Compact significant-digit form for small numbers (covariances).
+  static func significant(_ x: Double, _ digits: Int = 4) -> String {
+    String(format: "%.\(digits)g", locale: Locale(identifier: "en_US_POSIX"), x)
+  }
+}
+
+/// A text table with right-aligned numeric columns.
+struct TextTable {
+  var header: [String]
+  var rows: [[String]] = []
+  /// Columns aligned left (the rest align right).
+  var leftAligned: Set<Int> = [0]
+
+  init(_ header: [String], leftAligned: Set<Int> = [0]) {
+    self.header = header
+    self.leftAligned = leftAligned
+  }
+
+  mutating func add(_ row: [String]) { rows.append(row) }
+
+  func render(indent: String = "") -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+      let parts = header.indices.map { c -> String in
+        let cell = cells.indices.contains(c) ? cells[c] : ""
+        let pad = String(repeating: " ", count: widths[c] - cell.count)
+        return leftAligned.contains(c) ? cell + pad : pad + cell
+      }
+      var text = indent + parts.joined(separator: "  ")
+      while text.last == " " { text.removeLast() }
+      return text
+    }
+    var out = [line(header)]
+    out.append(indent + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
+    out += rows.map(line)
+    return out.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import RiskCore
+
+/// Output formats of `advisor risk`.
+public enum RiskFormat: String, Sendable, CaseIterable {
+  case text, json, csv
+}
+
+/// Renders a ``RiskReport``. Deterministic: fixed decimals, sorted JSON keys, no clock.
+public enum RiskRenderer {
+  /// The JSON schema version of `advisor risk --format json`; bumped on any
+  /// change that could break a script reading it.
+  public static let schemaVersion = 1
+
+  public static func render(_ report: RiskReport, as format: RiskFormat) throws -> String {
+    switch format {
+    case .text: return text(report)
+    case .json: return try json(report).rendered() + "\n"
+    case .csv: return csv(report)
+    }
+  }
+
+  static func estimatorLabel(_ r: RiskReport) -> String {
+    switch r.request.covariance {
+    case .sample: return "sample covariance (ddof 1)"
+    case .ewma: return "EWMA covariance (λ=\(r.request.lambda), zero mean)"
+    case .ledoitWolf:
+      return "Ledoit–Wolf covariance (shrinkage \(Format.fixed(r.estimate.shrinkage ?? 0, 4)) toward μI)"
+    }
+  }
+
+  static func volLabel(_ r: RiskReport) -> String {
+    switch r.request.volatility {
+    case .closeToClose: return "close-to-close σ (ddof 1)"
+    case .ewma: return "EWMA σ (λ=\(r.request.lambda))"
+    case .parkinson: return "Parkinson σ"
+    case .garmanKlass: return "Garman–Klass σ"
+    case .yangZhang: return "Yang–Zhang σ"
+    }
+  }
+
+  // MARK: text
+
+  public static func text(_ r: RiskReport) -> String {
+    var out: [String] = []
+    let n = r.symbols.count
+    out.append("Risk of \(n) instrument\(n == 1 ? "" : "s"), data through \(r.lastDay)")
+    out.append("")
+    out.append("Volatility: \(volLabel(r)), last \(r.request.lookback) \(r.request.returnKind.rawValue) returns, each on its own calendar")
+    var t = TextTable(["Symbol", "Last date", "Last close", "Bars", "P/yr", "Daily σ", "Annual σ", "ATR(\(r.request.atrPeriod))", "ATR %"])
+    for i in r.instruments {
+      t.add([
+        i.symbol, i.lastDay.description, Format.price(i.lastClose), String(i.bars), String(i.periodsPerYear),
+        Format.percent(i.dailyVolatility, 3), Format.percent(i.annualVolatility, 2),
+        i.atr.map { Format.price($0.value) } ?? "n/a", i.atr?.fractionOfClose.map { Format.percent($0, 2) } ?? "n/a",
+      ])
+    }
+    out.append(t.render())
+    out.append("")
+    out.append("Covariance: \(estimatorLabel(r))")
+    out.append(
+      "  \(r.observations) aligned returns \(r.firstReturnDay) … \(r.lastDay) (inner join: \(r.commonDates) common dates), annualised × \(r.periodsPerYear)"
+    )
+    out.append("")
+    let corr = r.correlation.rowArrays
+    if n <= 10 {
+      out.append("Correlation")
+      let width = max(5, r.symbols.map(\.count).max() ?? 0)
+      var header = String(repeating: " ", count: width)
+      for s in r.symbols { header += " " + pad(String(s.prefix(6)), 6) }
+      out.append(header)
+      for (i, s) in r.symbols.enumerated() {
+        var line = s + String(repeating: " ", count: width - s.count)
+        for j in 0..<n { line += " " + pad(Format.fixed(corr[i][j], 2), 6) }
+        out.append(line)
+      }
+    } else {
+      var pairs: [(Double, Int, Int)] = []
+      pairs.reserveCapacity(n * (n - 1) / 2)
+      for i in 0..<n {
+        for j in (i + 1)..<n { pairs.append((corr[i][j], i, j)) }
+      }
+      pairs.sort { $0.0 > $1.0 }
+      let mean = pairs.reduce(0) { $0 + $1.0 } / Double(pairs.count)
+      let median = pairs[pairs.count / 2].0
+      out.append("Correlation summary (\(n) instruments, \(pairs.count) pairs; --format json or csv for the full matrix)")
+      out.append("  mean \(Format.fixed(mean, 3)), median \(Format.fixed(median, 3)), max \(Format.fixed(pairs.first?.0 ?? 0, 3)), min \(Format.fixed(pairs.last?.0 ?? 0, 3))")
+      out.append("  most correlated:  " + pairs.prefix(5).map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
+      out.append("  least correlated: " + pairs.suffix(5).reversed().map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
+    }
+    if !r.warnings.isEmpty {
+      out.append("")
+      out.append("Warnings")
+      out += r.warnings.map { "  - " + $0 }
+    }
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  static func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+
+  // MARK: json
+
+  public static func json(_ r: RiskReport) -> JSONValue {
+    var vol: [String: JSONValue] = [:]
+    for i in r.instruments {
+      vol[i.symbol] = [
+        "daily": .number(i.dailyVolatility),
+        "annual": .number(i.annualVolatility),
+        "estimator": .string(r.request.volatility.rawValue),
+        "periodsPerYear": .integer(i.periodsPerYear),
+        "lastDate": .string(i.lastDay.description),
+        "lastClose": .number(i.lastClose),
+        "bars": .integer(i.bars),
+        "source": .string(i.source.path),
+        "atr": .optional(i.atr?.value),
+        "atrPeriod": .integer(r.request.atrPeriod),
+        "atrFractionOfClose": .optional(i.atr?.fractionOfClose),
+      ]
+    }
+    var doc: [String: JSONValue] = [
+      "schemaVersion": .integer(schemaVersion),
+      "command": "risk",
+      "instruments": .array(r.symbols.map { .string($0) }),
+      "observations": .integer(r.observations),
+      "commonDates": .integer(r.commonDates),
+      "firstReturnDate": .string(r.firstReturnDay.description),
+      "lastDate": .string(r.lastDay.description),
+      "asOf": r.request.asOf.map { .string($0.description) } ?? .null,
+      "periodsPerYear": .integer(r.periodsPerYear),
+      "estimator": .string(r.request.covariance.rawValue),
+      "volatilityEstimator": .string(r.request.volatility.rawValue),
+      "lookback": .integer(r.request.lookback),
+      "lambda": .number(r.request.lambda),
+      "returns": .string(r.request.returnKind.rawValue),
+      "covariance": .matrix(r.annualCovariance.rowArrays),
+      "covarianceDaily": .matrix(r.estimate.daily.rowArrays),
+      "correlation": .matrix(r.correlation.rowArrays),
+      "volatility": .object(vol),
+      "warnings": .array(r.warnings.map { .string($0) }),
+    ]
+    if let s = r.estimate.shrinkage { doc["shrinkage"] = .number(s) }
+    if let repair = r.estimate.repair {
+      doc["repair"] = [
+        "method": "eigenvalue clipping at 0",
+        "minimumEigenvalueBefore": .number(repair.minimumEigenvalueBefore),
+        "clippedEigenvalues": .integer(repair.clippedEigenvalues),
+        "frobeniusChange": .number(repair.frobeniusChange),
+        "relativeChange": .number(repair.relativeChange),
+      ]
+    }
+    return .object(doc)
+  }
+
+  // MARK: csv
+
+  /// One row per instrument; full-precision numbers; the covariance is in the JSON output.
+  public static func csv(_ r: RiskReport) -> String {
+    var lines = [
+      "symbol,last_date,last_close,bars,periods_per_year,vol_estimator,lookback,daily_vol,annual_vol,atr_period,atr,atr_fraction_of_close,source"
+    ]
+    for i in r.instruments {
+      let fields: [String] = [
+        csvField(i.symbol), i.lastDay.description, "\(i.lastClose)", String(i.bars), String(i.periodsPerYear),
+        r.request.volatility.rawValue, String(r.request.lookback), "\(i.dailyVolatility)", "\(i.annualVolatility)",
+        String(r.request.atrPeriod), i.atr.map { "\($0.value)" } ?? "", i.atr?.fractionOfClose.map { "\($0)" } ?? "",
+        csvField(i.source.path),
+      ]
+      lines.append(fields.joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func csvField(_ s: String) -> String {
+    s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+  }
+}
