@@ -23,7 +23,9 @@ struct RiskCommand: ParsableCommand {
   @Option(name: .long, help: "Covariance estimator: \(CovarianceMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
   var estimator: CovarianceMethod = .ewma
 
-  @Option(name: .customLong("vol-estimator"), help: "Per-instrument volatility estimator: \(VolatilityMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(
+    name: .customLong("vol-estimator"),
+    help: "Per-instrument volatility estimator: \(VolatilityMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
   var volEstimator: VolatilityMethod = .ewma
 
   @Option(name: .long, help: "Number of returns used (at least 2).")

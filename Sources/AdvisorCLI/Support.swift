@@ -37,7 +37,8 @@ struct InputOptions: ParsableArguments {
   @Option(name: .long, help: "Market data: a CSV file, a directory of CSV files, or a wide close-price panel.")
   var market: String?
 
-  @Option(name: .customLong("instruments-file"), help: "Instrument metadata (YAML); default: instruments.yaml beside the market data.")
+  @Option(
+    name: .customLong("instruments-file"), help: "Instrument metadata (YAML); default: instruments.yaml beside the market data.")
   var instrumentsFile: String?
 
   @Option(name: .long, help: "Use only data up to and including this date (YYYY-MM-DD).")

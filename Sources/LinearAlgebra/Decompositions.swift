@@ -89,7 +89,8 @@ extension SymmetricMatrix {
     for j in 0..<dimension {
       for i in 0..<j { a[i + j * dimension] = 0 }
     }
-    return .positiveDefinite(CholeskyFactor(lower: try Matrix(rows: dimension, columns: dimension, layout: .columnMajor, elements: a)))
+    return .positiveDefinite(
+      CholeskyFactor(lower: try Matrix(rows: dimension, columns: dimension, layout: .columnMajor, elements: a)))
   }
 
   /// Symmetric eigendecomposition by LAPACK `dsyevd` (divide and conquer).
@@ -129,7 +130,9 @@ extension SymmetricMatrix {
   /// Solves `A x = b` for a positive-definite `A` by LAPACK `dposv` (Cholesky).
   /// - Throws: ``LinearAlgebraError/notPositiveDefinite(minorOrder:)`` and the shape/finite errors.
   public func solvePositiveDefinite(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
-    guard b.count == dimension else { throw .dimensionMismatch("\(dimension)×\(dimension) system with \(b.count) right-hand sides") }
+    guard b.count == dimension else {
+      throw .dimensionMismatch("\(dimension)×\(dimension) system with \(b.count) right-hand sides")
+    }
     guard isFinite, b.allSatisfy(\.isFinite) else { throw .nonFinite("linear system") }
     if dimension == 0 { return [] }
     var a = elements
@@ -148,7 +151,9 @@ extension SymmetricMatrix {
   /// (Bunch–Kaufman `L D Lᵀ`).
   /// - Throws: ``LinearAlgebraError/singular(pivot:)`` and the shape/finite errors.
   public func solve(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
-    guard b.count == dimension else { throw .dimensionMismatch("\(dimension)×\(dimension) system with \(b.count) right-hand sides") }
+    guard b.count == dimension else {
+      throw .dimensionMismatch("\(dimension)×\(dimension) system with \(b.count) right-hand sides")
+    }
     guard isFinite, b.allSatisfy(\.isFinite) else { throw .nonFinite("linear system") }
     if dimension == 0 { return [] }
     var a = elements
@@ -186,7 +191,8 @@ extension SymmetricMatrix {
     let minBefore = e.eigenvalues.first ?? 0
     let clipped = e.eigenvalues.filter { $0 < floor }.count
     if clipped == 0 {
-      return PSDRepair(matrix: self, minimumEigenvalueBefore: minBefore, clippedEigenvalues: 0, frobeniusChange: 0, relativeChange: 0)
+      return PSDRepair(
+        matrix: self, minimumEigenvalueBefore: minBefore, clippedEigenvalues: 0, frobeniusChange: 0, relativeChange: 0)
     }
     let repaired = e.reconstructed(with: e.eigenvalues.map { max($0, floor) })
     var diff = 0.0

@@ -34,7 +34,8 @@ public struct SymmetricMatrix: Sendable, Hashable {
   public init(rowArrays: [[Double]], tolerance: Double = 1e-12) throws(LinearAlgebraError) {
     let n = rowArrays.count
     guard rowArrays.allSatisfy({ $0.count == n }) else {
-      throw .dimensionMismatch("a symmetric matrix must be square, got \(n) rows of lengths \(Set(rowArrays.map(\.count)).sorted())")
+      throw .dimensionMismatch(
+        "a symmetric matrix must be square, got \(n) rows of lengths \(Set(rowArrays.map(\.count)).sorted())")
     }
     let scale = rowArrays.joined().reduce(0) { max($0, abs($1)) }
     self.init(dimension: n)

@@ -74,11 +74,13 @@ public struct EWMACovariance: CovarianceEstimator {
     let t = x.rows
     let s = ewmaWeights(count: t, lambda: lambda).map { $0.squareRoot() }
     var scaled = x
-    scaled.modifyElements { e in e.withUnsafeMutableBufferPointer { p in
-      for j in 0..<x.columns {
-        for i in 0..<t { p[i + j * t] *= s[i] }
+    scaled.modifyElements { e in
+      e.withUnsafeMutableBufferPointer { p in
+        for j in 0..<x.columns {
+          for i in 0..<t { p[i + j * t] *= s[i] }
+        }
       }
-    } }
+    }
     return try validated(.ewma, SymmetricMatrix.gram(scaled, scale: 1), shrinkage: nil)
   }
 }
@@ -150,7 +152,8 @@ func demeaned(_ r: Matrix) -> Matrix {
 /// PD by Cholesky is the fast path. Otherwise the eigenvalues decide: a smallest
 /// eigenvalue ≥ −1e−12 · largest is rounding in a singular but PSD matrix
 /// (e.g. more instruments than observations) and is accepted as is.
-func validated(_ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Double?) throws(EstimationError) -> CovarianceEstimate {
+func validated(_ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Double?) throws(EstimationError) -> CovarianceEstimate
+{
   guard m.isFinite else { throw .nonFinite("the \(method.rawValue) covariance") }
   do {
     if try m.cholesky().isPositiveDefinite {

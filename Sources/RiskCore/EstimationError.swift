@@ -21,9 +21,11 @@ public enum EstimationError: Error, Sendable, Hashable, CustomStringConvertible 
       return "\(s) has \(available) bars, \(what) needs \(needed); shorten --lookback or load more history."
     case .tooFewAlignedObservations(let needed, let available, let symbols):
       let list = symbols.count > 6 ? symbols.prefix(6).joined(separator: ", ") + ", …" : symbols.joined(separator: ", ")
-      return "only \(available) dates are common to \(list) (\(needed) needed for the lookback); shorten --lookback or drop the instrument with the shortest history."
+      return
+        "only \(available) dates are common to \(list) (\(needed) needed for the lookback); shorten --lookback or drop the instrument with the shortest history."
     case .nonPositivePrice(let s, let day, let field, let value, let source, let line):
-      return "\(source) line \(line): \(s) \(field) is \(value) on \(day); returns-based estimators need positive prices, so choose a window or --as-of that avoids \(day)."
+      return
+        "\(source) line \(line): \(s) \(field) is \(value) on \(day); returns-based estimators need positive prices, so choose a window or --as-of that avoids \(day)."
     case .missingOHLC(let s, let est):
       return "\(s) has closes only, but \(est) needs open, high and low; use --vol-estimator close-to-close or ewma."
     case .invalidLambda(let l):

@@ -31,11 +31,13 @@ extension Double {
 public func lastReturns(of h: PriceHistory, lookback: Int, kind: ReturnKind) throws(EstimationError) -> [Double] {
   guard lookback >= 2 else { throw .lookbackTooShort(lookback) }
   guard h.count >= lookback + 1 else {
-    throw .tooFewObservations(symbol: h.symbol, needed: lookback + 1, available: h.count, what: "a lookback of \(lookback) returns")
+    throw .tooFewObservations(
+      symbol: h.symbol, needed: lookback + 1, available: h.count, what: "a lookback of \(lookback) returns")
   }
   let start = h.count - lookback - 1
   for i in start..<h.count where !(h.close[i] > 0) {
-    throw .nonPositivePrice(symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
+    throw .nonPositivePrice(
+      symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
   }
   var r = [Double](repeating: 0, count: lookback)
   for k in 0..<lookback {
@@ -96,22 +98,25 @@ public struct AlignedReturns: Sendable {
     }
     let start = common.count - lookback - 1
     var m = Matrix(rows: lookback, columns: n, layout: .columnMajor)
-    m.modifyElements { e in e.withUnsafeMutableBufferPointer { out in
-      for j in 0..<n {
-        let h = histories[j]
-        let rows = rowsOf[j]
-        for k in 0..<lookback {
-          let a = h.close[rows[start + k]]
-          let b = h.close[rows[start + k + 1]]
-          out[k + j * lookback] = kind.value(from: a, to: b)
+    m.modifyElements { e in
+      e.withUnsafeMutableBufferPointer { out in
+        for j in 0..<n {
+          let h = histories[j]
+          let rows = rowsOf[j]
+          for k in 0..<lookback {
+            let a = h.close[rows[start + k]]
+            let b = h.close[rows[start + k + 1]]
+            out[k + j * lookback] = kind.value(from: a, to: b)
+          }
         }
       }
-    } }
+    }
     for j in 0..<n {
       let h = histories[j]
       for k in start..<common.count where !(h.close[rowsOf[j][k]] > 0) {
         let i = rowsOf[j][k]
-        throw .nonPositivePrice(symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
+        throw .nonPositivePrice(
+          symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
       }
     }
     symbols = histories.map(\.symbol)

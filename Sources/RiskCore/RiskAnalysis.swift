@@ -125,7 +125,8 @@ public enum RiskAnalysis {
     var closeOnly: [String] = []
     for h in histories {
       guard let lastDay = h.lastDay, let lastClose = h.lastClose else {
-        throw EstimationError.tooFewObservations(symbol: h.symbol, needed: request.lookback + 1, available: 0, what: "a lookback of \(request.lookback) returns")
+        throw EstimationError.tooFewObservations(
+          symbol: h.symbol, needed: request.lookback + 1, available: 0, what: "a lookback of \(request.lookback) returns")
       }
       let p = request.periodsPerYear ?? data.periodsPerYear(of: h)
       let daily = try volEstimator.dailyVolatility(of: h, lookback: request.lookback)
@@ -141,7 +142,9 @@ public enum RiskAnalysis {
           dailyVolatility: daily, annualVolatility: daily * Double(p).squareRoot(), atr: atrValue))
     }
     if !closeOnly.isEmpty {
-      let list = closeOnly.count > 5 ? closeOnly.prefix(5).joined(separator: ", ") + " and \(closeOnly.count - 5) more" : closeOnly.joined(separator: ", ")
+      let list =
+        closeOnly.count > 5
+        ? closeOnly.prefix(5).joined(separator: ", ") + " and \(closeOnly.count - 5) more" : closeOnly.joined(separator: ", ")
       warnings.append("no ATR for \(list): closes only (ATR needs high and low).")
     }
     let aligned = try AlignedReturns(histories, lookback: request.lookback, kind: request.returnKind)

@@ -31,7 +31,8 @@ public struct AdvisorConfig: Sendable {
   public init() {}
 
   /// Finds and loads the configuration (see the type's documentation for the order).
-  public static func discover(explicit: String?, environment: [String: String], currentDirectory: String) throws -> AdvisorConfig {
+  public static func discover(explicit: String?, environment: [String: String], currentDirectory: String) throws -> AdvisorConfig
+  {
     if let explicit { return try load(explicit) }
     if let env = environment["ADVISOR_CONFIG"], !env.isEmpty { return try load(env) }
     let local = (currentDirectory as NSString).appendingPathComponent(fileName)

@@ -1,3 +1,6 @@
+import Foundation
+import RiskCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -155,11 +158,9 @@ struct CSVReader {
         continue
       }
       if c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45 { continue }
-      let lower = c | 0x20
-      if lower == 0x6E || lower == 0x69 {  // n(an) / i(nf)
-        return .nonFinite
-      }
-      return .notANumber
+      var word = String(decoding: bytes[a..<b], as: UTF8.self).lowercased()
+      if word.hasPrefix("-") || word.hasPrefix("+") { word.removeFirst() }
+      return ["nan", "inf", "infinity"].contains(word) ? .nonFinite : .notANumber
     }
     guard sawDigit else { return .notANumber }
     return scratch.withUnsafeMutableBufferPointer { s in
@@ -216,9 +217,6 @@ struct CSVReader {
     case intraday
   }
 }
-
-import Foundation
-import RiskCore
 
 extension String {
   func trimmingSpaces() -> String { trimmingCharacters(in: .whitespaces) }

@@ -33,12 +33,25 @@ public enum InstrumentsFile {
           if c.count == 3 && c.allSatisfy({ $0.isLetter && $0.isUppercase }) {
             spec.currency = c
           } else {
-            reader.report(.invalidValue, t.value("currency"), t.child("currency"), "'\(c)' is not an ISO currency code such as USD.")
+            reader.report(
+              .invalidValue, t.value("currency"), t.child("currency"), "'\(c)' is not an ISO currency code such as USD.")
           }
         }
-        if let m = t.number("multiplier", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number") { spec.multiplier = m }
-        if let l = t.number("lot_size", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number") { spec.lotSize = l }
-        if let x = t.number("tick_size", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number") { spec.tickSize = x }
+        if let m = t.number(
+          "multiplier", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number")
+        {
+          spec.multiplier = m
+        }
+        if let l = t.number(
+          "lot_size", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number")
+        {
+          spec.lotSize = l
+        }
+        if let x = t.number(
+          "tick_size", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number")
+        {
+          spec.tickSize = x
+        }
         if let b = t.bool("allows_negative_prices") { spec.allowsNegativePrices = b }
         if let p = t.integer("periods_per_year", range: 1...366) { spec.periodsPerYear = p }
         spec.dataFile = t.string("data_file")

@@ -16,7 +16,9 @@ public indirect enum JSONValue: Sendable, Hashable {
 
   public struct NonFiniteNumber: Error, CustomStringConvertible {
     public let keyPath: String
-    public var description: String { "internal error: a non-finite number reached the JSON output at \(keyPath); refusing to print it." }
+    public var description: String {
+      "internal error: a non-finite number reached the JSON output at \(keyPath); refusing to print it."
+    }
   }
 
   /// The document as text, or an error naming the first non-finite number.

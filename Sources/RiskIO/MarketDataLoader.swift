@@ -32,7 +32,9 @@ public struct MarketDataLoader: Sendable {
   public func load(path: String, symbol: String? = nil) throws(InputError) -> MarketData {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw InputError(.fileNotFound, path: path, "no such file or directory; pass --market with a CSV file, a directory of CSV files or a wide price panel.")
+      throw InputError(
+        .fileNotFound, path: path,
+        "no such file or directory; pass --market with a CSV file, a directory of CSV files or a wide price panel.")
     }
     if isDirectory.boolValue { return try loadDirectory(path) }
     let histories = try loadFile(path, symbol: symbol)
@@ -53,7 +55,8 @@ public struct MarketDataLoader: Sendable {
       let file = (path as NSString).appendingPathComponent(name)
       for h in try loadFile(file, symbol: nil) {
         if let other = seen[h.symbol] {
-          throw InputError(.duplicateInstrument, path: file, "instrument \(h.symbol) is also in \(other); keep one file per instrument.")
+          throw InputError(
+            .duplicateInstrument, path: file, "instrument \(h.symbol) is also in \(other); keep one file per instrument.")
         }
         seen[h.symbol] = file
         all.append(h)
@@ -85,7 +88,9 @@ public struct MarketDataLoader: Sendable {
 
   private static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "day", "index", "data", ""]
   private static let closeNames = ["close", "settle", "price", "last"]
-  private static let ohlcvNames: Set<String> = ["open", "high", "low", "close", "adj close", "adj_close", "volume", "settle", "last"]
+  private static let ohlcvNames: Set<String> = [
+    "open", "high", "low", "close", "adj close", "adj_close", "volume", "settle", "last",
+  ]
 
   /// Parses CSV bytes (exposed for tests and benchmarks).
   public func parse(bytes: [UInt8], path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
@@ -116,7 +121,9 @@ public struct MarketDataLoader: Sendable {
     guard let dateColumn = lower.firstIndex(where: { Self.dateNames.contains($0) }) ?? (lower.isEmpty ? nil : 0),
       lower.count >= 2
     else {
-      throw InputError(.missingColumn, path: path, line: headerLine, "the header has no date column and price column; expected e.g. Date,Open,High,Low,Close,Volume.")
+      throw InputError(
+        .missingColumn, path: path, line: headerLine,
+        "the header has no date column and price column; expected e.g. Date,Open,High,Low,Close,Volume.")
     }
     // A file is OHLCV when it has a "close" column or at least two OHLCV field
     // names; a ticker that happens to be "LOW" (Lowe's) or "L" does not make a
@@ -132,11 +139,18 @@ public struct MarketDataLoader: Sendable {
     let fileName = (path as NSString).lastPathComponent
     if let closeColumn {
       let sym = symbol ?? catalog.symbol(forDataFile: fileName) ?? Self.stem(fileName)
-      return [try parseOHLCV(&reader, header: header, lower: lower, headerLine: headerLine, date: dateColumn, close: closeColumn, symbol: sym, path: path)]
+      return [
+        try parseOHLCV(
+          &reader, header: header, lower: lower, headerLine: headerLine, date: dateColumn, close: closeColumn, symbol: sym,
+          path: path)
+      ]
     }
     if looksOHLCV {
       let shown = header.joined(separator: ",")
-      throw InputError(.missingColumn, path: path, line: headerLine, "the header '\(shown.count > 60 ? shown.prefix(57) + "..." : shown)' has no close column; expected Close (or Settle, Price, Last).")
+      throw InputError(
+        .missingColumn, path: path, line: headerLine,
+        "the header '\(shown.count > 60 ? shown.prefix(57) + "..." : shown)' has no close column; expected Close (or Settle, Price, Last)."
+      )
     }
     return try parsePanel(&reader, header: header, headerLine: headerLine, date: dateColumn, path: path)
   }
@@ -146,7 +160,8 @@ public struct MarketDataLoader: Sendable {
   }
 
   private func parseOHLCV(
-    _ reader: inout CSVReader, header: [String], lower: [String], headerLine: Int, date: Int, close: Int, symbol: String, path: String
+    _ reader: inout CSVReader, header: [String], lower: [String], headerLine: Int, date: Int, close: Int, symbol: String,
+    path: String
   ) throws(InputError) -> PriceHistory {
     let spec = catalog.spec(for: symbol)
     let o = lower.firstIndex(of: "open")
@@ -169,15 +184,20 @@ public struct MarketDataLoader: Sendable {
     var values = [Double](repeating: 0, count: 4)
     rows: while let line = try reader.nextRecord(into: &fields) {
       guard fields.count == width else {
-        throw InputError(.malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
+        throw InputError(
+          .malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
       }
       let day: Day
       switch reader.day(fields[date]) {
       case .day(let d): day = d
       case .intraday:
-        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars (one row per date).")
+        throw InputError(
+          .notADate, path: path, line: line, field: header[date],
+          "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars (one row per date).")
       case .invalid:
-        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
+        throw InputError(
+          .notADate, path: path, line: line, field: header[date],
+          "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
       }
       for (k, (c, name)) in priceColumns.enumerated() {
         if reader.isMissing(fields[c]) {
@@ -187,13 +207,17 @@ public struct MarketDataLoader: Sendable {
         switch reader.number(fields[c]) {
         case .value(let x):
           if !(x > 0) && !spec.allowsNegativePrices {
-            throw InputError(.nonPositivePrice, path: path, line: line, field: name, "price \(reader.string(fields[c])) is not positive; if \(symbol) can trade at or below zero (e.g. a futures contract), set allows_negative_prices: true for it in instruments.yaml.")
+            throw InputError(
+              .nonPositivePrice, path: path, line: line, field: name,
+              "price \(reader.string(fields[c])) is not positive; if \(symbol) can trade at or below zero (e.g. a futures contract), set allows_negative_prices: true for it in instruments.yaml."
+            )
           }
           values[k] = x
         case .notANumber:
           throw InputError(.notANumber, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a number.")
         case .nonFinite:
-          throw InputError(.nonFinite, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a finite number.")
+          throw InputError(
+            .nonFinite, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a finite number.")
         }
       }
       var volume = 0.0
@@ -204,13 +228,16 @@ public struct MarketDataLoader: Sendable {
           switch reader.number(fields[v]) {
           case .value(let x):
             guard x >= 0 else {
-              throw InputError(.negativeValue, path: path, line: line, field: header[v], "volume \(reader.string(fields[v])) is negative.")
+              throw InputError(
+                .negativeValue, path: path, line: line, field: header[v], "volume \(reader.string(fields[v])) is negative.")
             }
             volume = x
           case .notANumber:
-            throw InputError(.notANumber, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a number.")
+            throw InputError(
+              .notANumber, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a number.")
           case .nonFinite:
-            throw InputError(.nonFinite, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a finite number.")
+            throw InputError(
+              .nonFinite, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a finite number.")
           }
         }
       }
@@ -236,15 +263,20 @@ public struct MarketDataLoader: Sendable {
     return history
   }
 
-  private func parsePanel(_ reader: inout CSVReader, header: [String], headerLine: Int, date: Int, path: String) throws(InputError) -> [PriceHistory] {
+  private func parsePanel(_ reader: inout CSVReader, header: [String], headerLine: Int, date: Int, path: String)
+    throws(InputError) -> [PriceHistory]
+  {
     let columns = header.indices.filter { $0 != date }
     var seen: [String: Int] = [:]
     for c in columns {
       if header[c].isEmpty {
-        throw InputError(.missingColumn, path: path, line: headerLine, field: "column \(c + 1)", "an instrument column has no name.")
+        throw InputError(
+          .missingColumn, path: path, line: headerLine, field: "column \(c + 1)", "an instrument column has no name.")
       }
       if let first = seen[header[c]] {
-        throw InputError(.duplicateInstrument, path: path, line: headerLine, field: header[c], "the instrument appears in columns \(first + 1) and \(c + 1).")
+        throw InputError(
+          .duplicateInstrument, path: path, line: headerLine, field: header[c],
+          "the instrument appears in columns \(first + 1) and \(c + 1).")
       }
       seen[header[c]] = c
     }
@@ -258,15 +290,20 @@ public struct MarketDataLoader: Sendable {
     let width = header.count
     while let line = try reader.nextRecord(into: &fields) {
       guard fields.count == width else {
-        throw InputError(.malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
+        throw InputError(
+          .malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
       }
       let day: Day
       switch reader.day(fields[date]) {
       case .day(let d): day = d
       case .intraday:
-        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars.")
+        throw InputError(
+          .notADate, path: path, line: line, field: header[date],
+          "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars.")
       case .invalid:
-        throw InputError(.notADate, path: path, line: line, field: header[date], "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
+        throw InputError(
+          .notADate, path: path, line: line, field: header[date],
+          "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
       }
       for (j, c) in columns.enumerated() {
         if reader.isMissing(fields[c]) {
@@ -276,15 +313,20 @@ public struct MarketDataLoader: Sendable {
         switch reader.number(fields[c]) {
         case .value(let x):
           if !(x > 0) && !allowsNegative[j] {
-            throw InputError(.nonPositivePrice, path: path, line: line, field: header[c], "price \(reader.string(fields[c])) is not positive; if \(header[c]) can trade at or below zero, set allows_negative_prices: true for it in instruments.yaml.")
+            throw InputError(
+              .nonPositivePrice, path: path, line: line, field: header[c],
+              "price \(reader.string(fields[c])) is not positive; if \(header[c]) can trade at or below zero, set allows_negative_prices: true for it in instruments.yaml."
+            )
           }
           days[j].append(day)
           closes[j].append(x)
           lines[j].append(line)
         case .notANumber:
-          throw InputError(.notANumber, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a number.")
+          throw InputError(
+            .notANumber, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a number.")
         case .nonFinite:
-          throw InputError(.nonFinite, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a finite number.")
+          throw InputError(
+            .nonFinite, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a finite number.")
         }
       }
     }
@@ -319,7 +361,9 @@ public struct MarketDataLoader: Sendable {
     }
     for i in 1..<max(1, h.days.count) where h.days[i] == h.days[i - 1] {
       let (a, b) = (min(h.lines[i - 1], h.lines[i]), max(h.lines[i - 1], h.lines[i]))
-      throw InputError(.duplicateDate, path: path, line: b, field: h.symbol, "date \(h.days[i]) appears twice, on lines \(a) and \(b); keep one row per date.")
+      throw InputError(
+        .duplicateDate, path: path, line: b, field: h.symbol,
+        "date \(h.days[i]) appears twice, on lines \(a) and \(b); keep one row per date.")
     }
   }
 }

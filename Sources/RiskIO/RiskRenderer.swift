@@ -46,8 +46,11 @@ public enum RiskRenderer {
     let n = r.symbols.count
     out.append("Risk of \(n) instrument\(n == 1 ? "" : "s"), data through \(r.lastDay)")
     out.append("")
-    out.append("Volatility: \(volLabel(r)), last \(r.request.lookback) \(r.request.returnKind.rawValue) returns, each on its own calendar")
-    var t = TextTable(["Symbol", "Last date", "Last close", "Bars", "P/yr", "Daily σ", "Annual σ", "ATR(\(r.request.atrPeriod))", "ATR %"])
+    out.append(
+      "Volatility: \(volLabel(r)), last \(r.request.lookback) \(r.request.returnKind.rawValue) returns, each on its own calendar")
+    var t = TextTable([
+      "Symbol", "Last date", "Last close", "Bars", "P/yr", "Daily σ", "Annual σ", "ATR(\(r.request.atrPeriod))", "ATR %",
+    ])
     for i in r.instruments {
       t.add([
         i.symbol, i.lastDay.description, Format.price(i.lastClose), String(i.bars), String(i.periodsPerYear),
@@ -83,10 +86,17 @@ public enum RiskRenderer {
       pairs.sort { $0.0 > $1.0 }
       let mean = pairs.reduce(0) { $0 + $1.0 } / Double(pairs.count)
       let median = pairs[pairs.count / 2].0
-      out.append("Correlation summary (\(n) instruments, \(pairs.count) pairs; --format json or csv for the full matrix)")
-      out.append("  mean \(Format.fixed(mean, 3)), median \(Format.fixed(median, 3)), max \(Format.fixed(pairs.first?.0 ?? 0, 3)), min \(Format.fixed(pairs.last?.0 ?? 0, 3))")
-      out.append("  most correlated:  " + pairs.prefix(5).map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
-      out.append("  least correlated: " + pairs.suffix(5).reversed().map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
+      out.append("Correlation summary (\(n) instruments, \(pairs.count) pairs; --format json for the full matrix)")
+      out.append(
+        "  mean \(Format.fixed(mean, 3)), median \(Format.fixed(median, 3)), max \(Format.fixed(pairs.first?.0 ?? 0, 3)), min \(Format.fixed(pairs.last?.0 ?? 0, 3))"
+      )
+      out.append(
+        "  most correlated:  "
+          + pairs.prefix(5).map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
+      out.append(
+        "  least correlated: "
+          + pairs.suffix(5).reversed().map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(
+            separator: ", "))
     }
     if !r.warnings.isEmpty {
       out.append("")

@@ -132,7 +132,9 @@ final class YAMLTable {
       return nil
     }
     if let range, !range.contains(x) {
-      reader.report(.invalidValue, v, child(key), "\(s.string) is out of range; expected \(rangeText ?? "a value in \(range.lowerBound)...\(range.upperBound)").")
+      reader.report(
+        .invalidValue, v, child(key),
+        "\(s.string) is out of range; expected \(rangeText ?? "a value in \(range.lowerBound)...\(range.upperBound)").")
       return nil
     }
     return x
@@ -172,10 +174,12 @@ final class YAMLTable {
     return d
   }
 
-  func oneOf<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type, required: String? = nil) -> T? where T.RawValue == String {
+  func oneOf<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type, required: String? = nil) -> T?
+  where T.RawValue == String {
     guard let text = string(key, required: required) else { return nil }
     guard let v = T(rawValue: text) else {
-      reader.report(.invalidValue, value(key), child(key), "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
+      reader.report(
+        .invalidValue, value(key), child(key), "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
       return nil
     }
     return v
@@ -229,7 +233,9 @@ final class YAMLTable {
   func requireVersion(_ supported: Int) {
     guard let v = integer("version", required: "the file format version, currently \(supported)") else { return }
     if v != supported {
-      reader.report(.invalidValue, value("version"), child("version"), "version \(v) is not supported; this advisor reads version \(supported).")
+      reader.report(
+        .invalidValue, value("version"), child("version"),
+        "version \(v) is not supported; this advisor reads version \(supported).")
     }
   }
 

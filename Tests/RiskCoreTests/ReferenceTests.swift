@@ -73,7 +73,8 @@ struct ReferenceTests {
     let lookback = try #require(b["observations"] as? Int)
     let lambda = try #require(b["lambda"] as? Double)
     for method in CovarianceMethod.allCases {
-      let request = RiskRequest(instruments: symbols, covariance: method, volatility: .closeToClose, lookback: lookback, lambda: lambda)
+      let request = RiskRequest(
+        instruments: symbols, covariance: method, volatility: .closeToClose, lookback: lookback, lambda: lambda)
       let report = try RiskAnalysis.run(market, request)
       #expect(report.observations == lookback)
       #expect(report.periodsPerYear == b["periodsPerYear"] as? Int)

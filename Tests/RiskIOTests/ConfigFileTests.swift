@@ -53,7 +53,11 @@ struct ConfigFileTests {
       }
     }
     let fields = Set(errors.compactMap(\.field))
-    #expect(fields == ["instruments.BTC.asset_class", "instruments.BTC.lot_size", "instruments.ETH.multiplier", "instruments.ETH.lotsize", "extra"])
+    #expect(
+      fields == [
+        "instruments.BTC.asset_class", "instruments.BTC.lot_size", "instruments.ETH.multiplier", "instruments.ETH.lotsize",
+        "extra",
+      ])
     #expect(errors.allSatisfy { $0.line != nil })
     #expect(errors.first { $0.field == "instruments.ETH.lotsize" }?.message.contains("did you mean 'lot_size'") == true)
   }
@@ -76,7 +80,9 @@ struct ConfigFileTests {
 
   @Test("advisor.yaml resolves paths against its own directory")
   func config() throws {
-    let c = try withTemporaryFile("version: 1\nmarket: m\nas_of: 2024-08-21\n", name: "advisor.yaml") { try AdvisorConfig.load($0) }
+    let c = try withTemporaryFile("version: 1\nmarket: m\nas_of: 2024-08-21\n", name: "advisor.yaml") {
+      try AdvisorConfig.load($0)
+    }
     #expect(c.market?.hasSuffix("/m") == true)
     #expect(c.asOf?.description == "2024-08-21")
   }

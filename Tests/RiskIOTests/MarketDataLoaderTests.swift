@@ -4,7 +4,9 @@ import Testing
 
 @testable import RiskIO
 
-func parse(_ text: String, path: String = "t.csv", catalog: InstrumentCatalog = InstrumentCatalog()) throws(InputError) -> [PriceHistory] {
+func parse(_ text: String, path: String = "t.csv", catalog: InstrumentCatalog = InstrumentCatalog()) throws(InputError)
+  -> [PriceHistory]
+{
   try MarketDataLoader(catalog: catalog).parse(bytes: Array(text.utf8), path: path)
 }
 
@@ -19,7 +21,8 @@ func parseError(_ text: String, path: String = "t.csv", catalog: InstrumentCatal
 
 @Suite("CSV market data")
 struct MarketDataLoaderTests {
-  static let yahoo = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,10,11,9,10.5,10.4,100\n2024-01-03,10.5,12,10,11.5,11.4,200\n"
+  static let yahoo =
+    "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,10,11,9,10.5,10.4,100\n2024-01-03,10.5,12,10,11.5,11.4,200\n"
 
   @Test(
     "line endings, final newline, BOM and quoting do not change the data",
@@ -48,7 +51,8 @@ struct MarketDataLoaderTests {
 
   @Test("missing values drop the row for that instrument and are counted")
   func missing() throws {
-    let text = "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n2024-01-03,null,null,null,null,null\n2024-01-04,NA,1,1,1,1\n2024-01-05,1,2,0.5,,1\n2024-01-08,1,2,0.5,1.6,\n"
+    let text =
+      "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n2024-01-03,null,null,null,null,null\n2024-01-04,NA,1,1,1,1\n2024-01-05,1,2,0.5,,1\n2024-01-08,1,2,0.5,1.6,\n"
     let h = try #require(try parse(text).first)
     #expect(h.count == 2)
     #expect(h.droppedRows == 3)
@@ -134,7 +138,8 @@ struct MarketDataLoaderTests {
 
   @Test("a CryptoDataDownload URL preamble is skipped; US dates and midnight timestamps are daily")
   func preamble() throws {
-    let text = "https://www.CryptoDataDownload.com\nunix,date,symbol,open,high,low,close\n1,2020-12-29 00:00:00,BTC,1,2,1,2\n2,12/28/2020,BTC,1,2,1,1.5\n"
+    let text =
+      "https://www.CryptoDataDownload.com\nunix,date,symbol,open,high,low,close\n1,2020-12-29 00:00:00,BTC,1,2,1,2\n2,12/28/2020,BTC,1,2,1,1.5\n"
     let h = try #require(try parse(text, path: "b.csv").first)
     #expect(h.days.map(\.description) == ["2020-12-28", "2020-12-29"])
   }

@@ -1,0 +1,33 @@
+# advisor — see README.md. `make demo` and `make test` are the quick start.
+SWIFT ?= swift
+.PHONY: setup build release demo test golden bench format lint clean
+
+setup:            ## install LAPACKE and OpenBLAS if missing
+	@./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+demo: release     ## the main job on the bundled examples
+	.build/release/advisor risk
+
+test: setup       ## the whole test suite
+	$(SWIFT) test
+
+golden: setup     ## re-record the CLI golden files (review the diff before committing)
+	ADVISOR_RECORD_GOLDEN=1 $(SWIFT) test --filter AdvisorCLITests
+
+bench: release    ## benchmarks (never part of the tests)
+	./bench/run.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build
