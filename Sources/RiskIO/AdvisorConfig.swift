@@ -36,7 +36,8 @@ public struct AdvisorConfig: Sendable {
     if let explicit { return try load(explicit) }
     if let env = environment["ADVISOR_CONFIG"], !env.isEmpty { return try load(env) }
     let local = (currentDirectory as NSString).appendingPathComponent(fileName)
-    if FileManager.default.fileExists(atPath: local) { return try load(local) }
+    // Loaded by its relative name so paths in reports stay relative (portable golden files).
+    if FileManager.default.fileExists(atPath: local) { return try load(fileName) }
     return AdvisorConfig()
   }
 
