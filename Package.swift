@@ -26,7 +26,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "RiskIO"]),
     .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),
-    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI"]),
+    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI"], exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -11,11 +11,16 @@ enum Format {
   /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
   static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
 
-  /// A price with enough decimals for its magnitude (FX needs 5, BTC 2).
+  /// A price with the decimals it needs: at most 2 from 1,000 up, 4 from 1, 6 below 1; trailing
+  /// zeros trimmed down to 2 (226.39999389 → "226.40", 92.3856 → "92.3856", 1.1127927 → "1.1128").
   static func price(_ x: Double) -> String {
     let a = abs(x)
-    let d = a >= 1000 ? 2 : a >= 10 ? 2 : a >= 1 ? 4 : 5
-    return fixed(x, d)
+    let cap = a >= 1000 ? 2 : a >= 1 ? 4 : 6
+    var s = fixed(x, cap)
+    while cap > 2, s.hasSuffix("0"), let dot = s.firstIndex(of: "."), s.distance(from: dot, to: s.endIndex) > 3 {
+      s.removeLast()
+    }
+    return s
   }
 
   /// `x` with thousands separators and `decimals` digits: 1234567.8 → "1,234,567.80".

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import RiskCore
+import RiskIO
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// Options shared by the commands that start from an account.
+struct AccountOptions: ParsableArguments {
+  @Option(name: .long, help: "Account file (YAML); default: account in advisor.yaml.")
+  var account: String?
+
+  @Option(name: .long, help: "Broker-style holdings CSV, one row per position (added to the account's positions).")
+  var holdings: String?
+
+  func accountPath(_ config: AdvisorConfig) throws -> String {
+    if let account { return account }
+    if let a = config.account { return a }
+    throw CLIError("no account: pass --account FILE, or run from a directory with an advisor.yaml that names one.")
+  }
+
+  /// Loads the account (with extra holdings) against the market data's instrument catalog.
+  func load(_ config: AdvisorConfig, catalog: InstrumentCatalog) throws -> AccountFile.Loaded {
+    var loaded = try AccountFile.load(try accountPath(config), catalog: catalog)
+    if let holdings {
+      let extra = try HoldingsCSV.load(holdings, catalog: catalog, base: loaded.account.baseCurrency)
+      loaded.account.positions += extra.positions
+      for (c, a) in extra.cash { loaded.account.cash[c, default: 0] += a }
+    }
+    return loaded
+  }
+}
+
+struct AUMCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "aum",
+    abstract: "AUM by the broker's rules, equity, exposure and leverage of an account, in its base currency.",
+    discussion: """
+      AUM: stock, short stock, fund, option (× multiplier) and futures (× multiplier) market values in \
+      absolute terms, a futures price below 0 counted as 0, cash at the daily balance, all at the closing \
+      FX rate. Bonds: quantity × face value × price / 100 (price in percent of par). Equity (net \
+      liquidation value) is the base for risk budgets. With --followers, the copy-trading strategy AUM.
+
+      \(AdvisorExit.helpText)
+      """
+  )
+
+  @OptionGroup var inputs: InputOptions
+  @OptionGroup var accountOptions: AccountOptions
+
+  @Option(name: .long, help: "Copy-trading followers CSV: follower_id,allocated_capital,currency[,is_lead].")
+  var followers: String?
+
+  @Flag(name: .customLong("include-lead"), help: "Count the lead trader's own capital in the strategy AUM.")
+  var includeLead = false
+
+  @Option(name: .long, help: "Output format: text, json, csv or markdown.")
+  var format: ReportFormat = .text
+
+  func run() throws {
+    try reportingErrors {
+      let config = try inputs.resolvedConfig()
+      let market: MarketData? = (inputs.market != nil || config.market != nil) ? try inputs.loadMarket(config) : nil
+      let loaded = try accountOptions.load(config, catalog: market?.catalog ?? InstrumentCatalog())
+      var account = loaded.account
+      if let asOf = inputs.asOf { account.asOf = asOf }
+      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      var copy: CopyTradingAUM? = nil
+      // The configured followers belong to the configured account only.
+      if let path = followers ?? (accountOptions.account == nil ? config.followers : nil) {
+        copy = try CopyTradingAUM.compute(try FollowersCSV.load(path), fx: account.fx, includeLead: includeLead, source: path)
+      }
+      emit(try AUMRenderer.render(valuation, copy: copy, as: format))
+    }
+  }
+}
