@@ -118,22 +118,26 @@ public enum AccountValuer {
         age = account.asOf - day
         notes.append("price from market data: \(source)")
         if age > maxPriceAgeDays {
-          warnings.append("\(p.symbol): the last close is \(age) days old at \(account.asOf) (\(day)); stale beyond \(maxPriceAgeDays) days.")
+          warnings.append(
+            "\(p.symbol): the last close is \(age) days old at \(account.asOf) (\(day)); stale beyond \(maxPriceAgeDays) days.")
         }
       } else {
         problems.append(
           InputError(
             .missingKey, path: p.source, line: p.line, field: "\(p.symbol).price",
-            "no price given and no close on or before \(account.asOf) in the market data; add price: or market data for \(p.symbol)."))
+            "no price given and no close on or before \(account.asOf) in the market data; add price: or market data for \(p.symbol)."
+          ))
         continue
       }
       guard price.isFinite else {
-        problems.append(InputError(.nonFinite, path: p.source, line: p.line, field: "\(p.symbol).price", "the price is not finite."))
+        problems.append(
+          InputError(.nonFinite, path: p.source, line: p.line, field: "\(p.symbol).price", "the price is not finite."))
         continue
       }
       if price <= 0 && p.assetClass != .future && p.assetClass != .cfd && p.assetClass != .option {
         problems.append(
-          InputError(.nonPositivePrice, path: p.source, line: p.line, field: "\(p.symbol).price", "price \(price) is not positive."))
+          InputError(
+            .nonPositivePrice, path: p.source, line: p.line, field: "\(p.symbol).price", "price \(price) is not positive."))
         continue
       }
       let perPoint = p.valuePerPricePoint
@@ -163,7 +167,9 @@ public enum AccountValuer {
             method = .deltaAdjusted
           } else {
             method = .premium
-            warnings.append("\(p.symbol): delta given but no underlying price (underlying_price or market data for \(p.underlying ?? "?")); exposure is the premium value.")
+            warnings.append(
+              "\(p.symbol): delta given but no underlying price (underlying_price or market data for \(p.underlying ?? "?")); exposure is the premium value."
+            )
           }
         } else {
           method = .premium
@@ -181,7 +187,9 @@ public enum AccountValuer {
           equity = pnl
         } else {
           equity = 0
-          warnings.append("\(p.symbol): \(p.assetClass.rawValue) position without average_cost: its unrealised P&L is unknown and counted as 0 in equity.")
+          warnings.append(
+            "\(p.symbol): \(p.assetClass.rawValue) position without average_cost: its unrealised P&L is unknown and counted as 0 in equity."
+          )
         }
       }
       valued.append(
@@ -211,7 +219,10 @@ public enum AccountValuer {
     let equity = cashTotal + valued.reduce(0) { $0 + $1.equityContribution }
     let gross = valued.reduce(0) { $0 + abs($1.exposure) }
     let net = valued.reduce(0) { $0 + $1.exposure }
-    if equity <= 0 { warnings.append("equity is \(equity) \(account.baseCurrency): not positive, so leverage is undefined and no risk budget can be set.") }
+    if equity <= 0 {
+      warnings.append(
+        "equity is \(equity) \(account.baseCurrency): not positive, so leverage is undefined and no risk budget can be set.")
+    }
 
     var classes: [String: ExposureGroup] = [:]
     var currencies: [String: ExposureGroup] = [:]
@@ -289,7 +300,9 @@ public struct CopyTradingAUM: Sendable {
       }
       seen[f.id] = f.line
       guard f.allocation > 0, f.allocation.isFinite else {
-        problems.append(InputError(.invalidValue, path: source, line: f.line, field: "allocated_capital", "\(f.allocation) is not a positive amount."))
+        problems.append(
+          InputError(
+            .invalidValue, path: source, line: f.line, field: "allocated_capital", "\(f.allocation) is not a positive amount."))
         continue
       }
       guard let r = fx.rate(f.currency) else {

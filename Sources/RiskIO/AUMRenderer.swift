@@ -33,7 +33,9 @@ public enum AUMRenderer {
     var out: [String] = []
     out.append("\(markdown ? "## " : "")Account \(a.name): base \(b), as of \(a.asOf) (\(a.source))")
     out.append("")
-    var t = TextTable(["Symbol", "Class", "Quantity", "Price", "Mult/face", "Ccy", "FX", "AUM \(b)", "Exposure \(b)", "Equity \(b)"], leftAligned: [0, 1, 5])
+    var t = TextTable(
+      ["Symbol", "Class", "Quantity", "Price", "Mult/face", "Ccy", "FX", "AUM \(b)", "Exposure \(b)", "Equity \(b)"],
+      leftAligned: [0, 1, 5])
     for p in v.positions {
       let pos = p.position
       t.add([
@@ -73,7 +75,9 @@ public enum AUMRenderer {
     out.append(markdown ? markdownTable(ct) : ct.render())
     out.append("")
     var cc = TextTable(["Currency", "Positions", "AUM incl. cash", "Gross", "Net"])
-    for g in v.byCurrency { cc.add([g.key, String(g.positions), Format.money(g.aum), Format.money(g.gross), Format.money(g.net)]) }
+    for g in v.byCurrency {
+      cc.add([g.key, String(g.positions), Format.money(g.aum), Format.money(g.gross), Format.money(g.net)])
+    }
     out.append(markdown ? markdownTable(cc) : cc.render())
     out.append("")
     out.append(
@@ -84,25 +88,33 @@ public enum AUMRenderer {
       out.append("Prices from market data:")
       let width = sourced.map(\.position.symbol.count).max() ?? 0
       for p in sourced {
-        out.append("  " + p.position.symbol + String(repeating: " ", count: width - p.position.symbol.count) + "  \(p.priceSource)")
+        out.append(
+          "  " + p.position.symbol + String(repeating: " ", count: width - p.position.symbol.count) + "  \(p.priceSource)")
       }
     }
-    let notes = v.positions.flatMap { p in p.notes.filter { !$0.hasPrefix("price from market data") }.map { "\(p.position.symbol): \($0)" } }
+    let notes = v.positions.flatMap { p in
+      p.notes.filter { !$0.hasPrefix("price from market data") }.map { "\(p.position.symbol): \($0)" }
+    }
     for n in notes { out.append("Note: " + n) }
     if let copy {
       out.append("")
-      out.append("\(markdown ? "### " : "")Copy-trading strategy AUM (\(copy.baseCurrency)), lead's own capital \(copy.includesLead ? "included" : "not included")")
+      out.append(
+        "\(markdown ? "### " : "")Copy-trading strategy AUM (\(copy.baseCurrency)), lead's own capital \(copy.includesLead ? "included" : "not included")"
+      )
       var ft = TextTable(["Follower", "Allocation", "Ccy", "FX", "Value", "Share"], leftAligned: [0, 2])
       for l in copy.lines {
         ft.add([
           l.follower.id + (l.follower.isLead ? " (lead)" : ""), Format.money(l.follower.allocation), l.follower.currency,
-          l.fxRate == 1 ? "1" : Format.significant(l.fxRate, 6), Format.money(l.value), l.counted ? Format.percent(l.share) : "not counted",
+          l.fxRate == 1 ? "1" : Format.significant(l.fxRate, 6), Format.money(l.value),
+          l.counted ? Format.percent(l.share) : "not counted",
         ])
       }
       out.append(markdown ? markdownTable(ft) : ft.render())
       out.append(
         "Strategy AUM \(Format.money(copy.total)) = followers \(Format.money(copy.followersTotal))"
-          + (copy.includesLead ? " + lead \(Format.money(copy.leadCapital))" : " (lead's \(Format.money(copy.leadCapital)) excluded; --include-lead to count it)"))
+          + (copy.includesLead
+            ? " + lead \(Format.money(copy.leadCapital))"
+            : " (lead's \(Format.money(copy.leadCapital)) excluded; --include-lead to count it)"))
     }
     if !v.warnings.isEmpty {
       out.append("")
@@ -141,14 +153,32 @@ public enum AUMRenderer {
       return .object(o)
     }
     func groups(_ gs: [ExposureGroup]) -> JSONValue {
-      .object(Dictionary(uniqueKeysWithValues: gs.map { ($0.key, JSONValue.object(["aum": .number($0.aum), "gross": .number($0.gross), "net": .number($0.net), "positions": .integer($0.positions)])) }))
+      .object(
+        Dictionary(
+          uniqueKeysWithValues: gs.map {
+            (
+              $0.key,
+              JSONValue.object([
+                "aum": .number($0.aum), "gross": .number($0.gross), "net": .number($0.net), "positions": .integer($0.positions),
+              ])
+            )
+          }))
     }
     var doc: [String: JSONValue] = [
       "schemaVersion": .integer(schemaVersion),
       "command": "aum",
-      "account": ["name": .string(a.name), "baseCurrency": .string(a.baseCurrency), "asOf": .string(a.asOf.description), "source": .string(a.source)],
+      "account": [
+        "name": .string(a.name), "baseCurrency": .string(a.baseCurrency), "asOf": .string(a.asOf.description),
+        "source": .string(a.source),
+      ],
       "positions": .array(positions),
-      "cash": .array(v.cash.map { ["currency": .string($0.currency), "amount": .number($0.amount), "fxRate": .number($0.fxRate), "value": .number($0.value)] }),
+      "cash": .array(
+        v.cash.map {
+          [
+            "currency": .string($0.currency), "amount": .number($0.amount), "fxRate": .number($0.fxRate),
+            "value": .number($0.value),
+          ]
+        }),
       "totals": [
         "securitiesAUM": .number(v.securitiesAUM), "futuresAUM": .number(v.futuresAUM), "cash": .number(v.cashTotal),
         "totalAUM": .number(v.totalAUM), "equity": .number(v.equity), "grossExposure": .number(v.grossExposure),
@@ -163,30 +193,43 @@ public enum AUMRenderer {
     ]
     if let copy {
       doc["copyTrading"] = [
-        "baseCurrency": .string(copy.baseCurrency), "includesLead": .bool(copy.includesLead), "followersTotal": .number(copy.followersTotal),
+        "baseCurrency": .string(copy.baseCurrency), "includesLead": .bool(copy.includesLead),
+        "followersTotal": .number(copy.followersTotal),
         "leadCapital": .number(copy.leadCapital), "strategyAUM": .number(copy.total),
-        "followers": .array(copy.lines.map { l in
-          ["id": .string(l.follower.id), "allocation": .number(l.follower.allocation), "currency": .string(l.follower.currency),
-           "fxRate": .number(l.fxRate), "value": .number(l.value), "share": .number(l.share), "isLead": .bool(l.follower.isLead), "counted": .bool(l.counted)]
-        }),
+        "followers": .array(
+          copy.lines.map { l in
+            [
+              "id": .string(l.follower.id), "allocation": .number(l.follower.allocation),
+              "currency": .string(l.follower.currency),
+              "fxRate": .number(l.fxRate), "value": .number(l.value), "share": .number(l.share),
+              "isLead": .bool(l.follower.isLead), "counted": .bool(l.counted),
+            ]
+          }),
       ]
     }
     return .object(doc)
   }
 
   public static func csv(_ v: AccountValuation) -> String {
-    var lines = ["symbol,asset_class,quantity,price,price_source,multiplier,face_value,currency,fx_rate,market_value,aum,aum_bucket,exposure,exposure_method,equity_contribution"]
+    var lines = [
+      "symbol,asset_class,quantity,price,price_source,multiplier,face_value,currency,fx_rate,market_value,aum,aum_bucket,exposure,exposure_method,equity_contribution"
+    ]
     for p in v.positions {
       let pos = p.position
       lines.append(
         [
-          RiskRenderer.csvField(pos.symbol), pos.assetClass.rawValue, "\(pos.quantity)", "\(p.price)", RiskRenderer.csvField(p.priceSource.description),
+          RiskRenderer.csvField(pos.symbol), pos.assetClass.rawValue, "\(pos.quantity)", "\(p.price)",
+          RiskRenderer.csvField(p.priceSource.description),
           "\(pos.multiplier)", pos.faceValue.map { "\($0)" } ?? "", pos.currency, "\(p.fxRate)", "\(p.marketValue)", "\(p.aum)",
           p.bucket.rawValue, "\(p.exposure)", p.exposureMethod.rawValue, "\(p.equityContribution)",
         ].joined(separator: ","))
     }
     for c in v.cash {
-      lines.append(["cash", "cash", "\(c.amount)", "", "", "", "", c.currency, "\(c.fxRate)", "\(c.value)", "\(c.value)", "cash", "", "", "\(c.value)"].joined(separator: ","))
+      lines.append(
+        [
+          "cash", "cash", "\(c.amount)", "", "", "", "", c.currency, "\(c.fxRate)", "\(c.value)", "\(c.value)", "cash", "", "",
+          "\(c.value)",
+        ].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -53,14 +53,18 @@ public enum AccountFile {
     let name = root.string("name") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let base = root.string("base_currency", required: "the base currency, e.g. USD") ?? "USD"
     if !isCurrencyCode(base) {
-      reader.report(.invalidValue, root.value("base_currency"), "base_currency", "'\(base)' is not an ISO currency code such as USD.")
+      reader.report(
+        .invalidValue, root.value("base_currency"), "base_currency", "'\(base)' is not an ISO currency code such as USD.")
     }
     let asOf = root.day("as_of", required: "the valuation date, YYYY-MM-DD") ?? Day(ordinal: 0)
     let quote = root.oneOf("fx_quote", FXQuote.self, required: "base-per-unit or units-per-base, the FX quoting convention")
     var rates: [String: Double] = [:]
     if let fx = root.table("fx") {
       for key in fx.keys {
-        guard let r = fx.number(key, range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive rate") else {
+        guard
+          let r = fx.number(
+            key, range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive rate")
+        else {
           continue
         }
         if !isCurrencyCode(key) {
@@ -90,7 +94,8 @@ public enum AccountFile {
     }
     var csvErrors: [InputError] = []
     if let file = root.string("positions_file") {
-      let csvPath = file.hasPrefix("/") ? file : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file)
+      let csvPath =
+        file.hasPrefix("/") ? file : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file)
       do {
         let holdings = try HoldingsCSV.load(csvPath, catalog: catalog, base: base)
         positions += holdings.positions
@@ -141,7 +146,8 @@ public enum AccountFile {
     var ok = true
     let quantity = t.number("quantity", required: "a signed quantity (negative is short)")
     if let q = quantity, q == 0 {
-      reader.report(.invalidValue, t.value("quantity"), t.child("quantity"), "a quantity of 0 is not a position; remove the line.")
+      reader.report(
+        .invalidValue, t.value("quantity"), t.child("quantity"), "a quantity of 0 is not a position; remove the line.")
       ok = false
     }
     let assetClass = t.oneOf("asset_class", AssetClass.self) ?? spec?.assetClass ?? .stock
@@ -155,14 +161,18 @@ public enum AccountFile {
     if multiplier == nil, let m = spec?.multiplier, catalog.isDescribed(symbol), assetClass == spec?.assetClass { multiplier = m }
     if (assetClass == .option || assetClass == .future) && multiplier == nil {
       if !t.has("multiplier") {
-        reader.report(.missingKey, t.node, t.child("multiplier"), "an \(assetClass.rawValue) needs its contract multiplier (e.g. 100 for US equity options).")
+        reader.report(
+          .missingKey, t.node, t.child("multiplier"),
+          "an \(assetClass.rawValue) needs its contract multiplier (e.g. 100 for US equity options).")
       }
       ok = false
     }
     let face = t.number("face_value", range: positive, rangeText: "a positive par value")
     if assetClass == .bond && face == nil {
       if !t.has("face_value") {
-        reader.report(.missingKey, t.node, t.child("face_value"), "a bond needs face_value, the par value of one unit (its price is percent of par).")
+        reader.report(
+          .missingKey, t.node, t.child("face_value"),
+          "a bond needs face_value, the par value of one unit (its price is percent of par).")
       }
       ok = false
     }
@@ -190,14 +200,17 @@ public enum AccountFile {
 /// `symbol,asset_class,quantity,currency,price,multiplier,face_value,underlying,underlying_price,delta,average_cost`.
 /// A row with `asset_class` `cash` is a cash balance: its `quantity` in its `currency`.
 public enum HoldingsCSV {
-  public static func load(_ path: String, catalog: InstrumentCatalog, base: String) throws -> (positions: [Position], cash: [String: Double]) {
+  public static func load(_ path: String, catalog: InstrumentCatalog, base: String) throws -> (
+    positions: [Position], cash: [String: Double]
+  ) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw InputError(.fileNotFound, path: path, "no such file.")
     }
     var reader = CSVReader(bytes: [UInt8](data))
     var fields: [CSVReader.Field] = []
     guard let headerLine = try reader.nextRecord(into: &fields) else {
-      throw InputError(.empty, path: path, "the file is empty; expected a header such as symbol,asset_class,quantity,currency,price.")
+      throw InputError(
+        .empty, path: path, "the file is empty; expected a header such as symbol,asset_class,quantity,currency,price.")
     }
     let header = fields.map { reader.string($0).lowercased() }
     let known: Set<String> = [
@@ -206,7 +219,10 @@ public enum HoldingsCSV {
     ]
     var errors: [InputError] = []
     for h in header where !known.contains(h) {
-      errors.append(InputError(.unknownKey, path: path, line: headerLine, field: h, "unknown column; expected some of \(known.sorted().joined(separator: ", "))."))
+      errors.append(
+        InputError(
+          .unknownKey, path: path, line: headerLine, field: h,
+          "unknown column; expected some of \(known.sorted().joined(separator: ", "))."))
     }
     guard let sCol = header.firstIndex(of: "symbol"), let qCol = header.firstIndex(of: "quantity") else {
       throw InputError(.missingColumn, path: path, line: headerLine, "the header needs symbol and quantity columns.")
@@ -215,7 +231,9 @@ public enum HoldingsCSV {
     var cash: [String: Double] = [:]
     while let line = try reader.nextRecord(into: &fields) {
       guard fields.count == header.count else {
-        errors.append(InputError(.malformedRow, path: path, line: line, "expected \(header.count) fields as in the header, found \(fields.count)."))
+        errors.append(
+          InputError(
+            .malformedRow, path: path, line: line, "expected \(header.count) fields as in the header, found \(fields.count)."))
         continue
       }
       func text(_ name: String) -> String? {
@@ -228,7 +246,8 @@ public enum HoldingsCSV {
         switch reader.number(fields[c]) {
         case .value(let v): return .some(v)
         default:
-          errors.append(InputError(.notANumber, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a number."))
+          errors.append(
+            InputError(.notANumber, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a number."))
           return nil
         }
       }
@@ -256,7 +275,9 @@ public enum HoldingsCSV {
       if let c = classText {
         guard let parsed = AssetClass(rawValue: c.lowercased()) else {
           errors.append(
-            InputError(.invalidValue, path: path, line: line, field: "asset_class", "'\(c)' is not one of \(AssetClass.allCases.map(\.rawValue).joined(separator: ", ")), cash."))
+            InputError(
+              .invalidValue, path: path, line: line, field: "asset_class",
+              "'\(c)' is not one of \(AssetClass.allCases.map(\.rawValue).joined(separator: ", ")), cash."))
           continue
         }
         assetClass = parsed
@@ -266,11 +287,15 @@ public enum HoldingsCSV {
       else { continue }
       let m = multiplier ?? (spec?.assetClass == assetClass ? spec?.multiplier : nil)
       if (assetClass == .option || assetClass == .future) && m == nil {
-        errors.append(InputError(.missingKey, path: path, line: line, field: "multiplier", "an \(assetClass.rawValue) needs its contract multiplier."))
+        errors.append(
+          InputError(
+            .missingKey, path: path, line: line, field: "multiplier", "an \(assetClass.rawValue) needs its contract multiplier."))
         continue
       }
       if assetClass == .bond && face == nil {
-        errors.append(InputError(.missingKey, path: path, line: line, field: "face_value", "a bond needs face_value (its price is percent of par)."))
+        errors.append(
+          InputError(
+            .missingKey, path: path, line: line, field: "face_value", "a bond needs face_value (its price is percent of par)."))
         continue
       }
       positions.append(
@@ -300,18 +325,24 @@ public enum FollowersCSV {
     guard let idCol = header.firstIndex(of: "follower_id"), let capCol = header.firstIndex(of: "allocated_capital"),
       let curCol = header.firstIndex(of: "currency")
     else {
-      throw InputError(.missingColumn, path: path, line: headerLine, "the header needs follower_id, allocated_capital and currency (and optionally is_lead).")
+      throw InputError(
+        .missingColumn, path: path, line: headerLine,
+        "the header needs follower_id, allocated_capital and currency (and optionally is_lead).")
     }
     let leadCol = header.firstIndex(of: "is_lead")
     var out: [Follower] = []
     var errors: [InputError] = []
     while let line = try reader.nextRecord(into: &fields) {
       guard fields.count == header.count else {
-        errors.append(InputError(.malformedRow, path: path, line: line, "expected \(header.count) fields, found \(fields.count)."))
+        errors.append(
+          InputError(.malformedRow, path: path, line: line, "expected \(header.count) fields, found \(fields.count)."))
         continue
       }
       guard case .value(let cap) = reader.number(fields[capCol]) else {
-        errors.append(InputError(.notANumber, path: path, line: line, field: "allocated_capital", "'\(reader.string(fields[capCol]))' is not a number."))
+        errors.append(
+          InputError(
+            .notANumber, path: path, line: line, field: "allocated_capital", "'\(reader.string(fields[capCol]))' is not a number."
+          ))
         continue
       }
       var lead = false
@@ -324,7 +355,9 @@ public enum FollowersCSV {
           continue
         }
       }
-      out.append(Follower(id: reader.string(fields[idCol]), allocation: cap, currency: reader.string(fields[curCol]), isLead: lead, line: line))
+      out.append(
+        Follower(
+          id: reader.string(fields[idCol]), allocation: cap, currency: reader.string(fields[curCol]), isLead: lead, line: line))
     }
     if errors.count == 1 { throw errors[0] }
     if !errors.isEmpty { throw InputErrors(errors) }
