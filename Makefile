@@ -12,7 +12,7 @@ release: setup
 	$(SWIFT) build -c release
 
 demo: release     ## the main job on the bundled examples
-	.build/release/advisor risk
+	.build/release/advisor size --instrument BTC --regime volatile
 
 test: setup       ## the whole test suite
 	$(SWIFT) test

@@ -27,6 +27,8 @@ public struct InstrumentSpec: Sendable, Hashable {
   public var dataFile: String?
   /// A human name, for reports.
   public var name: String?
+  /// `true` when the data's volume is in the quote currency (Yahoo crypto), not in units.
+  public var volumeInQuoteCurrency: Bool = false
 
   public init(
     symbol: String, assetClass: AssetClass = .stock, currency: String = "USD", multiplier: Double = 1,

@@ -72,6 +72,11 @@ public struct UnknownInstrumentError: Error, Sendable, Hashable, CustomStringCon
   public let symbol: String
   public let suggestions: [String]
   public let known: Int
+  public init(symbol: String, suggestions: [String], known: Int) {
+    self.symbol = symbol
+    self.suggestions = suggestions
+    self.known = known
+  }
   public var description: String {
     let hint = suggestions.isEmpty ? "" : " Did you mean \(suggestions.joined(separator: ", "))?"
     return "unknown instrument '\(symbol)': the market data has no such symbol (\(known) known).\(hint)"

@@ -15,6 +15,7 @@ import RiskCore
 ///     tick_size: 0.01
 ///     allows_negative_prices: false
 ///     periods_per_year: 365        # overrides the calendar inference
+///     volume_unit: quote           # units (default) or quote: volume in the quote currency (Yahoo crypto)
 ///     name: Bitcoin
 /// ```
 /// Every key but `asset_class` is optional; the defaults are those of ``InstrumentSpec``.
@@ -54,6 +55,13 @@ public enum InstrumentsFile {
         }
         if let b = t.bool("allows_negative_prices") { spec.allowsNegativePrices = b }
         if let p = t.integer("periods_per_year", range: 1...366) { spec.periodsPerYear = p }
+        if let unit = t.string("volume_unit") {
+          switch unit {
+          case "units": spec.volumeInQuoteCurrency = false
+          case "quote": spec.volumeInQuoteCurrency = true
+          default: reader.report(.invalidValue, t.value("volume_unit"), t.child("volume_unit"), "'\(unit)' is not units or quote.")
+          }
+        }
         spec.dataFile = t.string("data_file")
         spec.name = t.string("name")
         t.rejectUnknownKeys()

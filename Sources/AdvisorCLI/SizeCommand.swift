@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import RiskCore
+import RiskIO
+
+extension TradeSide: ExpressibleByArgument {}
+
+/// Where the regime profiles are.
+struct ProfileOptions: ParsableArguments {
+  @Option(name: .long, help: "Directory of regime profiles (YAML); default: profiles in advisor.yaml.")
+  var profiles: String?
+
+  func load(_ config: AdvisorConfig) throws -> RegimeSet {
+    guard let dir = profiles ?? config.profiles else {
+      throw CLIError("no regime profiles: pass --profiles DIR, or run from a directory with an advisor.yaml that names one.")
+    }
+    return try ProfileFile.loadDirectory(dir)
+  }
+}
+
+/// Today's date from the clock (UTC), for the as-of default; the core never reads the clock.
+func today() -> Day {
+  let seconds = Int(Date().timeIntervalSince1970)
+  return Day(ordinal: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+}
+
+struct SizeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "size",
+    abstract: "Position size, per-trade cap, leverage and stop-loss for one trade, explained.",
+    discussion: """
+      Sizes a trade against every limit of the regime's profile (risk budget, notional cap, account and \
+      asset-class leverage, portfolio volatility budget, risk-contribution cap, liquidity), takes the \
+      smallest, rounds it down to the lot, and explains each step. Equity, not AUM, is the base.
+
+      Example: advisor size --instrument BTC --regime volatile
+
+      \(AdvisorExit.helpText)
+      """
+  )
+
+  @OptionGroup var inputs: InputOptions
+  @OptionGroup var accountOptions: AccountOptions
+  @OptionGroup var profileOptions: ProfileOptions
+
+  @Option(name: .long, help: "The instrument to trade.")
+  var instrument: String
+
+  @Option(name: .long, help: "long or short.")
+  var side: TradeSide = .long
+
+  @Option(name: .long, help: "Regime: a profile name (calm, normal, volatile, crisis) or auto.")
+  var regime: String = "normal"
+
+  @Option(name: .long, help: "Entry price (default: the last close).")
+  var entry: Double?
+
+  @Option(name: .long, help: "Stop price (default: the regime's stop rule).")
+  var stop: Double?
+
+  @Option(name: .long, help: "Output format: text, json, markdown or csv.")
+  var format: ReportFormat = .text
+
+  func validate() throws {
+    if let stop, !stop.isFinite { throw ValidationError("--stop must be a finite price.") }
+  }
+
+  func run() throws {
+    try reportingErrors {
+      let config = try inputs.resolvedConfig()
+      let market = try inputs.loadMarket(config)
+      let regimes = try profileOptions.load(config)
+      let loaded = try accountOptions.load(config, catalog: market.catalog)
+      var account = loaded.account
+      account.asOf = inputs.asOfDay(config) ?? today()
+      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      guard market[instrument] != nil else {
+        throw UnknownInstrumentError(symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)
+      }
+      let request = SizingRequest(symbol: instrument, side: side, entry: entry, stop: stop)
+      let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)
+      emit(try SizeRenderer.render(report, as: format))
+    }
+  }
+}

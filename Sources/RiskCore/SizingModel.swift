@@ -1,0 +1,179 @@
+import LinearAlgebra
+
+/// Long or short.
+public enum TradeSide: String, Sendable, Hashable, CaseIterable, Codable {
+  case long, short
+  /// +1 for long, −1 for short.
+  public var sign: Double { self == .long ? 1 : -1 }
+}
+
+/// Per-instrument figures the sizer needs, computed once from its history at the as-of date.
+public struct InstrumentStats: Sendable {
+  public let symbol: String
+  public let source: DataSource
+  public let lastDay: Day
+  public let lastClose: Double
+  public let lastLine: Int
+  /// Daily σ of returns by the profile's estimator (fraction of price).
+  public let dailyVolatility: Double
+  public let volatilityMethod: VolatilityMethod
+  public let volatilityLookback: Int
+  public let periodsPerYear: Int
+  public let atr: WilderATR.Value?
+  /// Mean volume over the last `advDays` bars with a volume (nil: no volume data, e.g. OTC FX).
+  public let averageDailyVolume: Double?
+  public let advDays: Int
+  /// Highest high and lowest low over the chandelier period (closes for close-only data).
+  public let highestHigh: Double
+  public let lowestLow: Double
+  public let chandelierPeriod: Int
+
+  /// - Throws: ``EstimationError`` when the history is too short or holds bad prices in the window.
+  /// - Parameter volumeInQuoteCurrency: volume is in money (Yahoo crypto): ADV in units is then mean(volume / close).
+  public static func compute(
+    _ h: PriceHistory, profile: RegimeProfile, periodsPerYear: Int, volumeInQuoteCurrency: Bool = false
+  ) throws(EstimationError) -> InstrumentStats {
+    guard let lastDay = h.lastDay, let lastClose = h.lastClose else {
+      throw .tooFewObservations(symbol: h.symbol, needed: profile.volatilityLookback + 1, available: 0, what: "sizing")
+    }
+    let estimator = profile.volatilityMethod.estimator(lambda: profile.lambda, returnKind: .simple)
+    let sigma = try estimator.dailyVolatility(of: h, lookback: profile.volatilityLookback)
+    var atr: WilderATR.Value? = nil
+    let atrPeriod: Int = {
+      if case .atr(_, let n) = profile.stopRule { return n }
+      return 14
+    }()
+    if h.hasOHLC { atr = try WilderATR(period: atrPeriod).atr(of: h) }
+    var adv: Double? = nil
+    if h.hasVolume {
+      let start = max(0, h.count - profile.advDays)
+      var units: [Double] = []
+      for i in start..<h.count where h.volume[i].isFinite && h.volume[i] > 0 {
+        units.append(volumeInQuoteCurrency ? h.volume[i] / abs(h.close[i]) : h.volume[i])
+      }
+      if !units.isEmpty { adv = units.reduce(0, +) / Double(units.count) }
+    }
+    let n = min(profile.chandelierPeriod, h.count)
+    let highs = h.hasOHLC ? Array(h.high.suffix(n)) : Array(h.close.suffix(n))
+    let lows = h.hasOHLC ? Array(h.low.suffix(n)) : Array(h.close.suffix(n))
+    return InstrumentStats(
+      symbol: h.symbol, source: h.source, lastDay: lastDay, lastClose: lastClose, lastLine: h.lines.last ?? 0,
+      dailyVolatility: sigma, volatilityMethod: profile.volatilityMethod, volatilityLookback: profile.volatilityLookback,
+      periodsPerYear: periodsPerYear, atr: atr, averageDailyVolume: adv, advDays: profile.advDays,
+      highestHigh: highs.max() ?? lastClose, lowestLow: lows.min() ?? lastClose, chandelierPeriod: n)
+  }
+}
+
+/// The account's risky exposures and their covariance, prepared once so that
+/// each sizing or check costs O(1) and each applied order O(N).
+///
+/// `exposures[i]` is the signed base-currency exposure to instrument `i`
+/// (options mapped to their underlying, delta-adjusted); `covariance` is the
+/// annual covariance of the instruments' returns, so `eᵀΣe` is the annual
+/// variance of the portfolio's P&L in base currency squared.
+public struct PortfolioRiskModel: Sendable {
+  public let symbols: [String]
+  public let covariance: SymmetricMatrix
+  public private(set) var exposures: [Double]
+  /// Σ e.
+  public private(set) var sigmaE: [Double]
+  /// eᵀ Σ e.
+  public private(set) var variance: Double
+  public let observations: Int
+  public let periodsPerYear: Int
+  public let method: CovarianceMethod
+  public let repair: PSDRepair?
+  private let index: [String: Int]
+
+  public init(
+    symbols: [String], covariance: SymmetricMatrix, exposures: [Double], observations: Int, periodsPerYear: Int,
+    method: CovarianceMethod, repair: PSDRepair?
+  ) throws(LinearAlgebraError) {
+    self.symbols = symbols
+    self.covariance = covariance
+    self.exposures = exposures
+    self.sigmaE = try covariance.multiplied(by: exposures)
+    var v = 0.0
+    for i in exposures.indices { v += exposures[i] * sigmaE[i] }
+    self.variance = max(v, 0)
+    self.observations = observations
+    self.periodsPerYear = periodsPerYear
+    self.method = method
+    self.repair = repair
+    var idx: [String: Int] = [:]
+    for (i, s) in symbols.enumerated() { idx[s] = i }
+    self.index = idx
+  }
+
+  public func position(of symbol: String) -> Int? { index[symbol] }
+  /// Annual σ of the portfolio's P&L, base currency.
+  public var volatility: Double { variance.squareRoot() }
+
+  /// Adds `delta` of exposure to instrument `k`: O(N).
+  public mutating func apply(_ k: Int, delta: Double) {
+    let n = symbols.count
+    let col = k * n
+    covariance.elements.withUnsafeBufferPointer { c in
+      for i in 0..<n { sigmaE[i] += c[col + i] * delta }
+    }
+    exposures[k] += delta
+    var v = 0.0
+    for i in 0..<n { v += exposures[i] * sigmaE[i] }
+    variance = max(v, 0)
+  }
+}
+
+/// Everything the sizer needs about the account before the trade, in the base currency.
+public struct AccountState: Sendable {
+  public var baseCurrency: String
+  public var asOf: Day
+  public var equity: Double
+  public var grossExposure: Double
+  public var classGross: [AssetClass: Double]
+  /// Signed exposure by symbol (options by their own symbol).
+  public var exposureBySymbol: [String: Double]
+  /// Signed quantity by symbol.
+  public var quantityBySymbol: [String: Double]
+  public var fx: FXRates
+  public var source: String
+
+  public init(
+    baseCurrency: String, asOf: Day, equity: Double, grossExposure: Double = 0, classGross: [AssetClass: Double] = [:],
+    exposureBySymbol: [String: Double] = [:], quantityBySymbol: [String: Double] = [:], fx: FXRates, source: String = ""
+  ) {
+    self.baseCurrency = baseCurrency
+    self.asOf = asOf
+    self.equity = equity
+    self.grossExposure = grossExposure
+    self.classGross = classGross
+    self.exposureBySymbol = exposureBySymbol
+    self.quantityBySymbol = quantityBySymbol
+    self.fx = fx
+    self.source = source
+  }
+
+  /// From a valuation.
+  public init(_ v: AccountValuation) {
+    var classGross: [AssetClass: Double] = [:]
+    var bySymbol: [String: Double] = [:]
+    var qty: [String: Double] = [:]
+    for p in v.positions {
+      classGross[p.position.assetClass, default: 0] += abs(p.exposure)
+      bySymbol[p.position.symbol, default: 0] += p.exposure
+      qty[p.position.symbol, default: 0] += p.position.quantity
+    }
+    self.init(
+      baseCurrency: v.account.baseCurrency, asOf: v.account.asOf, equity: v.equity, grossExposure: v.grossExposure,
+      classGross: classGross, exposureBySymbol: bySymbol, quantityBySymbol: qty, fx: v.account.fx, source: v.account.source)
+  }
+
+  /// Applies a filled trade of `quantity` (signed) with exposure `exposure` (signed, base).
+  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, exposure: Double) {
+    let before = exposureBySymbol[symbol, default: 0]
+    let after = before + exposure
+    grossExposure += abs(after) - abs(before)
+    classGross[assetClass, default: 0] += abs(after) - abs(before)
+    exposureBySymbol[symbol] = after
+    quantityBySymbol[symbol, default: 0] += quantity
+  }
+}
