@@ -75,7 +75,8 @@ struct SizeCommand: ParsableCommand {
       account.asOf = inputs.asOfDay(config) ?? today()
       let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
       guard market[instrument] != nil else {
-        throw UnknownInstrumentError(symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)
+        throw UnknownInstrumentError(
+          symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)
       }
       let request = SizingRequest(symbol: instrument, side: side, entry: entry, stop: stop)
       let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)

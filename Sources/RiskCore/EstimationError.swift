@@ -18,11 +18,12 @@ public enum EstimationError: Error, Sendable, Hashable, CustomStringConvertible 
     case .lookbackTooShort(let l):
       return "lookback \(l) is too short: it must be at least 2 returns."
     case .tooFewObservations(let s, let needed, let available, let what):
-      return "\(s) has \(available) bars, \(what) needs \(needed); shorten --lookback or load more history."
+      return
+        "\(s) has \(available) bars, \(what) needs \(needed); shorten the lookback (--lookback, or the profile's) or load more history."
     case .tooFewAlignedObservations(let needed, let available, let symbols):
       let list = symbols.count > 6 ? symbols.prefix(6).joined(separator: ", ") + ", …" : symbols.joined(separator: ", ")
       return
-        "only \(available) dates are common to \(list) (\(needed) needed for the lookback); shorten --lookback or drop the instrument with the shortest history."
+        "only \(available) dates are common to \(list) (\(needed) needed for the lookback); shorten the lookback or drop the instrument with the shortest history."
     case .nonPositivePrice(let s, let day, let field, let value, let source, let line):
       return
         "\(source) line \(line): \(s) \(field) is \(value) on \(day); returns-based estimators need positive prices, so choose a window or --as-of that avoids \(day)."

@@ -112,7 +112,9 @@ public struct RegimeSet: Sendable {
   public var names: [String] { profiles.map(\.name) }
   public func profile(_ name: String) -> RegimeProfile? { profiles.first { $0.name == name } }
   /// 0 for the calmest.
-  public func severity(_ name: String) -> Int { detection.order.firstIndex(of: name) ?? profiles.firstIndex { $0.name == name } ?? 0 }
+  public func severity(_ name: String) -> Int {
+    detection.order.firstIndex(of: name) ?? profiles.firstIndex { $0.name == name } ?? 0
+  }
 }
 
 /// How `--regime auto` classifies the market: the current short-window
@@ -127,7 +129,10 @@ public struct RegimeDetectionSettings: Sendable, Hashable {
   public var order: [String]
   public var upperPercentiles: [Double]
 
-  public init(shortWindow: Int = 20, lookback: Int = 756, order: [String] = ["calm", "normal", "volatile", "crisis"], upperPercentiles: [Double] = [0.25, 0.75, 0.95]) {
+  public init(
+    shortWindow: Int = 20, lookback: Int = 756, order: [String] = ["calm", "normal", "volatile", "crisis"],
+    upperPercentiles: [Double] = [0.25, 0.75, 0.95]
+  ) {
     self.shortWindow = shortWindow
     self.lookback = lookback
     self.order = order

@@ -94,6 +94,10 @@ public struct AlignedReturns: Sendable {
       }
     }
     guard common.count >= lookback + 1 else {
+      if n == 1 {
+        throw .tooFewObservations(
+          symbol: histories[0].symbol, needed: lookback + 1, available: common.count, what: "a lookback of \(lookback) returns")
+      }
       throw .tooFewAlignedObservations(needed: lookback + 1, available: common.count, symbols: histories.map(\.symbol))
     }
     let start = common.count - lookback - 1

@@ -135,11 +135,13 @@ public enum SizingError: Error, Sendable, Hashable, CustomStringConvertible {
       return side == .long
         ? "stop \(fmt(stop)) is not below the entry \(fmt(entry)); a long's stop must be below its entry."
         : "stop \(fmt(stop)) is not above the entry \(fmt(entry)); a short's stop must be above its entry."
-    case .stopEqualsEntry(let e): return "stop equals the entry \(fmt(e)): the risk per unit is zero, so no size follows; place the stop away from the entry."
+    case .stopEqualsEntry(let e):
+      return "stop equals the entry \(fmt(e)): the risk per unit is zero, so no size follows; place the stop away from the entry."
     case .nonPositiveEquity(let e, let c): return "equity is \(fmt(e)) \(c), not positive: no risk budget can be set."
     case .noFXRate(let c, let b): return "no FX rate for \(c) into \(b); add \(c) to the account's fx rates."
     case .staleData(let s, let last, let asOf, let maxAge):
-      return "market data for \(s) ends \(last), \(asOf - last) days before the as-of date \(asOf) (the profile allows \(maxAge)); update the data or pass --as-of."
+      return
+        "market data for \(s) ends \(last), \(asOf - last) days before the as-of date \(asOf) (the profile allows \(maxAge)); update the data or pass --as-of."
     case .dataAfterAsOf(let s, let asOf): return "no market data for \(s) on or before \(asOf)."
     case .noATR(let s): return "\(s) has no high/low data for ATR; pass --stop or use a profile whose stop rule is sigma."
     case .nonFinite(let what): return "a non-finite number appeared in \(what); refusing to size."
@@ -236,7 +238,8 @@ public enum PositionSizer {
     }
     let distance = abs(entry - stop)
     if request.side == .long && stop <= 0 && !spec.allowsNegativePrices {
-      warnings.append("the stop \(fmt(stop)) is at or below zero, where \(spec.symbol) cannot trade: the trade's whole value is at risk.")
+      warnings.append(
+        "the stop \(fmt(stop)) is at or below zero, where \(spec.symbol) cannot trade: the trade's whole value is at risk.")
     }
     if distance < profile.noiseThresholdSigma * sigmaPrice {
       warnings.append(
@@ -258,10 +261,13 @@ public enum PositionSizer {
       NamedValue("stop", stop, spec.currency, source: stopSource),
       NamedValue("multiplier", perPoint, "", source: "instrument metadata"),
       NamedValue("fx rate", fx, "\(base) per \(spec.currency)", source: spec.currency == base ? "base currency" : "account fx"),
-      NamedValue("daily σ", stats.dailyVolatility, "", source: "\(stats.volatilityMethod.rawValue), \(stats.volatilityLookback) returns to \(stats.lastDay), \(stats.source)"),
+      NamedValue(
+        "daily σ", stats.dailyVolatility, "",
+        source: "\(stats.volatilityMethod.rawValue), \(stats.volatilityLookback) returns to \(stats.lastDay), \(stats.source)"),
     ]
     if let atr = stats.atr {
-      inputs.append(NamedValue("ATR(\(atr.period))", atr.value, spec.currency, source: "Wilder, \(stats.source) to \(stats.lastDay)"))
+      inputs.append(
+        NamedValue("ATR(\(atr.period))", atr.value, spec.currency, source: "Wilder, \(stats.source) to \(stats.lastDay)"))
     }
     if let adv = stats.averageDailyVolume {
       inputs.append(NamedValue("ADV(\(stats.advDays))", adv, "units", source: "\(stats.source) to \(stats.lastDay)"))
@@ -287,8 +293,12 @@ public enum PositionSizer {
     let budget = equity * profile.riskPerTrade * classMultiplier
     steps.append(
       ExplanationStep(
-        id: "risk-budget", title: "Money at risk allowed", formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
-        inputs: [NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade), NamedValue("multiplier", classMultiplier)],
+        id: "risk-budget", title: "Money at risk allowed",
+        formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
+        inputs: [
+          NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade),
+          NamedValue("multiplier", classMultiplier),
+        ],
         value: budget, unit: base))
     limits.append(
       LimitEvaluation(
@@ -310,7 +320,10 @@ public enum PositionSizer {
       LimitEvaluation(
         id: .notionalCap, minQuantity: 0, maxQuantity: notionalQ,
         formula: "(max notional × equity − existing exposure in the trade's direction) ÷ unit exposure",
-        inputs: [NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", notionalCap, base), NamedValue("existing", e0, base)],
+        inputs: [
+          NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", notionalCap, base),
+          NamedValue("existing", e0, base),
+        ],
         note: fullNote(notionalQ, used: abs(e0), cap: notionalCap, what: "the existing \(spec.symbol) exposure")))
     let accountCap = profile.maxGrossLeverage * equity
     let othersGross = state.grossExposure - abs(e0)
@@ -330,11 +343,15 @@ public enum PositionSizer {
       limits.append(
         LimitEvaluation(
           id: .classLeverage, minQuantity: 0, maxQuantity: classQ,
-          formula: "(max \(spec.assetClass.rawValue) leverage × equity − \(spec.assetClass.rawValue) gross exposure of the others − existing) ÷ unit exposure",
+          formula:
+            "(max \(spec.assetClass.rawValue) leverage × equity − \(spec.assetClass.rawValue) gross exposure of the others − existing) ÷ unit exposure",
           inputs: [
             NamedValue("max \(spec.assetClass.rawValue) leverage", classLeverage), NamedValue("cap", classCap, base),
             NamedValue("\(spec.assetClass.rawValue) gross before", state.classGross[spec.assetClass, default: 0], base),
-          ], note: fullNote(classQ, used: state.classGross[spec.assetClass, default: 0], cap: classCap, what: "\(spec.assetClass.rawValue) gross exposure")))
+          ],
+          note: fullNote(
+            classQ, used: state.classGross[spec.assetClass, default: 0], cap: classCap,
+            what: "\(spec.assetClass.rawValue) gross exposure")))
     } else {
       limits.append(
         LimitEvaluation(
@@ -371,7 +388,8 @@ public enum PositionSizer {
         let disc = qb * qb - qa * qc
         if disc < 0 {
           hi = 0
-          note = "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
+          note =
+            "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
         } else {
           let r = disc.squareRoot()
           let q1 = (-qb - r) / qa
@@ -379,7 +397,8 @@ public enum PositionSizer {
           hi = max(0, q2)
           if q1 > 0 {
             lo = q1
-            note = "the portfolio is over its volatility budget: only trades between \(fmt(q1)) and \(fmt(q2)) units bring it within"
+            note =
+              "the portfolio is over its volatility budget: only trades between \(fmt(q1)) and \(fmt(q2)) units bring it within"
           }
           if q2 < 0 { note = "the portfolio is over its volatility budget and a \(request.side.rawValue) trade adds to it" }
         }
@@ -387,10 +406,13 @@ public enum PositionSizer {
       limits.append(
         LimitEvaluation(
           id: .volatilityBudget, minQuantity: lo, maxQuantity: hi,
-          formula: "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
+          formula:
+            "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
           inputs: [
-            NamedValue("budget (annual)", profile.portfolioVolatilityBudget), NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
-            NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot() / 1), NamedValue("(Σe)ₖ", sek), NamedValue("a", qa), NamedValue("b", qb), NamedValue("c", qc),
+            NamedValue("budget (annual)", profile.portfolioVolatilityBudget),
+            NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
+            NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot() / 1), NamedValue("(Σe)ₖ", sek), NamedValue("a", qa),
+            NamedValue("b", qb), NamedValue("c", qc),
           ], note: note))
 
       // Risk-contribution share: (1−ρ)Σₖₖ y² + (1−2ρ) m y − ρ c₀ ≤ 0, y the position's exposure after the trade.
@@ -419,8 +441,13 @@ public enum PositionSizer {
           LimitEvaluation(
             id: .riskShare, minQuantity: lo2 > hi2 ? 0 : lo2, maxQuantity: hi2,
             formula: "largest q whose Euler contribution yₖ(Σy)ₖ / yᵀΣy ≤ max share: root of (1−ρ)Σₖₖ y² + (1−2ρ)·m·y − ρ·c₀ = 0",
-            inputs: [NamedValue("max share ρ", rho), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m), NamedValue("c₀ (variance of the others)", c0), NamedValue("existing exposure", wk, base)],
-            note: lo2 > 0 ? "the position already carries more than its share; only trades of at least \(fmt(lo2)) units bring it within" : nil))
+            inputs: [
+              NamedValue("max share ρ", rho), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m), NamedValue("c₀ (variance of the others)", c0),
+              NamedValue("existing exposure", wk, base),
+            ],
+            note: lo2 > 0
+              ? "the position already carries more than its share; only trades of at least \(fmt(lo2)) units bring it within"
+              : nil))
         shareAt = { q in
           let y = wk + s * q * u
           let total = c0 + 2 * m * y + skk * y * y
@@ -430,11 +457,16 @@ public enum PositionSizer {
         limits.append(
           LimitEvaluation(
             id: .riskShare, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-            note: "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply"))
+            note: "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply")
+        )
       }
     } else {
-      warnings.append("no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated.")
-      limits.append(LimitEvaluation(id: .volatilityBudget, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [], note: "not evaluated (no covariance): fails closed"))
+      warnings.append(
+        "no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated.")
+      limits.append(
+        LimitEvaluation(
+          id: .volatilityBudget, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [],
+          note: "not evaluated (no covariance): fails closed"))
     }
 
     // Liquidity.
@@ -443,7 +475,8 @@ public enum PositionSizer {
     if let adv = stats.averageDailyVolume {
       limits.append(
         LimitEvaluation(
-          id: .liquidity, minQuantity: 0, maxQuantity: profile.maxADVFraction * adv, formula: "max fraction of ADV × ADV(\(stats.advDays))",
+          id: .liquidity, minQuantity: 0, maxQuantity: profile.maxADVFraction * adv,
+          formula: "max fraction of ADV × ADV(\(stats.advDays))",
           inputs: [NamedValue("max fraction", profile.maxADVFraction), NamedValue("ADV", adv, "units")], note: nil))
     } else {
       limits.append(
@@ -463,13 +496,15 @@ public enum PositionSizer {
     var zeroReason: String? = nil
     if lower > 0 && rounded.quantity < lower {
       let which = limits.filter { $0.minQuantity > 0 }.map(\.id.title).joined(separator: ", ")
-      zeroReason = "the account already breaks the \(which) limit and no trade within the other limits brings it back (needs at least \(fmt(lower)), others allow \(fmt(upper)))"
+      zeroReason =
+        "the account already breaks the \(which) limit and no trade within the other limits brings it back (needs at least \(fmt(lower)), others allow \(fmt(upper)))"
       rounded = (0, 0)
     } else if rounded.quantity == 0 {
       if let b = bindingLimit, (b.maxQuantity ?? 0) <= 0 {
         zeroReason = "the \(b.id.title) leaves no room: \(b.note ?? "its headroom is zero or negative")"
       } else if let b = bindingLimit {
-        zeroReason = "the \(b.id.title) allows \(fmt(b.maxQuantity ?? 0)) units, less than one lot of \(fmt(spec.lotSize)): rounding down gives 0"
+        zeroReason =
+          "the \(b.id.title) allows \(fmt(b.maxQuantity ?? 0)) units, less than one lot of \(fmt(spec.lotSize)): rounding down gives 0"
       } else {
         zeroReason = "no limit allows a positive size"
       }
@@ -486,7 +521,9 @@ public enum PositionSizer {
     steps.append(
       ExplanationStep(
         id: "recommended", title: "Recommended size", formula: "min of the limits, rounded down to the lot",
-        inputs: marked.filter(\.applies).map { NamedValue($0.id.rawValue, $0.maxQuantity ?? 0, "units") } + [NamedValue("lot", spec.lotSize)],
+        inputs: marked.filter(\.applies).map { NamedValue($0.id.rawValue, $0.maxQuantity ?? 0, "units") } + [
+          NamedValue("lot", spec.lotSize)
+        ],
         value: q, unit: "units"))
     if let adv = stats.averageDailyVolume, q > 0 {
       participation = q / adv
@@ -503,7 +540,8 @@ public enum PositionSizer {
         return 3
       }()
       trailing = request.side == .long ? stats.highestHigh - k * atr.value : stats.lowestLow + k * atr.value
-      trailingRule = request.side == .long
+      trailingRule =
+        request.side == .long
         ? "chandelier: highest high of \(stats.chandelierPeriod) bars \(fmt(stats.highestHigh)) − \(fmt(k)) × ATR"
         : "chandelier: lowest low of \(stats.chandelierPeriod) bars \(fmt(stats.lowestLow)) + \(fmt(k)) × ATR"
     }
@@ -515,16 +553,22 @@ public enum PositionSizer {
       if b.id == .riskBudget {
         if let atr = stats.atr {
           let wider = budget / ((distance + atr.value) * perPoint * fx)
-          whatIf.append("a stop 1 ATR wider (\(fmt(distance + atr.value)) from the entry) gives a risk budget of \(fmt(wider)) units (size ∝ 1 / stop distance)")
+          whatIf.append(
+            "a stop 1 ATR wider (\(fmt(distance + atr.value)) from the entry) gives a risk budget of \(fmt(wider)) units (size ∝ 1 / stop distance)"
+          )
         }
         whatIf.append("each 1% more equity adds 1% to the risk budget (\(fmt((b.maxQuantity ?? 0) * 0.01)) units)")
       }
       if sorted.count > 1, (b.maxQuantity ?? 0) > 0 {
         let next = sorted[1]
-        whatIf.append("the next limit is the \(next.id.title) at \(fmt(next.maxQuantity ?? 0)) units; loosening the \(b.id.title) helps only up to there")
+        whatIf.append(
+          "the next limit is the \(next.id.title) at \(fmt(next.maxQuantity ?? 0)) units; loosening the \(b.id.title) helps only up to there"
+        )
       }
       if b.id == .accountLeverage || b.id == .classLeverage {
-        whatIf.append("reducing other \(b.id == .classLeverage ? spec.assetClass.rawValue + " " : "")positions by 1 \(base) of exposure frees 1 \(base) of room (\(fmt(1 / u)) units)")
+        whatIf.append(
+          "reducing other \(b.id == .classLeverage ? spec.assetClass.rawValue + " " : "")positions by 1 \(base) of exposure frees 1 \(base) of room (\(fmt(1 / u)) units)"
+        )
       }
     }
 

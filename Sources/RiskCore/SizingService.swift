@@ -115,7 +115,9 @@ public struct SizingEnvironment: Sendable {
       if data[riskSymbol] != nil {
         add(riskSymbol, p.exposure)
       } else {
-        warnings.append("\(p.position.symbol) has no market data: its risk is not in the portfolio covariance, so portfolio volatility is understated.")
+        warnings.append(
+          "\(p.position.symbol) has no market data: its risk is not in the portfolio covariance, so portfolio volatility is understated."
+        )
       }
     }
     for c in candidates where data[c] != nil { add(c, 0) }
@@ -125,7 +127,9 @@ public struct SizingEnvironment: Sendable {
       let aligned = try AlignedReturns(histories, lookback: profile.covarianceLookback, kind: .simple)
       let estimate = try profile.covarianceMethod.estimator(lambda: profile.lambda).estimate(aligned.matrix)
       if let repair = estimate.repair {
-        warnings.append("the covariance was not positive semidefinite; \(repair.clippedEigenvalues) eigenvalue(s) clipped (relative change \(repair.relativeChange)).")
+        warnings.append(
+          "the covariance was not positive semidefinite; \(repair.clippedEigenvalues) eigenvalue(s) clipped (relative change \(repair.relativeChange))."
+        )
       }
       let annual = estimate.annual(periodsPerYear: aligned.periodsPerYear)
       risk = try PortfolioRiskModel(
@@ -140,7 +144,8 @@ public struct SizingEnvironment: Sendable {
   public mutating func stats(for symbol: String) throws -> InstrumentStats {
     if let s = statsCache[symbol] { return s }
     guard let h = market[symbol] else {
-      throw UnknownInstrumentError(symbol: symbol, suggestions: closeMatches(for: symbol, in: market.symbols), known: market.symbols.count)
+      throw UnknownInstrumentError(
+        symbol: symbol, suggestions: closeMatches(for: symbol, in: market.symbols), known: market.symbols.count)
     }
     let s = try InstrumentStats.compute(
       h, profile: profile, periodsPerYear: market.periodsPerYear(of: h),
@@ -176,12 +181,15 @@ public enum SizingService {
     }
     let data = market.through(asOf)
     guard let h = data[symbol] else {
-      throw UnknownInstrumentError(symbol: symbol, suggestions: closeMatches(for: symbol, in: data.symbols), known: data.symbols.count)
+      throw UnknownInstrumentError(
+        symbol: symbol, suggestions: closeMatches(for: symbol, in: data.symbols), known: data.symbols.count)
     }
     let settings = regimes.detection
     let needed = settings.shortWindow + settings.lookback - 1
     let r = try lastReturns(of: h, lookback: min(needed, h.count - 1), kind: .simple)
-    var evidence = [try RegimeDetector.evidence(subject: symbol, returns: r, periodsPerYear: data.periodsPerYear(of: h), settings: settings)]
+    var evidence = [
+      try RegimeDetector.evidence(subject: symbol, returns: r, periodsPerYear: data.periodsPerYear(of: h), settings: settings)
+    ]
     // The portfolio: current exposures through the aligned history.
     if let v = valuation, !v.positions.isEmpty, v.equity > 0 {
       var exposure: [String: Double] = [:]
@@ -199,7 +207,9 @@ public enum SizingService {
           for t in 0..<aligned.observations { series[t] += w * aligned.matrix[t, j] }
         }
         if series.count >= needed {
-          evidence.append(try RegimeDetector.evidence(subject: "portfolio", returns: series, periodsPerYear: aligned.periodsPerYear, settings: settings))
+          evidence.append(
+            try RegimeDetector.evidence(
+              subject: "portfolio", returns: series, periodsPerYear: aligned.periodsPerYear, settings: settings))
         }
       }
     }
@@ -213,8 +223,10 @@ public enum SizingService {
     _ request: SizingRequest, valuation: AccountValuation, market: MarketData, regimes: RegimeSet, regime: String
   ) throws -> SizeReport {
     let state = AccountState(valuation)
-    let choice = try chooseRegime(regime, regimes: regimes, symbol: request.symbol, market: market, valuation: valuation, asOf: state.asOf)
-    var env = try SizingEnvironment.build(state: state, valuation: valuation, market: market, profile: choice.profile, candidates: [request.symbol])
+    let choice = try chooseRegime(
+      regime, regimes: regimes, symbol: request.symbol, market: market, valuation: valuation, asOf: state.asOf)
+    var env = try SizingEnvironment.build(
+      state: state, valuation: valuation, market: market, profile: choice.profile, candidates: [request.symbol])
     let rec = try env.size(request)
     var across: [(regime: String, quantity: Double?, binding: LimitID?, error: String?)] = []
     for p in regimes.profiles {
@@ -223,7 +235,8 @@ public enum SizingService {
         continue
       }
       do {
-        var e = try SizingEnvironment.build(state: state, valuation: valuation, market: market, profile: p, candidates: [request.symbol])
+        var e = try SizingEnvironment.build(
+          state: state, valuation: valuation, market: market, profile: p, candidates: [request.symbol])
         let r = try e.size(request)
         across.append((p.name, r.quantity, r.binding, nil))
       } catch {

@@ -59,7 +59,8 @@ public enum InstrumentsFile {
           switch unit {
           case "units": spec.volumeInQuoteCurrency = false
           case "quote": spec.volumeInQuoteCurrency = true
-          default: reader.report(.invalidValue, t.value("volume_unit"), t.child("volume_unit"), "'\(unit)' is not units or quote.")
+          default:
+            reader.report(.invalidValue, t.value("volume_unit"), t.child("volume_unit"), "'\(unit)' is not units or quote.")
           }
         }
         spec.dataFile = t.string("data_file")

@@ -12,7 +12,8 @@ public enum ProfileFile {
   public static func loadDirectory(_ directory: String) throws -> RegimeSet {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-      throw InputError(.fileNotFound, path: directory, "no such profiles directory; pass --profiles DIR with one YAML file per regime.")
+      throw InputError(
+        .fileNotFound, path: directory, "no such profiles directory; pass --profiles DIR with one YAML file per regime.")
     }
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
       .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
@@ -35,7 +36,9 @@ public enum ProfileFile {
     }
     if errors.count == 1 { throw errors[0] }
     if !errors.isEmpty { throw InputErrors(errors) }
-    guard !profiles.isEmpty else { throw InputError(.empty, path: directory, "the profiles directory holds no regime profiles (*.yaml).") }
+    guard !profiles.isEmpty else {
+      throw InputError(.empty, path: directory, "the profiles directory holds no regime profiles (*.yaml).")
+    }
     var seen: [String: String] = [:]
     for p in profiles {
       if let other = seen[p.name] {
@@ -44,7 +47,9 @@ public enum ProfileFile {
       seen[p.name] = p.source
     }
     for name in detection.order where seen[name] == nil {
-      throw InputError(.invalidConfiguration, path: (directory as NSString).appendingPathComponent("auto.yaml"), field: "order", "regime '\(name)' has no profile in \(directory).")
+      throw InputError(
+        .invalidConfiguration, path: (directory as NSString).appendingPathComponent("auto.yaml"), field: "order",
+        "regime '\(name)' has no profile in \(directory).")
     }
     profiles.sort { a, b in
       let ia = detection.order.firstIndex(of: a.name) ?? Int.max
@@ -64,9 +69,18 @@ public enum ProfileFile {
     let name = root.string("regime", required: "the regime's name, e.g. normal") ?? fileStem
     var p = RegimeProfile(name: name, source: path, riskPerTrade: 0.01, maxPositionNotional: 0.2, maxGrossLeverage: 1)
     p.description = root.string("description") ?? ""
-    p.riskPerTrade = root.number("risk_per_trade", required: "a fraction of equity, e.g. 0.01", range: 0.0...1.0, rangeText: "a fraction of equity in 0...1 (0.01 is 1%)") ?? p.riskPerTrade
-    p.maxPositionNotional = root.number("max_position_notional", required: "a fraction of equity, e.g. 0.2", range: 0.0...100.0, rangeText: "a non-negative fraction of equity") ?? p.maxPositionNotional
-    p.maxGrossLeverage = root.number("max_gross_leverage", required: "a multiple of equity, e.g. 2", range: 0.0...100.0, rangeText: "a non-negative multiple of equity") ?? p.maxGrossLeverage
+    p.riskPerTrade =
+      root.number(
+        "risk_per_trade", required: "a fraction of equity, e.g. 0.01", range: 0.0...1.0,
+        rangeText: "a fraction of equity in 0...1 (0.01 is 1%)") ?? p.riskPerTrade
+    p.maxPositionNotional =
+      root.number(
+        "max_position_notional", required: "a fraction of equity, e.g. 0.2", range: 0.0...100.0,
+        rangeText: "a non-negative fraction of equity") ?? p.maxPositionNotional
+    p.maxGrossLeverage =
+      root.number(
+        "max_gross_leverage", required: "a multiple of equity, e.g. 2", range: 0.0...100.0,
+        rangeText: "a non-negative multiple of equity") ?? p.maxGrossLeverage
     p.maxClassLeverage = classTable(root, "max_leverage_by_class", range: 0.0...100.0, text: "a non-negative multiple of equity")
     p.riskMultipliers = classTable(root, "risk_multipliers", range: 0.0...10.0, text: "a multiplier in 0...10")
     if let stop = root.table("stop", required: "the stop rule") {
@@ -91,7 +105,9 @@ public enum ProfileFile {
       stop.rejectUnknownKeys()
     }
     if let v = root.table("volatility", required: "the per-instrument volatility estimator") {
-      p.volatilityMethod = v.oneOf("estimator", VolatilityMethod.self, required: "close-to-close, ewma, parkinson, garman-klass or yang-zhang") ?? .ewma
+      p.volatilityMethod =
+        v.oneOf("estimator", VolatilityMethod.self, required: "close-to-close, ewma, parkinson, garman-klass or yang-zhang")
+        ?? .ewma
       p.volatilityLookback = v.integer("lookback", required: "returns used", range: 2...10000) ?? 252
       v.rejectUnknownKeys()
     }
@@ -101,10 +117,18 @@ public enum ProfileFile {
       c.rejectUnknownKeys()
     }
     p.lambda = root.number("lambda", range: 0.000001...0.999999, rangeText: "a decay in (0, 1)") ?? 0.94
-    p.portfolioVolatilityBudget = root.number("portfolio_volatility_budget", required: "annual σ of P&L as a fraction of equity, e.g. 0.15", range: 0.0...10.0, rangeText: "a non-negative annual fraction of equity") ?? 0.15
-    p.maxRiskShare = root.number("max_risk_share", required: "a fraction in 0...1, e.g. 0.3", range: 0.0...1.0, rangeText: "a fraction in 0...1") ?? 0.3
+    p.portfolioVolatilityBudget =
+      root.number(
+        "portfolio_volatility_budget", required: "annual σ of P&L as a fraction of equity, e.g. 0.15", range: 0.0...10.0,
+        rangeText: "a non-negative annual fraction of equity") ?? 0.15
+    p.maxRiskShare =
+      root.number("max_risk_share", required: "a fraction in 0...1, e.g. 0.3", range: 0.0...1.0, rangeText: "a fraction in 0...1")
+      ?? 0.3
     if let l = root.table("liquidity", required: "max_adv_fraction and the impact model") {
-      p.maxADVFraction = l.number("max_adv_fraction", required: "a fraction of average daily volume, e.g. 0.05", range: 0.0...1.0, rangeText: "a fraction in 0...1") ?? 0.05
+      p.maxADVFraction =
+        l.number(
+          "max_adv_fraction", required: "a fraction of average daily volume, e.g. 0.05", range: 0.0...1.0,
+          rangeText: "a fraction in 0...1") ?? 0.05
       p.advDays = l.integer("adv_days", range: 1...260) ?? 20
       p.impactCoefficient = l.number("impact_coefficient", range: 0.0...100.0) ?? 1
       l.rejectUnknownKeys()
@@ -126,7 +150,9 @@ public enum ProfileFile {
     for k in t.keys {
       guard let c = AssetClass(rawValue: k) else {
         _ = t.value(k)
-        t.reader.report(.invalidValue, t.value(k), t.child(k), "'\(k)' is not an asset class (\(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))).")
+        t.reader.report(
+          .invalidValue, t.value(k), t.child(k),
+          "'\(k)' is not an asset class (\(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))).")
         continue
       }
       if let v = t.number(k, range: range, rangeText: text) { out[c] = v }
@@ -146,7 +172,9 @@ public enum ProfileFile {
     if let b = root.value("upper_percentiles"), case .sequence(let seq) = b {
       let values = seq.compactMap(\.float)
       if values.count != s.order.count - 1 || values != values.sorted() || !values.allSatisfy({ $0 > 0 && $0 < 1 }) {
-        reader.report(.invalidValue, b, "upper_percentiles", "expected \(s.order.count - 1) increasing percentiles in (0, 1), one per regime but the last.")
+        reader.report(
+          .invalidValue, b, "upper_percentiles",
+          "expected \(s.order.count - 1) increasing percentiles in (0, 1), one per regime but the last.")
       } else {
         s.upperPercentiles = values
       }

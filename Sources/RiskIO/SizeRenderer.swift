@@ -52,20 +52,37 @@ public enum SizeRenderer {
     head.append(("Notional", "\(Format.money(rec.notional)) \(b)  (\(Format.percent(rec.notional / rec.equity)) of equity)"))
     head.append(("Entry", "\(Format.price(rec.entry)) \(c)  (\(rec.entrySource))"))
     let stopDetail = [
-      "\(Format.price(rec.stopDistance)) away", Format.percent(rec.stopDistance / rec.entry), rec.stopDistanceATR.map { Format.fixed($0, 2) + " ATR" },
+      "\(Format.price(rec.stopDistance)) away", Format.percent(rec.stopDistance / rec.entry),
+      rec.stopDistanceATR.map { Format.fixed($0, 2) + " ATR" },
       Format.fixed(rec.stopDistanceSigma, 2) + " daily σ",
     ].compactMap { $0 }.joined(separator: ", ")
     head.append(("Stop", "\(Format.price(rec.stop)) \(c)  (\(rec.stopSource); \(stopDetail))"))
-    head.append(("Leverage", "\(Format.fixed(rec.leverageBefore, 2))× → \(Format.fixed(rec.leverageAfter, 2))×  (cap \(Format.fixed(rec.profile.maxGrossLeverage, 2))×)"))
-    head.append(("At risk", "\(Format.money(rec.moneyAtRisk)) \(b) = \(Format.percent(rec.moneyAtRisk / rec.equity, 3)) of equity (budget \(Format.percent(rec.profile.riskPerTrade * rec.profile.riskMultiplier(rec.spec.assetClass), 3)))"))
+    head.append(
+      (
+        "Leverage",
+        "\(Format.fixed(rec.leverageBefore, 2))× → \(Format.fixed(rec.leverageAfter, 2))×  (cap \(Format.fixed(rec.profile.maxGrossLeverage, 2))×)"
+      ))
+    head.append(
+      (
+        "At risk",
+        "\(Format.money(rec.moneyAtRisk)) \(b) = \(Format.percent(rec.moneyAtRisk / rec.equity, 3)) of equity (budget \(Format.percent(rec.profile.riskPerTrade * rec.profile.riskMultiplier(rec.spec.assetClass), 3)))"
+      ))
     head.append(("Binding", rec.binding.map { $0.title } ?? "none"))
     if let before = rec.portfolioVolatilityBefore, let after = rec.portfolioVolatilityAfter {
-      head.append(("Portfolio σ", "\(Format.percent(before)) → \(Format.percent(after)) a year (budget \(Format.percent(rec.profile.portfolioVolatilityBudget)))"))
+      head.append(
+        (
+          "Portfolio σ",
+          "\(Format.percent(before)) → \(Format.percent(after)) a year (budget \(Format.percent(rec.profile.portfolioVolatilityBudget)))"
+        ))
     }
     head.append(("Targets", rec.takeProfits.map { "\($0.multiple)R \(Format.price($0.price))" }.joined(separator: " · ")))
     if let t = rec.trailingStop, let rule = rec.trailingRule { head.append(("Trailing", "\(Format.price(t))  (\(rule))")) }
     if let p = rec.participation, let s = rec.slippageFraction {
-      head.append(("Slippage", "\(Format.percent(p, 3)) of ADV, expected \(Format.fixed(s * 10_000, 1)) bps ≈ \(Format.money(s * rec.notional)) \(b) (square-root impact)"))
+      head.append(
+        (
+          "Slippage",
+          "\(Format.percent(p, 3)) of ADV, expected \(Format.fixed(s * 10_000, 1)) bps ≈ \(Format.money(s * rec.notional)) \(b) (square-root impact)"
+        ))
     }
     if markdown {
       out.append("| | |")
@@ -86,7 +103,8 @@ public enum SizeRenderer {
     out.append("\(h3)Steps")
     for s in rec.steps {
       let values = s.inputs.map { "\($0.name) \(num($0.value))" }.joined(separator: ", ")
-      out.append("\(markdown ? "- " : "  ")\(s.title): \(s.formula) = \(num(s.value))\(s.unit.isEmpty ? "" : " " + s.unit)   [\(values)]")
+      out.append(
+        "\(markdown ? "- " : "  ")\(s.title): \(s.formula) = \(num(s.value))\(s.unit.isEmpty ? "" : " " + s.unit)   [\(values)]")
     }
     out.append("")
     out.append("\(h3)Limits (maximum quantity of \(rec.symbol) for this trade)")
@@ -103,7 +121,10 @@ public enum SizeRenderer {
       var tl = TextTable(["Limit", "Max quantity", "Headroom", ""], leftAligned: [0, 3])
       var details: [[String]] = []
       for l in rec.limits {
-        tl.add([l.id.title, l.maxQuantity.map { num($0) } ?? "n/a", l.maxQuantity.map { num($0 - rec.quantity) } ?? "", l.binding ? "← binding" : ""])
+        tl.add([
+          l.id.title, l.maxQuantity.map { num($0) } ?? "n/a", l.maxQuantity.map { num($0 - rec.quantity) } ?? "",
+          l.binding ? "← binding" : "",
+        ])
         var d: [String] = []
         if l.applies {
           d.append(l.formula)
@@ -120,7 +141,9 @@ public enum SizeRenderer {
         for d in details[i] { out.append("      " + d) }
       }
     }
-    out.append("  Recommended = min of the limits \(num(rec.unroundedQuantity)), rounded down to the lot \(num(rec.lotSize)): \(qty(rec.quantity, lot: rec.lotSize)) (rounding gives up \(num(rec.roundingLoss)))")
+    out.append(
+      "  Recommended = min of the limits \(num(rec.unroundedQuantity)), rounded down to the lot \(num(rec.lotSize)): \(qty(rec.quantity, lot: rec.lotSize)) (rounding gives up \(num(rec.roundingLoss)))"
+    )
     out.append("")
     out.append("\(h3)What would change it")
     for w in rec.whatIf { out.append("  - " + w) }
@@ -149,12 +172,13 @@ public enum SizeRenderer {
   }
 
   static func named(_ values: [NamedValue]) -> JSONValue {
-    .array(values.map { v in
-      var o: [String: JSONValue] = ["name": .string(v.name), "value": .number(v.value)]
-      if !v.unit.isEmpty { o["unit"] = .string(v.unit) }
-      if let s = v.source { o["source"] = .string(s) }
-      return .object(o)
-    })
+    .array(
+      values.map { v in
+        var o: [String: JSONValue] = ["name": .string(v.name), "value": .number(v.value)]
+        if !v.unit.isEmpty { o["unit"] = .string(v.unit) }
+        if let s = v.source { o["source"] = .string(s) }
+        return .object(o)
+      })
   }
 
   public static func json(_ r: SizeReport) -> JSONValue {
@@ -189,16 +213,21 @@ public enum SizeRenderer {
         "distanceFraction": .number(rec.stopDistance / rec.entry), "distanceATR": .optional(rec.stopDistanceATR),
         "distanceDailySigma": .number(rec.stopDistanceSigma),
       ],
-      "limits": .array(rec.limits.map { l in
-        [
-          "id": .string(l.id.rawValue), "maxQuantity": .optional(l.maxQuantity), "minQuantity": .number(l.minQuantity),
-          "binding": .bool(l.binding), "applies": .bool(l.applies), "formula": .string(l.formula), "inputs": named(l.inputs),
-          "note": l.note.map { .string($0) } ?? .null,
-        ]
-      }),
-      "steps": .array(rec.steps.map { s in
-        ["id": .string(s.id), "title": .string(s.title), "formula": .string(s.formula), "inputs": named(s.inputs), "value": .number(s.value), "unit": .string(s.unit)]
-      }),
+      "limits": .array(
+        rec.limits.map { l in
+          [
+            "id": .string(l.id.rawValue), "maxQuantity": .optional(l.maxQuantity), "minQuantity": .number(l.minQuantity),
+            "binding": .bool(l.binding), "applies": .bool(l.applies), "formula": .string(l.formula), "inputs": named(l.inputs),
+            "note": l.note.map { .string($0) } ?? .null,
+          ]
+        }),
+      "steps": .array(
+        rec.steps.map { s in
+          [
+            "id": .string(s.id), "title": .string(s.title), "formula": .string(s.formula), "inputs": named(s.inputs),
+            "value": .number(s.value), "unit": .string(s.unit),
+          ]
+        }),
       "inputs": named(rec.inputs),
       "takeProfits": .array(rec.takeProfits.map { ["r": .integer($0.multiple), "price": .number($0.price)] }),
       "trailingStop": rec.trailingStop.map { t in ["price": .number(t), "rule": .string(rec.trailingRule ?? "")] } ?? .null,
@@ -207,20 +236,26 @@ public enum SizeRenderer {
         "slippageFraction": .optional(rec.slippageFraction), "impactCoefficient": .number(rec.profile.impactCoefficient),
         "model": "slippage = coefficient × daily σ × √(quantity / ADV)",
       ],
-      "byRegime": .array(r.acrossRegimes.map { a in
-        ["regime": .string(a.regime), "quantity": .optional(a.quantity), "binding": a.binding.map { .string($0.rawValue) } ?? .null, "error": a.error.map { .string($0) } ?? .null]
-      }),
+      "byRegime": .array(
+        r.acrossRegimes.map { a in
+          [
+            "regime": .string(a.regime), "quantity": .optional(a.quantity),
+            "binding": a.binding.map { .string($0.rawValue) } ?? .null, "error": a.error.map { .string($0) } ?? .null,
+          ]
+        }),
       "whatIf": .array(rec.whatIf.map { .string($0) }),
       "warnings": .array((rec.warnings + r.warnings).map { .string($0) }),
     ]
     if r.choice.auto {
-      doc["regimeEvidence"] = .array(r.choice.evidence.map { e in
-        [
-          "subject": .string(e.subject), "currentAnnualVolatility": .number(e.current), "percentile": .number(e.percentile),
-          "samples": .integer(e.samples), "window": .integer(e.window), "median": .number(e.median), "bounds": .array(e.bounds.map { .number($0) }),
-          "regime": .string(e.regime),
-        ]
-      })
+      doc["regimeEvidence"] = .array(
+        r.choice.evidence.map { e in
+          [
+            "subject": .string(e.subject), "currentAnnualVolatility": .number(e.current), "percentile": .number(e.percentile),
+            "samples": .integer(e.samples), "window": .integer(e.window), "median": .number(e.median),
+            "bounds": .array(e.bounds.map { .number($0) }),
+            "regime": .string(e.regime),
+          ]
+        })
     }
     return .object(doc)
   }
