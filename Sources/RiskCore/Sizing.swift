@@ -253,7 +253,6 @@ public enum PositionSizer {
     let riskPerUnit = distance * perPoint * fx
     guard u > 0, riskPerUnit > 0, u.isFinite, riskPerUnit.isFinite else { throw .nonFinite("the exposure per unit") }
     let e0 = state.exposureBySymbol[spec.symbol, default: 0]
-    let a = s * e0
 
     var inputs: [NamedValue] = [
       NamedValue("equity", equity, base, source: state.source.isEmpty ? nil : "\(state.source), valued at \(state.asOf)"),
@@ -287,204 +286,137 @@ public enum PositionSizer {
         value: riskPerUnit, unit: base),
     ]
 
-    // 3. Each limit as a range of quantities.
-    var limits: [LimitEvaluation] = []
+    // 3. Each limit as a range of quantities (numbers from LimitCalculator, explained here).
+    let geometry = TradeGeometry(side: request.side, entry: entry, stop: stop, unitExposure: u, riskPerUnit: riskPerUnit, existingExposure: e0)
+    let (bounds, f) = LimitCalculator.bounds(geometry, spec: spec, stats: stats, state: state, risk: risk, profile: profile)
     let classMultiplier = profile.riskMultiplier(spec.assetClass)
-    let budget = equity * profile.riskPerTrade * classMultiplier
+    let budget = f.riskBudget
     steps.append(
       ExplanationStep(
-        id: "risk-budget", title: "Money at risk allowed",
-        formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
-        inputs: [
-          NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade),
-          NamedValue("multiplier", classMultiplier),
-        ],
+        id: "risk-budget", title: "Money at risk allowed", formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
+        inputs: [NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade), NamedValue("multiplier", classMultiplier)],
         value: budget, unit: base))
-    limits.append(
-      LimitEvaluation(
-        id: .riskBudget, minQuantity: 0, maxQuantity: budget / riskPerUnit,
-        formula: "equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)",
-        inputs: [NamedValue("money at risk allowed", budget, base), NamedValue("loss per unit", riskPerUnit, base)], note: nil))
-
-    func directional(_ cap: Double, others: Double) -> Double {
-      // Largest q with |e0 + s·q·u| ≤ cap − others, always allowing a trade that only reduces the position.
-      let h = cap - others
-      return (max(0, -a) + max(0, h - max(a, 0))) / u
+    func fullNote(_ q: Double?, used: Double, cap: Double, what: String) -> String? {
+      (q ?? 1) > 0 ? nil : "\(what) \(fmt(used)) \(base) already uses the cap of \(fmt(cap)) \(base)"
     }
-    func fullNote(_ q: Double, used: Double, cap: Double, what: String) -> String? {
-      q > 0 ? nil : "\(what) \(fmt(used)) \(base) already uses the cap of \(fmt(cap)) \(base)"
-    }
-    let notionalCap = profile.maxPositionNotional * equity
-    let notionalQ = directional(notionalCap, others: 0)
-    limits.append(
-      LimitEvaluation(
-        id: .notionalCap, minQuantity: 0, maxQuantity: notionalQ,
-        formula: "(max notional × equity − existing exposure in the trade's direction) ÷ unit exposure",
-        inputs: [
-          NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", notionalCap, base),
-          NamedValue("existing", e0, base),
-        ],
-        note: fullNote(notionalQ, used: abs(e0), cap: notionalCap, what: "the existing \(spec.symbol) exposure")))
-    let accountCap = profile.maxGrossLeverage * equity
-    let othersGross = state.grossExposure - abs(e0)
-    let accountQ = directional(accountCap, others: othersGross)
-    limits.append(
-      LimitEvaluation(
-        id: .accountLeverage, minQuantity: 0, maxQuantity: accountQ,
-        formula: "(max gross leverage × equity − gross exposure of the other positions − existing) ÷ unit exposure",
-        inputs: [
-          NamedValue("max gross leverage", profile.maxGrossLeverage), NamedValue("cap", accountCap, base),
-          NamedValue("gross exposure before", state.grossExposure, base),
-        ], note: fullNote(accountQ, used: state.grossExposure, cap: accountCap, what: "gross exposure")))
-    if let classLeverage = profile.maxClassLeverage[spec.assetClass] {
-      let classCap = classLeverage * equity
-      let classOthers = state.classGross[spec.assetClass, default: 0] - abs(e0)
-      let classQ = directional(classCap, others: classOthers)
-      limits.append(
-        LimitEvaluation(
-          id: .classLeverage, minQuantity: 0, maxQuantity: classQ,
-          formula:
-            "(max \(spec.assetClass.rawValue) leverage × equity − \(spec.assetClass.rawValue) gross exposure of the others − existing) ÷ unit exposure",
-          inputs: [
-            NamedValue("max \(spec.assetClass.rawValue) leverage", classLeverage), NamedValue("cap", classCap, base),
-            NamedValue("\(spec.assetClass.rawValue) gross before", state.classGross[spec.assetClass, default: 0], base),
-          ],
-          note: fullNote(
-            classQ, used: state.classGross[spec.assetClass, default: 0], cap: classCap,
-            what: "\(spec.assetClass.rawValue) gross exposure")))
-    } else {
-      limits.append(
-        LimitEvaluation(
-          id: .classLeverage, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-          note: "the \(profile.name) profile sets no \(spec.assetClass.rawValue) leverage cap; the account cap applies"))
-    }
-
-    // Portfolio limits from the covariance.
+    let cls = spec.assetClass.rawValue
+    var limits: [LimitEvaluation] = []
     var volBefore: Double? = nil
     var volAfterAt: ((Double) -> Double)? = nil
     var shareAt: ((Double) -> Double?)? = nil
-    if let risk, let k = risk.position(of: spec.symbol) {
-      let skk = risk.covariance[k, k]
-      let sek = risk.sigmaE[k]
-      let v0 = risk.variance
-      let wk = risk.exposures[k]
-      volBefore = v0.squareRoot() / equity
-      volAfterAt = { q in
-        let d = s * q * u
-        return max(0, v0 + 2 * d * sek + d * d * skk).squareRoot() / equity
-      }
-      // Volatility budget: a q² + 2 b q + c ≤ 0.
-      let vb = profile.portfolioVolatilityBudget * equity
-      let qa = u * u * skk
-      let qb = s * u * sek
-      let qc = v0 - vb * vb
-      var lo = 0.0
-      var hi: Double? = nil
-      var note: String? = nil
-      if qa <= 0 {
-        hi = nil
-        note = "\(spec.symbol) has no variance in the window; the budget cannot bind"
-      } else {
-        let disc = qb * qb - qa * qc
-        if disc < 0 {
-          hi = 0
-          note =
-            "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
-        } else {
-          let r = disc.squareRoot()
-          let q1 = (-qb - r) / qa
-          let q2 = (-qb + r) / qa
-          hi = max(0, q2)
-          if q1 > 0 {
-            lo = q1
-            note =
-              "the portfolio is over its volatility budget: only trades between \(fmt(q1)) and \(fmt(q2)) units bring it within"
-          }
-          if q2 < 0 { note = "the portfolio is over its volatility budget and a \(request.side.rawValue) trade adds to it" }
-        }
-      }
-      limits.append(
-        LimitEvaluation(
-          id: .volatilityBudget, minQuantity: lo, maxQuantity: hi,
-          formula:
-            "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
-          inputs: [
-            NamedValue("budget (annual)", profile.portfolioVolatilityBudget),
-            NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
-            NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot() / 1), NamedValue("(Σe)ₖ", sek), NamedValue("a", qa),
-            NamedValue("b", qb), NamedValue("c", qc),
-          ], note: note))
-
-      // Risk-contribution share: (1−ρ)Σₖₖ y² + (1−2ρ) m y − ρ c₀ ≤ 0, y the position's exposure after the trade.
-      let rho = profile.maxRiskShare
-      let m = sek - skk * wk
-      let c0 = v0 - 2 * wk * sek + skk * wk * wk
-      if c0 > 1e-12 * max(v0, 1) && skk > 0 && rho < 1 {
-        let A = (1 - rho) * skk
-        let B = (1 - 2 * rho) * m
-        let C = -rho * c0
-        let r = max(0, B * B - 4 * A * C).squareRoot()
-        let yLo = (-B - r) / (2 * A)
-        let yHi = (-B + r) / (2 * A)
-        var lo2: Double
-        var hi2: Double
-        if s > 0 {
-          lo2 = (yLo - wk) / u
-          hi2 = (yHi - wk) / u
-        } else {
-          lo2 = (wk - yHi) / u
-          hi2 = (wk - yLo) / u
-        }
-        lo2 = max(0, lo2)
-        hi2 = max(0, hi2)
+    for b in bounds {
+      switch b.id {
+      case .riskBudget:
         limits.append(
           LimitEvaluation(
-            id: .riskShare, minQuantity: lo2 > hi2 ? 0 : lo2, maxQuantity: hi2,
-            formula: "largest q whose Euler contribution yₖ(Σy)ₖ / yᵀΣy ≤ max share: root of (1−ρ)Σₖₖ y² + (1−2ρ)·m·y − ρ·c₀ = 0",
+            id: b.id, minQuantity: b.min, maxQuantity: b.max, formula: "equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)",
+            inputs: [NamedValue("money at risk allowed", budget, base), NamedValue("loss per unit", riskPerUnit, base)], note: nil))
+      case .notionalCap:
+        limits.append(
+          LimitEvaluation(
+            id: b.id, minQuantity: b.min, maxQuantity: b.max,
+            formula: "(max notional × equity − existing exposure in the trade's direction) ÷ unit exposure",
+            inputs: [NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", f.notionalCap, base), NamedValue("existing", e0, base)],
+            note: fullNote(b.max, used: abs(e0), cap: f.notionalCap, what: "the existing \(spec.symbol) exposure")))
+      case .accountLeverage:
+        limits.append(
+          LimitEvaluation(
+            id: b.id, minQuantity: b.min, maxQuantity: b.max,
+            formula: "(max gross leverage × equity − gross exposure of the other positions − existing) ÷ unit exposure",
             inputs: [
-              NamedValue("max share ρ", rho), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m), NamedValue("c₀ (variance of the others)", c0),
-              NamedValue("existing exposure", wk, base),
-            ],
-            note: lo2 > 0
-              ? "the position already carries more than its share; only trades of at least \(fmt(lo2)) units bring it within"
-              : nil))
+              NamedValue("max gross leverage", profile.maxGrossLeverage), NamedValue("cap", f.accountCap, base),
+              NamedValue("gross exposure before", state.grossExposure, base),
+            ], note: fullNote(b.max, used: state.grossExposure, cap: f.accountCap, what: "gross exposure")))
+      case .classLeverage:
+        if let cap = f.classCap {
+          limits.append(
+            LimitEvaluation(
+              id: b.id, minQuantity: b.min, maxQuantity: b.max,
+              formula: "(max \(cls) leverage × equity − \(cls) gross exposure of the others − existing) ÷ unit exposure",
+              inputs: [
+                NamedValue("max \(cls) leverage", profile.maxClassLeverage[spec.assetClass] ?? 0), NamedValue("cap", cap, base),
+                NamedValue("\(cls) gross before", f.classGross, base),
+              ], note: fullNote(b.max, used: f.classGross, cap: cap, what: "\(cls) gross exposure")))
+        } else {
+          limits.append(
+            LimitEvaluation(
+              id: b.id, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
+              note: "the \(profile.name) profile sets no \(cls) leverage cap; the account cap applies"))
+        }
+      case .volatilityBudget:
+        guard f.hasCovariance else {
+          warnings.append("no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated.")
+          limits.append(LimitEvaluation(id: b.id, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [], note: "not evaluated (no covariance): fails closed"))
+          continue
+        }
+        let v0 = f.variance
+        let (skk, sek) = (f.skk, f.sek)
+        volBefore = v0.squareRoot() / equity
+        volAfterAt = { q in
+          let d = s * q * u
+          return max(0, v0 + 2 * d * sek + d * d * skk).squareRoot() / equity
+        }
+        var note: String? = nil
+        if f.qa <= 0 {
+          note = "\(spec.symbol) has no variance in the window; the budget cannot bind"
+        } else if f.volatilityDiscriminantNegative {
+          note = "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
+        } else if b.min > 0 {
+          note = "the portfolio is over its volatility budget: only trades between \(fmt(b.min)) and \(fmt(b.max ?? 0)) units bring it within"
+        } else if (b.max ?? 0) == 0 && f.qc > 0 {
+          note = "the portfolio is over its volatility budget and a \(request.side.rawValue) trade adds to it"
+        }
+        limits.append(
+          LimitEvaluation(
+            id: b.id, minQuantity: b.min, maxQuantity: b.max,
+            formula: "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
+            inputs: [
+              NamedValue("budget (annual)", profile.portfolioVolatilityBudget), NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
+              NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot()), NamedValue("(Σe)ₖ", sek), NamedValue("a", f.qa), NamedValue("b", f.qb),
+              NamedValue("c", f.qc),
+            ], note: note))
+      case .riskShare:
+        guard f.shareApplies else {
+          limits.append(
+            LimitEvaluation(
+              id: b.id, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
+              note: f.hasCovariance
+                ? "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply"
+                : "not evaluated (no covariance)"))
+          continue
+        }
+        let (m, c0, wk, skk) = (f.m, f.c0, f.wk, f.skk)
         shareAt = { q in
           let y = wk + s * q * u
           let total = c0 + 2 * m * y + skk * y * y
           return total > 0 ? y * (skk * y + m) / total : nil
         }
-      } else {
         limits.append(
           LimitEvaluation(
-            id: .riskShare, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-            note: "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply")
-        )
+            id: b.id, minQuantity: b.min, maxQuantity: b.max,
+            formula: "largest q whose Euler contribution yₖ(Σy)ₖ / yᵀΣy ≤ max share: root of (1−ρ)Σₖₖ y² + (1−2ρ)·m·y − ρ·c₀ = 0",
+            inputs: [
+              NamedValue("max share ρ", profile.maxRiskShare), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m), NamedValue("c₀ (variance of the others)", c0),
+              NamedValue("existing exposure", wk, base),
+            ],
+            note: b.min > 0 ? "the position already carries more than its share; only trades of at least \(fmt(b.min)) units bring it within" : nil))
+      case .liquidity:
+        if let adv = f.adv {
+          limits.append(
+            LimitEvaluation(
+              id: b.id, minQuantity: 0, maxQuantity: b.max, formula: "max fraction of ADV × ADV(\(stats.advDays))",
+              inputs: [NamedValue("max fraction", profile.maxADVFraction), NamedValue("ADV", adv, "units")], note: nil))
+        } else {
+          limits.append(
+            LimitEvaluation(
+              id: b.id, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
+              note: "no volume data for \(spec.symbol) (OTC FX reports none); liquidity not capped"))
+          warnings.append("no volume data for \(spec.symbol): the liquidity cap and slippage estimate do not apply.")
+        }
       }
-    } else {
-      warnings.append(
-        "no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated.")
-      limits.append(
-        LimitEvaluation(
-          id: .volatilityBudget, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [],
-          note: "not evaluated (no covariance): fails closed"))
     }
-
-    // Liquidity.
     var participation: Double? = nil
     var slippage: Double? = nil
-    if let adv = stats.averageDailyVolume {
-      limits.append(
-        LimitEvaluation(
-          id: .liquidity, minQuantity: 0, maxQuantity: profile.maxADVFraction * adv,
-          formula: "max fraction of ADV × ADV(\(stats.advDays))",
-          inputs: [NamedValue("max fraction", profile.maxADVFraction), NamedValue("ADV", adv, "units")], note: nil))
-    } else {
-      limits.append(
-        LimitEvaluation(
-          id: .liquidity, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-          note: "no volume data for \(spec.symbol) (OTC FX reports none); liquidity not capped"))
-      warnings.append("no volume data for \(spec.symbol): the liquidity cap and slippage estimate do not apply.")
-    }
 
     // 4. The recommendation.
     let applicable = limits.filter(\.applies)
