@@ -186,6 +186,22 @@ public func roundDownToLot(_ quantity: Double, lot: Double) -> (quantity: Double
   return (q, lots)
 }
 
+/// The stop the profile's rule places: entry ∓ k·ATR, or entry ∓ k·σ_daily·√days·entry.
+/// - Throws: ``SizingError/noATR(symbol:)`` for an ATR rule on close-only data.
+public func ruleStop(profile: RegimeProfile, side: TradeSide, entry: Double, stats: InstrumentStats) throws(SizingError) -> (
+  stop: Double, source: String
+) {
+  let s = side.sign
+  switch profile.stopRule {
+  case .atr(let k, let n):
+    guard let atr = stats.atr else { throw .noATR(symbol: stats.symbol) }
+    return (entry - s * k * atr.value, "\(profile.name) rule: entry \(s > 0 ? "−" : "+") \(fmt(k)) × ATR(\(n)) \(fmt(atr.value))")
+  case .sigma(let k, let days):
+    let d = k * stats.dailyVolatility * entry * Double(days).squareRoot()
+    return (entry - s * d, "\(profile.name) rule: entry \(s > 0 ? "−" : "+") \(fmt(k)) × σ_daily × √\(days) × entry")
+  }
+}
+
 public enum PositionSizer {
   /// Sizes one trade against every limit of the profile.
   ///
@@ -220,16 +236,7 @@ public enum PositionSizer {
       stop = given
       stopSource = "--stop"
     } else {
-      switch profile.stopRule {
-      case .atr(let k, let n):
-        guard let atr = stats.atr else { throw .noATR(symbol: stats.symbol) }
-        stop = entry - s * k * atr.value
-        stopSource = "\(profile.name) rule: entry \(s > 0 ? "−" : "+") \(fmt(k)) × ATR(\(n)) \(fmt(atr.value))"
-      case .sigma(let k, let days):
-        let d = k * sigmaPrice * Double(days).squareRoot()
-        stop = entry - s * d
-        stopSource = "\(profile.name) rule: entry \(s > 0 ? "−" : "+") \(fmt(k)) × σ_daily × √\(days) × entry"
-      }
+      (stop, stopSource) = try ruleStop(profile: profile, side: request.side, entry: entry, stats: stats)
     }
     guard stop.isFinite else { throw .nonFinite("the stop") }
     if stop == entry { throw .stopEqualsEntry(entry) }
@@ -287,14 +294,19 @@ public enum PositionSizer {
     ]
 
     // 3. Each limit as a range of quantities (numbers from LimitCalculator, explained here).
-    let geometry = TradeGeometry(side: request.side, entry: entry, stop: stop, unitExposure: u, riskPerUnit: riskPerUnit, existingExposure: e0)
+    let geometry = TradeGeometry(
+      side: request.side, entry: entry, stop: stop, unitExposure: u, riskPerUnit: riskPerUnit, existingExposure: e0)
     let (bounds, f) = LimitCalculator.bounds(geometry, spec: spec, stats: stats, state: state, risk: risk, profile: profile)
     let classMultiplier = profile.riskMultiplier(spec.assetClass)
     let budget = f.riskBudget
     steps.append(
       ExplanationStep(
-        id: "risk-budget", title: "Money at risk allowed", formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
-        inputs: [NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade), NamedValue("multiplier", classMultiplier)],
+        id: "risk-budget", title: "Money at risk allowed",
+        formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
+        inputs: [
+          NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade),
+          NamedValue("multiplier", classMultiplier),
+        ],
         value: budget, unit: base))
     func fullNote(_ q: Double?, used: Double, cap: Double, what: String) -> String? {
       (q ?? 1) > 0 ? nil : "\(what) \(fmt(used)) \(base) already uses the cap of \(fmt(cap)) \(base)"
@@ -309,14 +321,19 @@ public enum PositionSizer {
       case .riskBudget:
         limits.append(
           LimitEvaluation(
-            id: b.id, minQuantity: b.min, maxQuantity: b.max, formula: "equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)",
-            inputs: [NamedValue("money at risk allowed", budget, base), NamedValue("loss per unit", riskPerUnit, base)], note: nil))
+            id: b.id, minQuantity: b.min, maxQuantity: b.max,
+            formula: "equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)",
+            inputs: [NamedValue("money at risk allowed", budget, base), NamedValue("loss per unit", riskPerUnit, base)], note: nil
+          ))
       case .notionalCap:
         limits.append(
           LimitEvaluation(
             id: b.id, minQuantity: b.min, maxQuantity: b.max,
             formula: "(max notional × equity − existing exposure in the trade's direction) ÷ unit exposure",
-            inputs: [NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", f.notionalCap, base), NamedValue("existing", e0, base)],
+            inputs: [
+              NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", f.notionalCap, base),
+              NamedValue("existing", e0, base),
+            ],
             note: fullNote(b.max, used: abs(e0), cap: f.notionalCap, what: "the existing \(spec.symbol) exposure")))
       case .accountLeverage:
         limits.append(
@@ -345,8 +362,13 @@ public enum PositionSizer {
         }
       case .volatilityBudget:
         guard f.hasCovariance else {
-          warnings.append("no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated.")
-          limits.append(LimitEvaluation(id: b.id, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [], note: "not evaluated (no covariance): fails closed"))
+          warnings.append(
+            "no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated."
+          )
+          limits.append(
+            LimitEvaluation(
+              id: b.id, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [],
+              note: "not evaluated (no covariance): fails closed"))
           continue
         }
         let v0 = f.variance
@@ -360,19 +382,24 @@ public enum PositionSizer {
         if f.qa <= 0 {
           note = "\(spec.symbol) has no variance in the window; the budget cannot bind"
         } else if f.volatilityDiscriminantNegative {
-          note = "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
+          note =
+            "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
         } else if b.min > 0 {
-          note = "the portfolio is over its volatility budget: only trades between \(fmt(b.min)) and \(fmt(b.max ?? 0)) units bring it within"
+          note =
+            "the portfolio is over its volatility budget: only trades between \(fmt(b.min)) and \(fmt(b.max ?? 0)) units bring it within"
         } else if (b.max ?? 0) == 0 && f.qc > 0 {
           note = "the portfolio is over its volatility budget and a \(request.side.rawValue) trade adds to it"
         }
         limits.append(
           LimitEvaluation(
             id: b.id, minQuantity: b.min, maxQuantity: b.max,
-            formula: "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
+            formula:
+              "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
             inputs: [
-              NamedValue("budget (annual)", profile.portfolioVolatilityBudget), NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
-              NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot()), NamedValue("(Σe)ₖ", sek), NamedValue("a", f.qa), NamedValue("b", f.qb),
+              NamedValue("budget (annual)", profile.portfolioVolatilityBudget),
+              NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
+              NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot()), NamedValue("(Σe)ₖ", sek), NamedValue("a", f.qa),
+              NamedValue("b", f.qb),
               NamedValue("c", f.qc),
             ], note: note))
       case .riskShare:
@@ -396,10 +423,13 @@ public enum PositionSizer {
             id: b.id, minQuantity: b.min, maxQuantity: b.max,
             formula: "largest q whose Euler contribution yₖ(Σy)ₖ / yᵀΣy ≤ max share: root of (1−ρ)Σₖₖ y² + (1−2ρ)·m·y − ρ·c₀ = 0",
             inputs: [
-              NamedValue("max share ρ", profile.maxRiskShare), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m), NamedValue("c₀ (variance of the others)", c0),
+              NamedValue("max share ρ", profile.maxRiskShare), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m),
+              NamedValue("c₀ (variance of the others)", c0),
               NamedValue("existing exposure", wk, base),
             ],
-            note: b.min > 0 ? "the position already carries more than its share; only trades of at least \(fmt(b.min)) units bring it within" : nil))
+            note: b.min > 0
+              ? "the position already carries more than its share; only trades of at least \(fmt(b.min)) units bring it within"
+              : nil))
       case .liquidity:
         if let adv = f.adv {
           limits.append(

@@ -110,17 +110,19 @@ public struct SizingEnvironment: Sendable {
       if exposure[symbol] == nil { order.append(symbol) }
       exposure[symbol, default: 0] += e
     }
+    let needed = profile.covarianceLookback + 1
     for p in valuation?.positions ?? [] {
       let riskSymbol = p.position.assetClass == .option ? (p.position.underlying ?? p.position.symbol) : p.position.symbol
-      if data[riskSymbol] != nil {
+      if let h = data[riskSymbol], h.count >= needed {
         add(riskSymbol, p.exposure)
       } else {
+        let why = data[riskSymbol] == nil ? "no market data" : "too little history for the covariance"
         warnings.append(
-          "\(p.position.symbol) has no market data: its risk is not in the portfolio covariance, so portfolio volatility is understated."
-        )
+          "\(p.position.symbol) has \(why): its risk is not in the portfolio covariance, so portfolio volatility is understated.")
       }
     }
-    for c in candidates where data[c] != nil { add(c, 0) }
+    // A candidate without enough history stays out of the model: sizing it then fails closed.
+    for c in candidates where (data[c]?.count ?? 0) >= needed { add(c, 0) }
     var risk: PortfolioRiskModel? = nil
     if !order.isEmpty {
       let histories = order.compactMap { data[$0] }

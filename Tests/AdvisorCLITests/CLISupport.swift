@@ -22,12 +22,13 @@ struct RunResult {
 }
 
 /// Runs the binary from the repository root (so `advisor.yaml` is found), with `stdin` if given.
-func runAdvisor(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL = repositoryRoot)
-  throws -> RunResult
-{
+func runAdvisor(
+  _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL = repositoryRoot,
+  executable: String? = nil, extra: [String] = []
+) throws -> RunResult {
   let p = Process()
-  p.executableURL = advisorBinary
-  p.arguments = arguments
+  p.executableURL = executable.map { repositoryRoot.appendingPathComponent($0) } ?? advisorBinary
+  p.arguments = arguments + extra
   p.currentDirectoryURL = directory
   var env = ProcessInfo.processInfo.environment
   env["NO_COLOR"] = "1"

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import RiskCore
+import RiskIO
+
+/// buy or sell.
+enum OrderSide: String, ExpressibleByArgument, CaseIterable {
+  case buy, sell
+  var tradeSide: TradeSide { self == .buy ? .long : .short }
+}
+
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
+struct CheckCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Pre-trade check of one order or a batch: stable codes, documented exit codes.",
+    discussion: """
+      Checks each order with the same limits and code as `advisor size` (so an order of the recommended \
+      size passes), plus: a known instrument, a whole number of lots, a stop on the right side (required \
+      by default), a price within the profile's band of the last close, market data no older than the \
+      profile allows at the as-of date (default: today). A batch (--orders FILE or - for standard input; \
+      CSV with a header client_order_id,instrument,side,quantity,price,stop, or JSON Lines) is applied \
+      in sequence: each order is checked against the account after the previous passing ones. An order \
+      that only reduces a position passes the exposure limits. Every check that cannot be evaluated fails.
+
+      Output: one line per finding (text), one JSON document for a single order, JSON Lines for a batch; \
+      schemaVersion 1. Codes and their context keys: docs/CHECK_CODES.md.
+
+      Exit codes: 0 every order passed (warnings allowed unless --strict); 1 at least one order failed \
+      (the report is printed first); 2 could not run (bad file or configuration); 64 usage error.
+      """
+  )
+
+  @OptionGroup var inputs: InputOptions
+  @OptionGroup var accountOptions: AccountOptions
+  @OptionGroup var profileOptions: ProfileOptions
+
+  @Option(name: .long, help: "The instrument (single order).")
+  var instrument: String?
+
+  @Option(name: .long, help: "buy or sell (single order).")
+  var side: OrderSide?
+
+  @Option(name: .long, help: "Quantity in the instrument's units (single order).")
+  var quantity: Double?
+
+  @Option(name: .long, help: "Limit price (default: the last close).")
+  var price: Double?
+
+  @Option(name: .long, help: "Stop price.")
+  var stop: Double?
+
+  @Option(name: .long, help: "Orders file (CSV or JSON Lines), or - for standard input.")
+  var orders: String?
+
+  @Option(name: .long, help: "Regime: a profile name or auto (auto judges each batch by its first instrument).")
+  var regime: String = "normal"
+
+  @Flag(name: .long, help: "Warnings fail too.")
+  var strict = false
+
+  @Option(name: .long, help: "Output format: text or json (JSON Lines for a batch).")
+  var format: CheckFormat = .text
+
+  func validate() throws {
+    if orders != nil {
+      if instrument != nil || side != nil || quantity != nil || price != nil || stop != nil {
+        throw ValidationError("give either --orders or a single order (--instrument, --side, --quantity), not both.")
+      }
+    } else if instrument == nil || side == nil || quantity == nil {
+      throw ValidationError("a single order needs --instrument, --side and --quantity (or pass --orders FILE).")
+    }
+  }
+
+  func run() throws {
+    var anyFailed = false
+    try reportingErrors {
+      let config = try inputs.resolvedConfig()
+      let market = try inputs.loadMarket(config)
+      let regimes = try profileOptions.load(config)
+      let loaded = try accountOptions.load(config, catalog: market.catalog)
+      var account = loaded.account
+      account.asOf = inputs.asOfDay(config) ?? today()
+      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      let batch: [OrderInput]
+      if let orders {
+        batch = try OrdersFile.load(orders) { FileHandle.standardInput.readDataToEndOfFile() }
+      } else if let instrument, let side, let quantity {
+        batch = [.order(Order(symbol: instrument, side: side.tradeSide, quantity: quantity, price: price, stop: stop))]
+      } else {
+        batch = []
+      }
+      let symbols = batch.compactMap { if case .order(let o) = $0 { return o.symbol } else { return nil } }
+      let first = symbols.first { market[$0] != nil } ?? symbols.first ?? ""
+      let choice = try SizingService.chooseRegime(
+        regime, regimes: regimes, symbol: first, market: market, valuation: valuation, asOf: account.asOf)
+      let env = try SizingEnvironment.build(
+        state: AccountState(valuation), valuation: valuation, market: market, profile: choice.profile,
+        candidates: Array(Set(symbols)).sorted())
+      var checker = PreTradeChecker(environment: env, strict: strict)
+      let results = batch.map { checker.check($0) }
+      anyFailed = results.contains { !$0.passed(strict: strict) }
+      switch format {
+      case .text:
+        emit(CheckRenderer.text(results, strict: strict, profile: choice.profile, asOf: account.asOf))
+      case .json:
+        if orders == nil, let r = results.first {
+          emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: account.asOf, index: 1).rendered() + "\n")
+        } else {
+          var out = ""
+          for (i, r) in results.enumerated() {
+            out +=
+              try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: account.asOf, index: i + 1).rendered(
+                pretty: false) + "\n"
+          }
+          emit(out)
+        }
+      }
+    }
+    if anyFailed { throw ExitCode(AdvisorExit.checkFailed) }
+  }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import LinearAlgebra
+import RiskCore
+import RiskIO
+import Testing
+
+/// The bundled example market data and profiles, loaded once.
+enum Examples {
+  static let market: MarketData? = try? MarketInputs.load(market: repoPath("examples/market"), instruments: nil)
+  static let regimes: RegimeSet? = try? ProfileFile.loadDirectory(repoPath("profiles"))
+  static let asOf = day("2024-08-21")
+  static let symbols = ["AAPL", "MSFT", "NVDA", "JPM", "TSLA", "GLD", "BTC", "ETH", "GC", "EURUSD"]
+
+  /// A random account over the example instruments.
+  static func randomAccount(_ g: inout SeededGenerator, market: MarketData) -> Account {
+    var positions: [Position] = []
+    for s in symbols.shuffled(using: &g).prefix(Int.random(in: 0...6, using: &g)) {
+      let spec = market.catalog.spec(for: s)
+      guard let close = market[s]?.lastClose else { continue }
+      let notional = Double.random(in: 5_000...150_000, using: &g) * (Bool.random(using: &g) ? 1 : -1)
+      let q = roundDownToLot(abs(notional) / (close * spec.multiplier), lot: spec.lotSize).quantity
+      if q == 0 { continue }
+      positions.append(
+        Position(
+          symbol: s, assetClass: spec.assetClass, quantity: notional < 0 ? -q : q, currency: spec.currency,
+          multiplier: spec.multiplier,
+          averageCost: close * Double.random(in: 0.9...1.1, using: &g), source: "random"))
+    }
+    return Account(
+      name: "random", baseCurrency: "USD", asOf: asOf, fx: FXRates(base: "USD", basePerUnit: ["JPY": 1 / 145.35]),
+      cash: ["USD": Double.random(in: 200_000...2_000_000, using: &g)], positions: positions, source: "random")
+  }
+
+  static func environment(_ account: Account, profile: RegimeProfile, candidates: [String]) throws -> (
+    SizingEnvironment, AccountValuation
+  ) {
+    let m = try #require(market)
+    let v = try AccountValuer.value(account, market: m)
+    return (
+      try SizingEnvironment.build(state: AccountState(v), valuation: v, market: m, profile: profile, candidates: candidates), v
+    )
+  }
+}
+
+@Suite("advisor check: the same limits as advisor size")
+struct CheckPropertyTests {
+  @Test("an order of exactly the recommended size always passes (random accounts, instruments, sides, regimes)")
+  func recommendedPasses() throws {
+    let market = try #require(Examples.market)
+    let regimes = try #require(Examples.regimes)
+    var g = SeededGenerator(state: 2024)
+    var nonZero = 0
+    for _ in 0..<120 {
+      let account = Examples.randomAccount(&g, market: market)
+      let profile = try #require(regimes.profiles.randomElement(using: &g))
+      let symbol = try #require((Examples.symbols + ["USDJPY"]).randomElement(using: &g))
+      let side: TradeSide = Bool.random(using: &g) ? .long : .short
+      var (env, _) = try Examples.environment(account, profile: profile, candidates: [symbol])
+      let rec = try env.size(SizingRequest(symbol: symbol, side: side))
+      guard rec.quantity > 0 else { continue }
+      nonZero += 1
+      var checker = PreTradeChecker(environment: env)
+      let result = checker.check(Order(symbol: symbol, side: side, quantity: rec.quantity, stop: rec.stop))
+      #expect(
+        result.passed(strict: false),
+        "\(symbol) \(side) \(rec.quantity) in \(profile.name): \(result.findings.filter { $0.severity == .fail }.map(\.code.rawValue))"
+      )
+      #expect(
+        result.maxQuantity.map { abs($0 - rec.quantity) <= 1e-9 * rec.quantity } ?? false,
+        "check's max \(result.maxQuantity ?? -1) vs size \(rec.quantity)")
+      // One lot more than a binding size limit fails it.
+      if let b = rec.binding, b != .riskShare, b != .volatilityBudget {
+        let more = rec.unroundedQuantity + rec.lotSize * 1.5
+        var fresh = PreTradeChecker(environment: env)
+        let r2 = fresh.check(
+          Order(symbol: symbol, side: side, quantity: roundDownToLot(more, lot: rec.lotSize).quantity, stop: rec.stop))
+        let held = env.state.quantityBySymbol[symbol, default: 0]
+        if !(held * side.sign < 0) { #expect(!r2.passed(strict: false), "\(symbol) one lot above \(b) passed") }
+      }
+    }
+    #expect(nonZero > 40, "too few non-zero sizes to test the property (\(nonZero))")
+  }
+
+  @Test("a batch is sequential: orders that pass alone can fail together")
+  func sequential() throws {
+    let regimes = try #require(Examples.regimes)
+    let crisis = try #require(regimes.profile("crisis"))
+    let account = Account(
+      name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 1_000_000], positions: [],
+      source: "t")
+    let (env, _) = try Examples.environment(account, profile: crisis, candidates: ["AAPL"])
+    // Crisis notional cap: 6% of 1,000,000 = 60,000 → 265 AAPL at 226.40. 200 + 200 breaks it.
+    // (Risk budget: 0.25% of 1,000,000 = 2,500 over a 6.40 stop distance allows 390.)
+    var checker = PreTradeChecker(environment: env)
+    let first = checker.check(Order(symbol: "AAPL", side: .long, quantity: 200, stop: 220))
+    let second = checker.check(Order(symbol: "AAPL", side: .long, quantity: 200, stop: 220))
+    #expect(first.passed(strict: false))
+    #expect(!second.passed(strict: false))
+    #expect(second.findings.contains { $0.code == .notionalCapExceeded })
+    var alone = PreTradeChecker(environment: env)
+    #expect(alone.check(Order(symbol: "AAPL", side: .long, quantity: 200, stop: 220)).passed(strict: false))
+  }
+
+  @Test("an order that only reduces a position passes the exposure limits, even in crisis over the caps")
+  func reduceOnly() throws {
+    let regimes = try #require(Examples.regimes)
+    let crisis = try #require(regimes.profile("crisis"))
+    // 1,000 NVDA (128,500) on 100,000 of equity: leverage 1.29, far over every crisis cap.
+    let account = Account(
+      name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": -28_500],
+      positions: [Position(symbol: "NVDA", assetClass: .stock, quantity: 1_000, currency: "USD", source: "t")], source: "t")
+    let (env, _) = try Examples.environment(account, profile: crisis, candidates: ["NVDA"])
+    var checker = PreTradeChecker(environment: env)
+    let sell = checker.check(Order(symbol: "NVDA", side: .short, quantity: 400))
+    #expect(sell.passed(strict: false), "\(sell.findings.filter { $0.severity == .fail }.map(\.code))")
+    #expect(sell.reducesOnly)
+    #expect(sell.findings.contains { $0.code == .reducesPosition })
+    let buy = checker.check(Order(symbol: "NVDA", side: .long, quantity: 10, stop: 120))
+    #expect(!buy.passed(strict: false))
+    #expect(buy.findings.contains { $0.code == .leverageCapExceeded || $0.code == .notionalCapExceeded })
+  }
+
+  @Test("fail closed: without a covariance the volatility budget is not evaluated and the order fails")
+  func failClosed() throws {
+    let market = try #require(Examples.market)
+    let regimes = try #require(Examples.regimes)
+    let normal = try #require(regimes.profile("normal"))
+    var env = try Examples.environment(
+      Account(
+        name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 100_000], positions: [],
+        source: "t"),
+      profile: normal, candidates: ["AAPL"]
+    ).0
+    env.risk = nil
+    _ = market
+    var checker = PreTradeChecker(environment: env)
+    let r = checker.check(Order(symbol: "AAPL", side: .long, quantity: 10, stop: 200))
+    #expect(!r.passed(strict: false))
+    #expect(r.findings.contains { $0.code == .checkNotEvaluated })
+  }
+
+  @Test("strict mode fails warnings")
+  func strict() throws {
+    let regimes = try #require(Examples.regimes)
+    let normal = try #require(regimes.profile("normal"))
+    let (env, _) = try Examples.environment(
+      Account(
+        name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 1_000_000], positions: [],
+        source: "t"),
+      profile: normal, candidates: ["AAPL"])
+    var checker = PreTradeChecker(environment: env, strict: true)
+    // A stop 0.1% away is inside one day's noise: a warning.
+    let r = checker.check(Order(symbol: "AAPL", side: .long, quantity: 10, stop: 226.2))
+    #expect(r.worst == .warn)
+    #expect(!r.passed(strict: true) && r.passed(strict: false))
+  }
+
+  @Test("docs/CHECK_CODES.md lists every finding code")
+  func documented() throws {
+    let doc = try String(contentsOfFile: repoPath("docs/CHECK_CODES.md"), encoding: .utf8)
+    for code in FindingCode.allCases { #expect(doc.contains("`\(code.rawValue)`"), "\(code.rawValue) is not documented") }
+  }
+}
