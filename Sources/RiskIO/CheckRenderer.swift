@@ -50,10 +50,10 @@ public enum CheckRenderer {
         "\(orderLabel(r, index: i + 1))  \(what)  →  \(ok ? "PASS" : "FAIL")\(r.worst == .warn && ok ? " (warnings)" : "")\(r.maxQuantity.map { "  max passing quantity \(fmt($0))" } ?? "")"
       )
       for f in r.findings {
-        let sev = f.severity.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
+        let sev = f.severity == .pass ? "PASS" : f.severity == .warn ? "WARN" : "FAIL"
         let ctx = f.context.map { "\($0.key)=\(value($0.value))" }.joined(separator: " ")
         out.append(
-          "  \(sev)  \(f.code.rawValue.padding(toLength: codeWidth, withPad: " ", startingAt: 0))  \(f.message)\(ctx.isEmpty ? "" : "  " + ctx)"
+          "  \(sev)  \(f.code.rawValue)\(String(repeating: " ", count: max(0, codeWidth - f.code.rawValue.count)))  \(f.message)\(ctx.isEmpty ? "" : "  " + ctx)"
         )
       }
     }

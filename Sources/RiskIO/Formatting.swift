@@ -2,10 +2,20 @@ import Foundation
 
 /// Fixed-decimal and aligned-column formatting for human output (deterministic, locale-free).
 enum Format {
-  /// `x` with exactly `decimals` digits after the point.
+  /// `x` with exactly `decimals` digits after the point (C `printf` `%.*f`, correctly
+  /// rounded; the C library's default "C" locale, so the point is always '.').
   static func fixed(_ x: Double, _ decimals: Int) -> String {
     guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "inf" : "-inf") }
-    return String(format: "%.\(decimals)f", locale: Locale(identifier: "en_US_POSIX"), x)
+    return printf("%.*f", Int32(min(max(decimals, 0), 30)), x)
+  }
+
+  private static func printf(_ format: String, _ precision: Int32, _ x: Double) -> String {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer -> String in
+      guard let base = buffer.baseAddress else { return "\(x)" }
+      let n = withVaList([precision, x]) { vsnprintf(base, 400, format, $0) }
+      guard n > 0, n < 400 else { return "\(x)" }
+      return String(decoding: UnsafeRawBufferPointer(start: base, count: Int(n)), as: UTF8.self)
+    }
   }
 
   /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
@@ -40,7 +50,8 @@ enum Format {
 
   /// Compact significant-digit form for small numbers (covariances).
   static func significant(_ x: Double, _ digits: Int = 4) -> String {
-    String(format: "%.\(digits)g", locale: Locale(identifier: "en_US_POSIX"), x)
+    guard x.isFinite else { return fixed(x, 0) }
+    return printf("%.*g", Int32(min(max(digits, 1), 17)), x)
   }
 }
 

@@ -82,6 +82,13 @@ public indirect enum JSONValue: Sendable, Hashable {
   }
 
   static func writeString(_ s: String, into out: inout String) {
+    // Fast path: nothing to escape (the common case), append in one piece.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      out += "\""
+      out += s
+      out += "\""
+      return
+    }
     out += "\""
     for u in s.unicodeScalars {
       switch u {
