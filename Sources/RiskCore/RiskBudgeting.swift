@@ -196,6 +196,8 @@ public struct RiskParitySolution: Sendable, Hashable {
   public let budgets: [Double]
   /// Newton steps taken.
   public let iterations: Int
+  /// Cyclical coordinate-descent sweeps of the warm start.
+  public let sweeps: Int
   /// `max |xᵢ(Σx)ᵢ − bᵢ|` at the last iterate (the stopping quantity).
   public let stoppingResidual: Double
   /// `max |wᵢ(Σw)ᵢ / wᵀΣw − bᵢ|`: the largest error of a risk share.
@@ -210,15 +212,25 @@ public enum RiskParity {
   /// Long-only budgeted risk parity: the weights whose risk shares equal the budgets,
   /// `wᵢ(Σw)ᵢ / wᵀΣw = bᵢ`, `wᵢ > 0`, `Σwᵢ = 1`.
   ///
-  /// Newton's method on the strictly convex `f(x) = ½xᵀΣx − bᵀ log x` (Spinu
-  /// 2013; Bai, Scheinberg and Tütüncü 2016), whose minimiser satisfies
-  /// `xᵢ(Σx)ᵢ = bᵢ`: gradient `Σx − b/x`, Hessian `Σ + diag(b/x²)` (positive
-  /// definite for `x > 0` even when `Σ` is only semidefinite), each step solved
-  /// by Cholesky (LAPACK `dposv`), with a line search that keeps `x > 0`
-  /// (halving) and then asks for Armijo decrease of `f`. Start:
-  /// `xᵢ ∝ √bᵢ / σᵢ` (exact for a diagonal `Σ`), scaled so that `xᵀΣx = 1`.
-  /// Stops when `max |xᵢ(Σx)ᵢ − bᵢ| ≤ tolerance`; then `w = x / Σx`.
+  /// The minimiser of the strictly convex `f(x) = ½xᵀΣx − bᵀ log x` (Spinu
+  /// 2013; Bai, Scheinberg and Tütüncü 2016) satisfies `xᵢ(Σx)ᵢ = bᵢ`; then
+  /// `w = x / Σx`. Start: `xᵢ ∝ √bᵢ / σᵢ` (exact for a diagonal `Σ`), scaled so
+  /// that `xᵀΣx = 1`.
   ///
+  /// 1. Warm start: up to `warmStartSweeps` sweeps of cyclical coordinate
+  ///    descent (Griveau-Billion, Richard and Roncalli 2013), each coordinate
+  ///    minimised exactly, `Σᵢᵢxᵢ² + cᵢxᵢ − bᵢ = 0` with `cᵢ = (Σx)ᵢ − Σᵢᵢxᵢ`,
+  ///    at O(N²) a sweep; it stops at `max |xᵢ(Σx)ᵢ − bᵢ| ≤ 1e-9` or when a
+  ///    sweep gains less than a factor of 2 (strong correlation slows it).
+  /// 2. Newton's method: gradient `Σx − b/x`, Hessian `Σ + diag(b/x²)`
+  ///    (positive definite for `x > 0` even when `Σ` is only semidefinite),
+  ///    each step solved by Cholesky (LAPACK `dposv`, O(N³)), with a line
+  ///    search that keeps `x > 0` (halving) and then asks for Armijo decrease
+  ///    of `f`; quadratic convergence, usually one or two steps after the warm
+  ///    start (N = 471: about 8 sweeps and 1 step, against 6 steps from the
+  ///    start point without it).
+  ///
+  /// Stops when `max |xᵢ(Σx)ᵢ − bᵢ| ≤ tolerance`, with `Σx` recomputed by BLAS.
   /// Scaling `Σ` by `c` scales `x` by `1/√c` and leaves `w` unchanged, so daily
   /// or annual, `1/T` or `1/(T−1)` covariances give the same weights.
   ///
@@ -226,9 +238,12 @@ public enum RiskParity {
   ///   - covariance: symmetric positive semidefinite, positive diagonal.
   ///   - budgets: positive; normalised to sum to 1 (nil: equal, `1/N`).
   ///   - tolerance: on `max |xᵢ(Σx)ᵢ − bᵢ|` with `Σbᵢ = 1` (default 1e-12).
+  ///   - warmStartSweeps: at most this many coordinate-descent sweeps (0: Newton only).
+  ///   - maxIterations: Newton steps allowed.
   /// - Throws: ``RiskParityError``.
   public static func solve(
-    _ covariance: SymmetricMatrix, budgets: [Double]? = nil, tolerance: Double = 1e-12, maxIterations: Int = 100
+    _ covariance: SymmetricMatrix, budgets: [Double]? = nil, tolerance: Double = 1e-12, warmStartSweeps: Int = 20,
+    maxIterations: Int = 100
   ) throws(RiskParityError) -> RiskParitySolution {
     let n = covariance.dimension
     guard n > 0 else { throw .empty }
@@ -248,6 +263,12 @@ public enum RiskParity {
       }
       var sx = try covariance.multiplied(by: x)
       var residual = stopping(x, sx, b)
+      var sweeps = 0
+      if residual > tolerance && warmStartSweeps > 0 {
+        sweeps = coordinateDescent(covariance, &x, &sx, b, d, maxSweeps: warmStartSweeps, until: max(tolerance, 1e-9))
+        sx = try covariance.multiplied(by: x)
+        residual = stopping(x, sx, b)
+      }
       var iterations = 0
       while residual > tolerance {
         guard iterations < maxIterations, residual.isFinite else {
@@ -295,7 +316,8 @@ public enum RiskParity {
       var worst = 0.0
       for i in 0..<n { worst = max(worst, abs(check.shares[i] - b[i])) }
       return RiskParitySolution(
-        weights: w, budgets: b, iterations: iterations, stoppingResidual: residual, residual: worst, tolerance: tolerance,
+        weights: w, budgets: b, iterations: iterations, sweeps: sweeps, stoppingResidual: residual, residual: worst,
+        tolerance: tolerance,
         volatility: check.volatility)
     } catch let e as LinearAlgebraError {
       throw .linearAlgebra(e)
@@ -304,6 +326,47 @@ public enum RiskParity {
     } catch {
       throw .linearAlgebra(.nonFinite("\(error)"))
     }
+  }
+
+  /// Cyclical coordinate descent on `f`: each `xᵢ` in turn set to the positive
+  /// root of `Σᵢᵢxᵢ² + cᵢxᵢ − bᵢ = 0` (`cᵢ = (Σx)ᵢ − Σᵢᵢxᵢ`), `Σx` updated by
+  /// column `i` of `Σ`. Stops after `maxSweeps`, at `max |xᵢ(Σx)ᵢ − bᵢ| ≤ until`,
+  /// or when a sweep does not halve that residual (after the third).
+  ///
+  /// - Returns: the sweeps done. `sx` drifts by rounding: recompute it after.
+  static func coordinateDescent(
+    _ covariance: SymmetricMatrix, _ x: inout [Double], _ sx: inout [Double], _ b: [Double], _ d: [Double], maxSweeps: Int,
+    until target: Double
+  ) -> Int {
+    let n = x.count
+    var previous = stopping(x, sx, b)
+    var sweeps = 0
+    covariance.elements.withUnsafeBufferPointer { c in
+      x.withUnsafeMutableBufferPointer { xp in
+        sx.withUnsafeMutableBufferPointer { sp in
+          while sweeps < maxSweeps {
+            sweeps += 1
+            for i in 0..<n {
+              let a = d[i]
+              let ci = sp[i] - a * xp[i]
+              let root = (ci * ci + 4 * a * b[i]).squareRoot()
+              // The positive root, in the form without cancellation.
+              let new = ci >= 0 ? 2 * b[i] / (ci + root) : (root - ci) / (2 * a)
+              let delta = new - xp[i]
+              if delta == 0 || !new.isFinite { continue }
+              let column = i * n
+              for k in 0..<n { sp[k] += c[column + k] * delta }
+              xp[i] = new
+            }
+            var r = 0.0
+            for i in 0..<n { r = max(r, abs(xp[i] * sp[i] - b[i])) }
+            if r <= target || (sweeps >= 3 && r > 0.5 * previous) { break }
+            previous = r
+          }
+        }
+      }
+    }
+    return sweeps
   }
 
   /// `max |xᵢ(Σx)ᵢ − bᵢ|`.

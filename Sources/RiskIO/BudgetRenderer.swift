@@ -36,7 +36,7 @@ public enum BudgetRenderer {
       "Diversification ratio = Σ |wᵢ| σᵢ / σ_p.",
       "Parametric VaR/ES: normal, zero mean, 1-day σ = annual σ / √P, h-day σ = 1-day σ × √h; VaR = z_α σ_h, ES = σ_h φ(z_α) / (1 − α). Losses are positive.",
       "Historical VaR/ES: P&Lₜ = Σ exposureᵢ × rᵢ,ₜ over the \(observations) aligned daily returns (current exposures held fixed); VaR = −(1 − α) quantile by linear interpolation (numpy's default), ES = −mean of the P&Ls at or below it; 10-day = 1-day × √10.",
-      "Risk parity: long-only weights with risk shares equal to the budgets, by Newton's method on ½xᵀΣx − bᵀ log x (Cholesky each step), w = x / Σx; the scale of Σ (daily or annual, 1/T or 1/(T−1)) does not change them.",
+      "Risk parity: long-only weights with risk shares equal to the budgets, minimising ½xᵀΣx − bᵀ log x (coordinate-descent warm start, then Newton with a Cholesky solve each step), w = x / Σx; the scale of Σ (daily or annual, 1/T or 1/(T−1)) does not change them.",
     ]
   }
 
@@ -46,7 +46,9 @@ public enum BudgetRenderer {
   }
 
   static func solverLine(_ s: RiskParitySolution) -> String {
-    "Newton's method converged in \(s.iterations) iteration\(s.iterations == 1 ? "" : "s"): largest |risk share − budget| \(small(s.residual)) (stops when max |xᵢ(Σx)ᵢ − bᵢ| ≤ \(scientific(s.tolerance)))"
+    let sweeps = s.sweeps == 0 ? "" : "\(s.sweeps) coordinate-descent sweep\(s.sweeps == 1 ? "" : "s") then "
+    return
+      "converged after \(sweeps)\(s.iterations) Newton iteration\(s.iterations == 1 ? "" : "s") (Cholesky, dposv): largest |risk share − budget| \(small(s.residual)) (stops when max |xᵢ(Σx)ᵢ − bᵢ| ≤ \(scientific(s.tolerance)))"
   }
 
   static func pp(_ x: Double) -> String { (x >= 0 ? "+" : "") + Format.fixed(x * 100, 2) + " pp" }
@@ -340,8 +342,10 @@ public enum BudgetRenderer {
 
   static func solverJSON(_ s: RiskParitySolution) -> JSONValue {
     [
-      "method": "Newton on ½xᵀΣx − bᵀ log x, Cholesky (dposv) each step, positivity and Armijo line search; w = x / Σx",
-      "iterations": .integer(s.iterations), "tolerance": .number(s.tolerance), "stoppingResidual": .number(s.stoppingResidual),
+      "method":
+        "cyclical coordinate descent (warm start), then Newton on ½xᵀΣx − bᵀ log x with a Cholesky (dposv) solve each step, positivity and Armijo line search; w = x / Σx",
+      "iterations": .integer(s.iterations), "sweeps": .integer(s.sweeps), "tolerance": .number(s.tolerance),
+      "stoppingResidual": .number(s.stoppingResidual),
       "stoppingRule": "max |xᵢ(Σx)ᵢ − bᵢ| ≤ tolerance", "residual": .number(s.residual),
       "residualDefinition": "max |wᵢ(Σw)ᵢ / wᵀΣw − bᵢ|",
     ]
