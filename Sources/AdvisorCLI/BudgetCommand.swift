@@ -13,8 +13,8 @@ struct BudgetCommand: ParsableCommand {
       and share against its budget; portfolio σ, diversification ratio, normal and historical VaR and ES \
       (95% and 99%, 1 and 10 days). Then the long-only risk-parity weights for the budgets (equal by \
       default; --budgets FILE or --budget SYM=0.3 / class:crypto=0.1), levered to the regime's volatility \
-      target within its gross, class and per-position caps, and the trades in whole lots, split under the \
-      per-trade cap.
+      target within its gross and asset-class leverage caps, and the trades in whole lots, each order within \
+      the per-trade cap (max_position_notional × equity): split, or not proposed when one lot is above it.
 
       With --instruments A,B,… and no account: the budgeted risk-parity weights of a new portfolio \
       (long-only, fully invested, before leverage); estimator and lookback default to those of advisor risk.
