@@ -5,7 +5,7 @@ public struct Advisor: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "advisor",
     abstract: "Risk budgeting and position sizing, explained.",
-    subcommands: [SizeCommand.self, CheckCommand.self, RiskCommand.self, AUMCommand.self]
+    subcommands: [SizeCommand.self, CheckCommand.self, BudgetCommand.self, RiskCommand.self, AUMCommand.self]
   )
   public init() {}
 }

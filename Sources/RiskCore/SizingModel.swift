@@ -177,3 +177,46 @@ public struct AccountState: Sendable {
     quantityBySymbol[symbol, default: 0] += quantity
   }
 }
+
+/// The account's risky exposures by instrument with market data, the way every
+/// portfolio figure sees them: options through their underlying (their
+/// delta-adjusted exposure), several holdings of one instrument added up.
+public struct RiskExposures: Sendable {
+  /// Instruments with market data, in the order first held.
+  public let symbols: [String]
+  /// Signed base-currency exposure by instrument.
+  public let exposure: [String: Double]
+  /// The positions mapped to each instrument (an option under its underlying).
+  public let holdings: [String: [PositionValuation]]
+  /// Positions without market data: outside the covariance.
+  public let excluded: [PositionValuation]
+  public let warnings: [String]
+
+  /// The instrument a position's risk is measured on: an option's underlying, else itself.
+  public static func riskSymbol(of p: Position) -> String {
+    p.assetClass == .option ? (p.underlying ?? p.symbol) : p.symbol
+  }
+
+  /// - Parameter minimumBars: positions whose instrument has fewer bars (too short for the
+  ///   covariance window) are excluded with a warning, like those without market data.
+  public static func collect(_ valuation: AccountValuation?, market data: MarketData, minimumBars: Int = 1) -> RiskExposures {
+    var order: [String] = []
+    var exposure: [String: Double] = [:]
+    var holdings: [String: [PositionValuation]] = [:]
+    var excluded: [PositionValuation] = []
+    var warnings: [String] = []
+    for p in valuation?.positions ?? [] {
+      let s = riskSymbol(of: p.position)
+      if let h = data[s], h.count >= minimumBars {
+        if exposure[s] == nil { order.append(s) }
+        exposure[s, default: 0] += p.exposure
+        holdings[s, default: []].append(p)
+      } else {
+        excluded.append(p)
+        let why = data[s] == nil ? "no market data" : "too little history for the covariance"
+        warnings.append("\(p.position.symbol) has \(why): its risk is not in the portfolio covariance, so portfolio volatility is understated.")
+      }
+    }
+    return RiskExposures(symbols: order, exposure: exposure, holdings: holdings, excluded: excluded, warnings: warnings)
+  }
+}

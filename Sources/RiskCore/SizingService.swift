@@ -102,27 +102,16 @@ public struct SizingEnvironment: Sendable {
     state: AccountState, valuation: AccountValuation?, market: MarketData, profile: RegimeProfile, candidates: [String]
   ) throws -> SizingEnvironment {
     let data = market.through(state.asOf)
-    var warnings: [String] = []
-    // Risk exposures by instrument with market data; options through their underlying.
-    var exposure: [String: Double] = [:]
-    var order: [String] = []
+    let held = RiskExposures.collect(valuation, market: data, minimumBars: profile.covarianceLookback + 1)
+    var warnings = held.warnings
+    var exposure = held.exposure
+    var order = held.symbols
     func add(_ symbol: String, _ e: Double) {
       if exposure[symbol] == nil { order.append(symbol) }
       exposure[symbol, default: 0] += e
     }
-    let needed = profile.covarianceLookback + 1
-    for p in valuation?.positions ?? [] {
-      let riskSymbol = p.position.assetClass == .option ? (p.position.underlying ?? p.position.symbol) : p.position.symbol
-      if let h = data[riskSymbol], h.count >= needed {
-        add(riskSymbol, p.exposure)
-      } else {
-        let why = data[riskSymbol] == nil ? "no market data" : "too little history for the covariance"
-        warnings.append(
-          "\(p.position.symbol) has \(why): its risk is not in the portfolio covariance, so portfolio volatility is understated.")
-      }
-    }
     // A candidate without enough history stays out of the model: sizing it then fails closed.
-    for c in candidates where (data[c]?.count ?? 0) >= needed { add(c, 0) }
+    for c in candidates where (data[c]?.count ?? 0) >= profile.covarianceLookback + 1 { add(c, 0) }
     var risk: PortfolioRiskModel? = nil
     if !order.isEmpty {
       let histories = order.compactMap { data[$0] }
@@ -192,32 +181,56 @@ public enum SizingService {
     var evidence = [
       try RegimeDetector.evidence(subject: symbol, returns: r, periodsPerYear: data.periodsPerYear(of: h), settings: settings)
     ]
-    // The portfolio: current exposures through the aligned history.
-    if let v = valuation, !v.positions.isEmpty, v.equity > 0 {
-      var exposure: [String: Double] = [:]
-      for p in v.positions {
-        let s = p.position.assetClass == .option ? (p.position.underlying ?? p.position.symbol) : p.position.symbol
-        if data[s] != nil { exposure[s, default: 0] += p.exposure }
-      }
-      let symbols = exposure.keys.sorted()
-      if !symbols.isEmpty {
-        let histories = symbols.compactMap { data[$0] }
-        let aligned = try AlignedReturns(histories, lookback: min(needed, (histories.map(\.count).min() ?? 2) - 1), kind: .simple)
-        var series = [Double](repeating: 0, count: aligned.observations)
-        for (j, s) in symbols.enumerated() {
-          let w = exposure[s, default: 0] / v.equity
-          for t in 0..<aligned.observations { series[t] += w * aligned.matrix[t, j] }
-        }
-        if series.count >= needed {
-          evidence.append(
-            try RegimeDetector.evidence(
-              subject: "portfolio", returns: series, periodsPerYear: aligned.periodsPerYear, settings: settings))
-        }
-      }
-    }
+    if let p = try portfolioEvidence(valuation: valuation, data: data, settings: settings) { evidence.append(p) }
     let worst = evidence.max { regimes.severity($0.regime) < regimes.severity($1.regime) }?.regime ?? "normal"
     guard let p = regimes.profile(worst) else { throw UnknownRegimeError(name: worst, known: regimes.names) }
     return RegimeChoice(profile: p, evidence: evidence, auto: true)
+  }
+
+  /// Chooses the regime for the whole book: by name, or from the data (`auto`),
+  /// from the portfolio's evidence alone (current exposures through the aligned history).
+  ///
+  /// - Throws: ``UnknownRegimeError``, ``RegimeDetectionError`` when the history is too short for `auto`.
+  public static func chooseRegime(
+    _ name: String, regimes: RegimeSet, market: MarketData, valuation: AccountValuation, asOf: Day
+  ) throws -> RegimeChoice {
+    if name != "auto" {
+      guard let p = regimes.profile(name) else { throw UnknownRegimeError(name: name, known: regimes.names) }
+      return RegimeChoice(profile: p, evidence: [], auto: false)
+    }
+    let settings = regimes.detection
+    let data = market.through(asOf)
+    guard let e = try portfolioEvidence(valuation: valuation, data: data, settings: settings) else {
+      let held = RiskExposures.collect(valuation, market: data)
+      let available = max(0, (held.symbols.compactMap { data[$0]?.count }.min() ?? 1) - 1)
+      throw RegimeDetectionError.tooShort(
+        subject: "the portfolio", needed: settings.shortWindow + settings.lookback - 1, available: available)
+    }
+    guard let p = regimes.profile(e.regime) else { throw UnknownRegimeError(name: e.regime, known: regimes.names) }
+    return RegimeChoice(profile: p, evidence: [e], auto: true)
+  }
+
+  /// The portfolio's regime evidence: its current exposures (options through their
+  /// underlying) as weights of equity, through the aligned history; nil when the
+  /// account is empty, its equity is not positive, or the history is too short.
+  static func portfolioEvidence(
+    valuation: AccountValuation?, data: MarketData, settings: RegimeDetectionSettings
+  ) throws -> RegimeEvidence? {
+    guard let v = valuation, !v.positions.isEmpty, v.equity > 0 else { return nil }
+    let needed = settings.shortWindow + settings.lookback - 1
+    let held = RiskExposures.collect(v, market: data)
+    let symbols = held.symbols.sorted()
+    guard !symbols.isEmpty else { return nil }
+    let histories = symbols.compactMap { data[$0] }
+    let aligned = try AlignedReturns(histories, lookback: min(needed, (histories.map(\.count).min() ?? 2) - 1), kind: .simple)
+    var series = [Double](repeating: 0, count: aligned.observations)
+    for (j, s) in symbols.enumerated() {
+      let w = held.exposure[s, default: 0] / v.equity
+      for t in 0..<aligned.observations { series[t] += w * aligned.matrix[t, j] }
+    }
+    guard series.count >= needed else { return nil }
+    return try RegimeDetector.evidence(
+      subject: "portfolio", returns: series, periodsPerYear: aligned.periodsPerYear, settings: settings)
   }
 
   /// Sizes under the chosen regime and, for comparison, under every profile.
