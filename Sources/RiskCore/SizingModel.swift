@@ -214,7 +214,8 @@ public struct RiskExposures: Sendable {
       } else {
         excluded.append(p)
         let why = data[s] == nil ? "no market data" : "too little history for the covariance"
-        warnings.append("\(p.position.symbol) has \(why): its risk is not in the portfolio covariance, so portfolio volatility is understated.")
+        warnings.append(
+          "\(p.position.symbol) has \(why): its risk is not in the portfolio covariance, so portfolio volatility is understated.")
       }
     }
     return RiskExposures(symbols: order, exposure: exposure, holdings: holdings, excluded: excluded, warnings: warnings)
