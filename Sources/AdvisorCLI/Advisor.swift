@@ -5,7 +5,9 @@ public struct Advisor: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "advisor",
     abstract: "Risk budgeting and position sizing, explained.",
-    subcommands: [SizeCommand.self, CheckCommand.self, BudgetCommand.self, RiskCommand.self, AUMCommand.self]
+    subcommands: [
+      SizeCommand.self, CheckCommand.self, BudgetCommand.self, WhatIfCommand.self, RiskCommand.self, AUMCommand.self,
+    ]
   )
   public init() {}
 }

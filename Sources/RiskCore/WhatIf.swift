@@ -1,0 +1,200 @@
+import LinearAlgebra
+
+/// What a shock applies to.
+public enum ShockTarget: Sendable, Hashable, CustomStringConvertible {
+  case instrument(String)
+  case assetClass(AssetClass)
+  public var description: String {
+    switch self {
+    case .instrument(let s): return s
+    case .assetClass(let c): return "class:\(c.rawValue)"
+    }
+  }
+}
+
+/// A relative price change: −0.30 is −30%.
+public struct Shock: Sendable, Hashable {
+  public let target: ShockTarget
+  public let change: Double
+  public init(_ target: ShockTarget, _ change: Double) {
+    self.target = target
+    self.change = change
+  }
+}
+
+/// A capital flow: positive is a deposit, negative a withdrawal.
+public enum CapitalFlow: Sendable, Hashable {
+  /// An amount in a currency (converted at the account's FX rate).
+  case money(Double, currency: String)
+  /// A fraction of equity before the scenario (−0.2 is a 20% outflow).
+  case fractionOfEquity(Double)
+}
+
+/// The holdings through history.
+public enum ReplayRequest: Sendable, Hashable {
+  /// From the close before `from` to the close of `to`.
+  case range(from: Day, to: Day)
+  /// The `n` worst single days of the current holdings over the whole common history.
+  case worstDays(Int)
+}
+
+/// A copy-trading capacity question: a lead trade of `leadTradeFraction` of the strategy AUM in `instrument`.
+public struct CapacityQuestion: Sendable, Hashable {
+  public var instrument: String
+  public var leadTradeFraction: Double
+  /// Largest acceptable expected slippage, as a fraction of the order's notional (0.0025 = 25 bp).
+  public var slippageBudget: Double
+  public init(instrument: String, leadTradeFraction: Double, slippageBudget: Double) {
+    self.instrument = instrument
+    self.leadTradeFraction = leadTradeFraction
+    self.slippageBudget = slippageBudget
+  }
+}
+
+/// A what-if scenario; every part is optional and they combine.
+public struct Scenario: Sendable {
+  public var name: String
+  public var description: String
+  public var source: String
+  public var shocks: [Shock] = []
+  /// Multiplies every volatility (covariance × m²).
+  public var volatilityMultiplier: Double = 1
+  /// Moves every correlation toward `target` by `weight`: ρ' = (1 − w)ρ + w·target.
+  public var correlationTarget: Double? = nil
+  public var correlationWeight: Double = 1
+  /// The regime after (nil: unchanged).
+  public var regime: String? = nil
+  public var flows: [CapitalFlow] = []
+  /// Orders applied first, at their price (else the last close).
+  public var orders: [Order] = []
+  public var replay: ReplayRequest? = nil
+  /// Follower capital joining or leaving the strategy, in the base currency.
+  public var followersJoin: Double = 0
+  public var followersLeave: Double = 0
+  public var capacity: CapacityQuestion? = nil
+
+  public init(name: String, description: String = "", source: String = "") {
+    self.name = name
+    self.description = description
+    self.source = source
+  }
+
+  public var isEmpty: Bool {
+    shocks.isEmpty && volatilityMultiplier == 1 && correlationTarget == nil && regime == nil && flows.isEmpty
+      && orders.isEmpty && replay == nil && followersJoin == 0 && followersLeave == 0 && capacity == nil
+  }
+}
+
+/// Why a scenario cannot be run.
+public struct ScenarioError: Error, Sendable, CustomStringConvertible {
+  public let description: String
+  public init(_ d: String) { description = d }
+}
+
+/// Portfolio risk at one point of the scenario.
+public struct RiskSnapshot: Sendable {
+  /// Risk instruments (options mapped to their underlying), in covariance order.
+  public let symbols: [String]
+  /// Signed base-currency exposures.
+  public let exposures: [Double]
+  /// Annual covariance of the instruments' returns (stressed where the scenario says so).
+  public let covariance: SymmetricMatrix
+  public let equity: Double
+  /// Annual σ of P&L, base currency.
+  public let volatility: Double
+  /// Per instrument: Euler contribution to annual σ (base currency) and share of variance.
+  public let contributions: [Double]
+  public let shares: [Double]
+  /// Parametric normal VaR/ES (zero mean, √t), 95% and 99%, 1 and 10 days, base currency.
+  public let parametric: [TailRisk]
+  /// Historical VaR/ES from the aligned returns with today's exposures (1-day, and 10-day by √10).
+  public let historical: [TailRisk]
+  public let periodsPerYear: Int
+  public let observations: Int
+  public let repair: PSDRepair?
+}
+
+/// One limit of the regime after that the account breaks.
+public struct Breach: Sendable, Hashable {
+  public let limit: LimitID
+  /// The position or asset class concerned (nil: the whole account).
+  public let subject: String?
+  public let value: Double
+  public let cap: Double
+  public let unit: String
+}
+
+/// A lot-rounded reduction that brings the account back within its limits.
+public struct Reduction: Sendable, Hashable {
+  public let symbol: String
+  public let from: Double
+  public let to: Double
+  public let notional: Double
+  public let reason: LimitID
+  public var trade: Double { to - from }
+}
+
+/// A position's scenario P&L.
+public struct PositionPnL: Sendable, Hashable {
+  public let symbol: String
+  public let priceBefore: Double
+  public let priceAfter: Double
+  public let pnl: Double
+  public let shock: String?
+}
+
+/// The replayed P&L path of the current holdings.
+public struct ReplayResult: Sendable {
+  public let request: ReplayRequest
+  public let baseDay: Day?
+  /// (day, cumulative P&L since the base) for a range; (day, that day's P&L) for worst days.
+  public let path: [(day: Day, pnl: Double)]
+  public let instruments: [String]
+  public let excluded: [String]
+  public var total: Double { path.last?.pnl ?? 0 }
+}
+
+/// Copy-trading capacity.
+public struct CapacityResult: Sendable {
+  public let question: CapacityQuestion
+  public let strategyAUM: Double
+  public let aumSource: String
+  public let price: Double
+  public let dailyVolatility: Double
+  public let averageDailyVolume: Double
+  public let orderNotional: Double
+  public let orderQuantity: Double
+  public let participation: Double
+  /// Expected slippage as a fraction of notional: Y · σ_daily · √(Q / ADV).
+  public let slippage: Double
+  public let slippageCost: Double
+  public let impactCoefficient: Double
+  /// The largest strategy AUM whose lead trade stays within the slippage budget:
+  /// ADV · price · (budget / (Y σ))² / fraction.
+  public let maxStrategyAUM: Double
+}
+
+/// Before and after, side by side.
+public struct WhatIfReport: Sendable {
+  public let scenario: Scenario
+  public let baseRegime: RegimeProfile
+  public let regimeAfter: RegimeProfile
+  public let before: AccountValuation
+  public let after: AccountValuation
+  public let riskBefore: RiskSnapshot?
+  public let riskAfter: RiskSnapshot?
+  public let pnl: [PositionPnL]
+  public let totalPnL: Double
+  public let flows: Double
+  public let orderResults: [OrderResult]
+  public let breaches: [Breach]
+  public let reductions: [Reduction]
+  public let afterReductions: (leverage: Double?, volatility: Double?, breaches: [Breach])
+  public let replay: ReplayResult?
+  public let strategyAUMBefore: Double?
+  public let strategyAUMAfter: Double?
+  public let capacity: CapacityResult?
+  public let warnings: [String]
+  public static let reductionMethod =
+    "Greedy, largest first: each position over the notional cap is cut to the cap; then, while an asset class or the account is over its leverage cap, the largest exposure in it is cut by what is needed; then, while the portfolio is over its volatility budget, the largest risk contributor is cut to the size that meets the budget (solved in closed form); then any position over its risk share is cut to the share. Every cut is rounded to whole lots so that the position ends within its limit. Cutting the largest first touches the fewest positions; it does not minimise the total notional traded."
+}
