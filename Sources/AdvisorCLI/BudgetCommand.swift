@@ -93,14 +93,11 @@ struct BudgetCommand: ParsableCommand {
         emit(try BudgetRenderer.render(proposal, as: format))
         return
       }
-      let regimes = try profileOptions.load(config)
-      let loaded = try accountOptions.load(config, catalog: market.catalog)
-      var account = loaded.account
-      account.asOf = inputs.asOfDay(config) ?? today()
-      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      let valuation = try context.valuation()
       let request = BudgetRequest(
         regime: regime ?? "normal", method: estimator, lookback: lookback, lambda: lambda, budgets: entries)
-      let report = try BudgetService.run(valuation: valuation, market: market, regimes: regimes, request: request)
+      let report = try BudgetService.run(valuation: valuation, market: context.market, regimes: context.regimes, request: request)
       emit(try BudgetRenderer.render(report, as: format))
     }
   }

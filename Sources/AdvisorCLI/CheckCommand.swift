@@ -78,13 +78,9 @@ struct CheckCommand: ParsableCommand {
   func run() throws {
     var anyFailed = false
     try reportingErrors {
-      let config = try inputs.resolvedConfig()
-      let market = try inputs.loadMarket(config)
-      let regimes = try profileOptions.load(config)
-      let loaded = try accountOptions.load(config, catalog: market.catalog)
-      var account = loaded.account
-      account.asOf = inputs.asOfDay(config) ?? today()
-      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      let (market, regimes, account) = (context.market, context.regimes, context.account)
+      let valuation = try context.valuation()
       let batch: [OrderInput]
       if let orders {
         batch = try OrdersFile.load(orders) { FileHandle.standardInput.readDataToEndOfFile() }

@@ -67,13 +67,9 @@ struct SizeCommand: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let config = try inputs.resolvedConfig()
-      let market = try inputs.loadMarket(config)
-      let regimes = try profileOptions.load(config)
-      let loaded = try accountOptions.load(config, catalog: market.catalog)
-      var account = loaded.account
-      account.asOf = inputs.asOfDay(config) ?? today()
-      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      let (market, regimes) = (context.market, context.regimes)
+      let valuation = try context.valuation()
       guard market[instrument] != nil else {
         throw UnknownInstrumentError(
           symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)

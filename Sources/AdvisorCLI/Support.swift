@@ -100,3 +100,27 @@ func printError(_ s: String) {
 func emit(_ s: String) {
   FileHandle.standardOutput.write(Data(s.utf8))
 }
+
+/// What every account command loads first: configuration, market data, regime profiles
+/// and the account, valued at the as-of date (flag, else advisor.yaml, else today).
+struct AccountContext {
+  let config: AdvisorConfig
+  let market: MarketData
+  let regimes: RegimeSet
+  let maxPriceAgeDays: Int
+  var account: Account
+
+  init(_ inputs: InputOptions, _ accountOptions: AccountOptions, _ profileOptions: ProfileOptions) throws {
+    config = try inputs.resolvedConfig()
+    market = try inputs.loadMarket(config)
+    regimes = try profileOptions.load(config)
+    let loaded = try accountOptions.load(config, catalog: market.catalog)
+    maxPriceAgeDays = loaded.maxPriceAgeDays
+    account = loaded.account
+    account.asOf = inputs.asOfDay(config) ?? today()
+  }
+
+  func valuation() throws -> AccountValuation {
+    try AccountValuer.value(account, market: market, maxPriceAgeDays: maxPriceAgeDays)
+  }
+}

@@ -95,12 +95,8 @@ struct WhatIfCommand: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let config = try inputs.resolvedConfig()
-      let market = try inputs.loadMarket(config)
-      let regimes = try profileOptions.load(config)
-      let loaded = try accountOptions.load(config, catalog: market.catalog)
-      var account = loaded.account
-      if let asOf = inputs.asOfDay(config) { account.asOf = asOf }
+      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      let (config, market, regimes, account) = (context.config, context.market, context.regimes, context.account)
       var s = Scenario(name: "flags")
       var base: String? = nil
       if let path = scenario {
@@ -158,7 +154,7 @@ struct WhatIfCommand: ParsableCommand {
       let followerList = try followersPath.map { try FollowersCSV.load($0) }
       let report = try WhatIfEngine.run(
         s, account: account, market: market, regimes: regimes, baseRegime: regime ?? base ?? "normal", followers: followerList,
-        includeLead: includeLead, maxPriceAgeDays: loaded.maxPriceAgeDays)
+        includeLead: includeLead, maxPriceAgeDays: context.maxPriceAgeDays)
       let rendered = try WhatIfRenderer.render(report, as: format)
       if let output {
         do {

@@ -96,35 +96,31 @@ extension SymmetricMatrix {
   /// Symmetric eigendecomposition by LAPACK `dsyevd` (divide and conquer).
   /// - Throws: ``LinearAlgebraError/nonFinite(_:)``, ``LinearAlgebraError/noConvergence(routine:)``.
   public func eigendecomposition() throws(LinearAlgebraError) -> SymmetricEigendecomposition {
-    guard isFinite else { throw .nonFinite("eigendecomposition input") }
-    let n = dimension
-    if n == 0 { return SymmetricEigendecomposition(eigenvalues: [], eigenvectors: Matrix(rows: 0, columns: 0)) }
-    var a = elements
-    var w = [Double](repeating: 0, count: n)
-    let info = a.withUnsafeMutableBufferPointer { ap in
-      w.withUnsafeMutableBufferPointer { wp in
-        LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), upper, Int32(n), ap.baseAddress, Int32(n), wp.baseAddress)
-      }
-    }
-    try checkLAPACK(info, routine: "dsyevd", meaning: .noConvergence)
+    let (w, v) = try syevd(vectors: true)
     return SymmetricEigendecomposition(
-      eigenvalues: w, eigenvectors: try Matrix(rows: n, columns: n, layout: .columnMajor, elements: a))
+      eigenvalues: w, eigenvectors: try Matrix(rows: dimension, columns: dimension, layout: .columnMajor, elements: v))
   }
 
   /// Eigenvalues only (ascending), by `dsyevd` without vectors.
   public func eigenvalues() throws(LinearAlgebraError) -> [Double] {
-    guard isFinite else { throw .nonFinite("eigenvalue input") }
+    try syevd(vectors: false).values
+  }
+
+  /// `dsyevd`: ascending eigenvalues and, when asked, the eigenvectors (column-major, overwriting a copy).
+  private func syevd(vectors: Bool) throws(LinearAlgebraError) -> (values: [Double], vectors: [Double]) {
+    guard isFinite else { throw .nonFinite("eigendecomposition input") }
     let n = dimension
-    if n == 0 { return [] }
+    if n == 0 { return ([], []) }
     var a = elements
     var w = [Double](repeating: 0, count: n)
+    let job = CChar(UInt8(ascii: vectors ? "V" : "N"))
     let info = a.withUnsafeMutableBufferPointer { ap in
       w.withUnsafeMutableBufferPointer { wp in
-        LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), upper, Int32(n), ap.baseAddress, Int32(n), wp.baseAddress)
+        LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, upper, Int32(n), ap.baseAddress, Int32(n), wp.baseAddress)
       }
     }
     try checkLAPACK(info, routine: "dsyevd", meaning: .noConvergence)
-    return w
+    return (w, a)
   }
 
   /// Solves `A x = b` for a positive-definite `A` by LAPACK `dposv` (Cholesky).

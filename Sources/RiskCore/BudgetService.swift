@@ -5,21 +5,10 @@ import LinearAlgebra
 
 // MARK: - Budgets as given
 
-/// What a risk budget is attached to.
-public enum BudgetKey: Sendable, Hashable, CustomStringConvertible {
-  /// One instrument (an option's risk is budgeted through its underlying).
-  case instrument(String)
-  /// Every position of an asset class (`class:crypto`), split equally among
-  /// those without a budget of their own.
-  case assetClass(AssetClass)
-
-  public var description: String {
-    switch self {
-    case .instrument(let s): return s
-    case .assetClass(let c): return "class:\(c.rawValue)"
-    }
-  }
-}
+/// What a risk budget is attached to: one instrument (an option's risk is budgeted
+/// through its underlying), or every position of an asset class (`class:crypto`),
+/// split equally among those without a budget of their own.
+public typealias BudgetKey = InstrumentSelector
 
 /// One budget as written in a budgets file or a `--budget` flag.
 public struct BudgetEntry: Sendable, Hashable {

@@ -68,3 +68,28 @@ public struct InstrumentCatalog: Sendable {
     specs.values.first { $0.dataFile == fileName }?.symbol
   }
 }
+
+/// One instrument, or every instrument of an asset class: what a risk budget or a
+/// price shock is attached to. Written `AAPL` or `class:stock`.
+public enum InstrumentSelector: Sendable, Hashable, CustomStringConvertible {
+  case instrument(String)
+  case assetClass(AssetClass)
+
+  /// Parses `AAPL` or `class:stock`; nil for an empty text or `class:` with an unknown class.
+  public init?(parsing text: String) {
+    if text.hasPrefix("class:") {
+      guard let c = AssetClass(rawValue: String(text.dropFirst(6))) else { return nil }
+      self = .assetClass(c)
+    } else {
+      guard !text.isEmpty else { return nil }
+      self = .instrument(text)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .instrument(let s): return s
+    case .assetClass(let c): return "class:\(c.rawValue)"
+    }
+  }
+}

@@ -1,16 +1,7 @@
 import LinearAlgebra
 
-/// What a shock applies to.
-public enum ShockTarget: Sendable, Hashable, CustomStringConvertible {
-  case instrument(String)
-  case assetClass(AssetClass)
-  public var description: String {
-    switch self {
-    case .instrument(let s): return s
-    case .assetClass(let c): return "class:\(c.rawValue)"
-    }
-  }
-}
+/// What a shock applies to: an instrument or an asset class.
+public typealias ShockTarget = InstrumentSelector
 
 /// A relative price change: −0.30 is −30%.
 public struct Shock: Sendable, Hashable {

@@ -48,12 +48,7 @@ public enum BudgetFile {
   }
 
   /// `AAPL` or `class:stock`; nil for `class:` with an unknown class.
-  static func key(_ text: String) -> BudgetKey? {
-    if text.hasPrefix("class:") {
-      return AssetClass(rawValue: String(text.dropFirst(6))).map { .assetClass($0) }
-    }
-    return .instrument(text)
-  }
+  static func key(_ text: String) -> BudgetKey? { InstrumentSelector(parsing: text) }
 
   /// Parses a `--budget` flag: `SYMBOL=SHARE` or `class:CLASS=SHARE`.
   ///

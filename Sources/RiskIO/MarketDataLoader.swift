@@ -183,22 +183,7 @@ public struct MarketDataLoader: Sendable {
     let width = header.count
     var values = [Double](repeating: 0, count: 4)
     rows: while let line = try reader.nextRecord(into: &fields) {
-      guard fields.count == width else {
-        throw InputError(
-          .malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
-      }
-      let day: Day
-      switch reader.day(fields[date]) {
-      case .day(let d): day = d
-      case .intraday:
-        throw InputError(
-          .notADate, path: path, line: line, field: header[date],
-          "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars (one row per date).")
-      case .invalid:
-        throw InputError(
-          .notADate, path: path, line: line, field: header[date],
-          "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
-      }
+      let day = try Self.rowDay(reader, fields, line: line, width: width, date: date, header: header, path: path)
       for (k, (c, name)) in priceColumns.enumerated() {
         if reader.isMissing(fields[c]) {
           dropped += 1
@@ -289,22 +274,7 @@ public struct MarketDataLoader: Sendable {
     var fields: [CSVReader.Field] = []
     let width = header.count
     while let line = try reader.nextRecord(into: &fields) {
-      guard fields.count == width else {
-        throw InputError(
-          .malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
-      }
-      let day: Day
-      switch reader.day(fields[date]) {
-      case .day(let d): day = d
-      case .intraday:
-        throw InputError(
-          .notADate, path: path, line: line, field: header[date],
-          "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars.")
-      case .invalid:
-        throw InputError(
-          .notADate, path: path, line: line, field: header[date],
-          "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
-      }
+      let day = try Self.rowDay(reader, fields, line: line, width: width, date: date, header: header, path: path)
       for (j, c) in columns.enumerated() {
         if reader.isMissing(fields[c]) {
           dropped[j] += 1
@@ -343,6 +313,26 @@ public struct MarketDataLoader: Sendable {
       out.append(h)
     }
     return out
+  }
+
+  /// Checks a row's field count and reads its date (daily data only).
+  static func rowDay(
+    _ reader: CSVReader, _ fields: [CSVReader.Field], line: Int, width: Int, date: Int, header: [String], path: String
+  ) throws(InputError) -> Day {
+    guard fields.count == width else {
+      throw InputError(.malformedRow, path: path, line: line, "expected \(width) fields as in the header, found \(fields.count).")
+    }
+    switch reader.day(fields[date]) {
+    case .day(let d): return d
+    case .intraday:
+      throw InputError(
+        .notADate, path: path, line: line, field: header[date],
+        "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars (one row per date).")
+    case .invalid:
+      throw InputError(
+        .notADate, path: path, line: line, field: header[date],
+        "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
+    }
   }
 
   /// Sorts by date when needed (stable), then rejects duplicate dates naming both lines.

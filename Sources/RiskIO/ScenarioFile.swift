@@ -138,12 +138,7 @@ public enum ScenarioFile {
   }
 
   /// `BTC`, or `class:stock`.
-  public static func target(_ text: String) -> ShockTarget? {
-    if text.hasPrefix("class:") {
-      return AssetClass(rawValue: String(text.dropFirst(6))).map { .assetClass($0) }
-    }
-    return text.isEmpty ? nil : .instrument(text)
-  }
+  public static func target(_ text: String) -> ShockTarget? { InstrumentSelector(parsing: text) }
 
   /// `-30%` → −0.30; `-0.3` → −0.3.
   public static func parseFraction(_ text: String) -> Double? {
