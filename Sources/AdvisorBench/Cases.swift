@@ -373,14 +373,20 @@ struct CaseRunner {
     let contents = try files.map { try Self.readBytes($0) }
     var scratch = [Double](repeating: 0, count: (contents.map(\.count).max() ?? 0) / 2)
     var agree = true
+    var fields = 0
+    var fallbacks = 0
     for c in contents {
       var x = [Double](repeating: 0, count: c.count / 2)
       let k = NumberScan.strtodAll(c, into: &x)
       var y = [Double](repeating: 0, count: c.count / 2)
       let (k2, _) = NumberScan.fastPathAll(c, into: &y)
       agree = agree && k == k2 && (0..<k).allSatisfy { x[$0].bitPattern == y[$0].bitPattern }
+      fields += k2
+      fallbacks += NumberScan.fastPathAll(c, into: &y).fallbacks
     }
-    check("fast-path numbers examples/market (\(files.count) files): \(agree ? "ok, bit for bit" : "FAIL")")
+    check(
+      "fast-path numbers examples/market (\(files.count) files): \(fields) fields, \(fallbacks) fell back to strtod (Yahoo's 16–17 significant digits), \(agree ? "ok, bit for bit" : "FAIL")"
+    )
     let ex = try measureInterleaved(
       policy, sink: &sink,
       [
@@ -389,6 +395,28 @@ struct CaseRunner {
         { Double(try files.reduce(0) { $0 + (try FileReading.foundation($1)).count }) },
         { Double(try files.reduce(0) { $0 + (try FileReading.posix($1)).count }) },
       ])
+    // 5. A binary cache of the parsed example market data (what `advisor size` loads every run).
+    let parsed = try MarketInputs.load(market: dir, instruments: nil)
+    let cacheFile = paths.out + "/market-cache.bin"
+    try Data(MarketCache.encode(parsed.histories)).write(to: URL(fileURLWithPath: cacheFile))
+    let roundTrip = try MarketCache.decode(try FileReading.posix(cacheFile))
+    check(
+      "binary market cache: examples/market round trip bit for bit: \(MarketCache.same(parsed.histories, roundTrip) ? "ok" : "FAIL")"
+    )
+    let yaml = dir + "/instruments.yaml"
+    let ct = try measureInterleaved(
+      policy, sink: &sink,
+      [
+        { Double(try MarketInputs.load(market: dir, instruments: nil).histories.count) },
+        {
+          let catalog = try InstrumentsFile.load(yaml)
+          let h = try MarketCache.decode(try FileReading.posix(cacheFile))
+          return Double(MarketData(histories: h, catalog: catalog).histories.count)
+        },
+      ])
+    add(.proposals, "load examples/market: parse CSV", ct[0], note: "as advisor size does")
+    add(
+      .proposals, "load examples/market: binary cache", ct[1], baseline: ("parse", ct[0]), note: "prototype; + instruments.yaml")
     add(.proposals, "numbers by strtod examples/market", ex[0], note: "\(files.count) files, every numeric field")
     add(.proposals, "numbers by fast path examples/market", ex[1], baseline: ("strtod", ex[0]))
     add(.proposals, "read examples/market: Data → [UInt8]", ex[2])
