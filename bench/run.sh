@@ -2,6 +2,8 @@
 # advisor benchmarks (issue 8). Run from the repository root after a release build:
 #   make bench                 # builds release, then runs this script
 #   BENCH_QUICK=1 make bench   # fewer runs, for a smoke test
+#   BENCH_SKIP_INPROCESS=1 bench/run.sh   # whole-process part only
+#   BENCH_RUNS, BENCH_WARMUP (in process), BENCH_PROCESS_RUNS (hyperfine) override the run counts
 #
 # 1. generates the synthetic inputs into bench/out/ (deterministic, gitignored);
 # 2. in-process benchmarks (advisor-bench run): parsing, estimators, decompositions, sizing phases,
@@ -48,8 +50,12 @@ echo "== inputs"
 "$BENCH" generate --out "$OUT"
 
 echo
-echo "== in process (advisor-bench run: $WARMUP warm-up, up to $RUNS timed runs per case)"
-"$BENCH" run --out "$OUT" --warmup "$WARMUP" --runs "$RUNS" --tsv "$OUT/inprocess.tsv" 2>/dev/null
+if [[ -z "${BENCH_SKIP_INPROCESS:-}" ]]; then
+  echo "== in process (advisor-bench run: $WARMUP warm-up, up to $RUNS timed runs per case)"
+  "$BENCH" run --out "$OUT" --warmup "$WARMUP" --runs "$RUNS" --tsv "$OUT/inprocess.tsv" 2>/dev/null
+else
+  echo "== in process: skipped (BENCH_SKIP_INPROCESS)"
+fi
 
 echo
 echo "== whole process (hyperfine: 3 warm-up, $PROC_RUNS runs; peak RSS from /usr/bin/time -v, median of 3)"
@@ -57,9 +63,10 @@ SUMMARY="$OUT/whole-process.tsv"
 printf 'case\tcommand\tmedian_s\tmin_s\tmax_s\tstddev_s\truns\tmax_rss_kb\tnote\n' >"$SUMMARY"
 
 peak_rss() { # median max RSS (kB) over 3 runs
-  local r=()
+  local r=() f="$OUT/time-v.txt"
   for _ in 1 2 3; do
-    r+=("$( { /usr/bin/time -v "$@" >/dev/null 2>/dev/null; } 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')")
+    /usr/bin/time -v -o "$f" "$@" >/dev/null 2>/dev/null || true
+    r+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$f")")
   done
   printf '%s\n' "${r[@]}" | sort -n | sed -n 2p
 }
@@ -112,6 +119,12 @@ time_case risk-lw-sp500 "0" "$ADVISOR" risk --market data/panels/sp500_471.csv -
 # advisor size on the examples (make demo), and on the 50-stock book.
 time_case size-btc "0" "$ADVISOR" size --instrument BTC --regime volatile
 time_case size-book50 "0" "$ADVISOR" size --config "$BOOK/advisor.yaml" --instrument BK07 --regime normal
+
+# The same with OpenBLAS on one thread: on 2 shared cores a second BLAS thread often waits for a busy core.
+time_case start-1thread "0" env OPENBLAS_NUM_THREADS=1 "$ADVISOR" --help
+time_case risk-lw-500-1thread "0" env OPENBLAS_NUM_THREADS=1 "$ADVISOR" risk --market "$PANEL" --estimator ledoit-wolf \
+  --lookback 2519
+time_case size-btc-1thread "0" env OPENBLAS_NUM_THREADS=1 "$ADVISOR" size --instrument BTC --regime volatile
 
 # advisor check (issue 5): skipped until the subcommand exists. Exit 1 (an order failed) still counts as a run.
 if has_subcommand check; then

@@ -133,8 +133,13 @@ struct CaseRunner {
       let st = try measureInterleaved(policy, sink: &sink, bodies)
       add(.covariance, "dsyrk XᵀX (BLAS floor)", n: n, st[0], note: "T=\(observations)")
       for (k, (name, e)) in estimators.enumerated() {
-        let repaired = try e.estimate(r).repair
-        let note = repaired.map { "not PD: \($0.clippedEigenvalues) eigenvalues clipped (eigen repair)" } ?? ""
+        let estimate = try e.estimate(r)
+        var note = ""
+        if let repair = estimate.repair {
+          note = "not PSD: \(repair.clippedEigenvalues) eigenvalues clipped (eigendecomposition repair)"
+        } else if !(try estimate.daily.cholesky().isPositiveDefinite) {
+          note = "Cholesky fails (numerically singular): PSD confirmed by eigenvalues"
+        }
         add(.covariance, name, n: n, st[k + 1], baseline: ("dsyrk", st[0]), note: note)
       }
     }

@@ -142,7 +142,7 @@ func padded(_ s: String, _ width: Int, right: Bool = false) -> String {
 /// The table printed on standard output.
 func renderTable(_ rows: [ResultRow]) -> String {
   var out =
-    padded("group", 12) + padded("case", 34) + padded("N", 6, right: true) + padded("runs", 6, right: true)
+    padded("group", 12) + padded("case", 44) + padded("N", 6, right: true) + padded("runs", 6, right: true)
     + padded("median ms", 11, right: true) + padded("min", 9, right: true) + padded("max", 9, right: true)
     + padded("IQR", 9, right: true) + "  ratio\n"
   for r in rows {
@@ -150,7 +150,7 @@ func renderTable(_ rows: [ResultRow]) -> String {
     var ratio = ""
     if let x = r.ratio, let b = r.baseline { ratio = "\(fixed(x, 2))× \(b)" }
     out +=
-      padded(r.group, 12) + padded(r.name, 34) + padded(r.n.map(String.init) ?? "", 6, right: true)
+      padded(r.group, 12) + padded(r.name, 44) + padded(r.n.map(String.init) ?? "", 6, right: true)
       + padded(String(r.stats.runs), 6, right: true) + padded(formatMilliseconds(r.stats.median), 11, right: true)
       + padded(formatMilliseconds(r.stats.min), 9, right: true) + padded(formatMilliseconds(r.stats.max), 9, right: true)
       + padded(formatMilliseconds(iqr), 9, right: true) + "  " + ratio + (r.note.isEmpty ? "" : "  (\(r.note))") + "\n"

@@ -61,6 +61,7 @@ struct ReportWholeProcess: ParsableCommand {
     let start = byName["start"]?.median
     let targets: [String: (Double, String)] = [
       "risk-lw-500": (0.150, "< 150 ms"), "size-btc": (0.050, "< 50 ms"), "check-one": (0.050, "< 50 ms"),
+      "risk-lw-500-1thread": (0.150, "< 150 ms"), "size-btc-1thread": (0.050, "< 50 ms"),
     ]
     print(
       padded("case", 20) + padded("median ms", 11, right: true) + padded("min–max ms", 16, right: true)
