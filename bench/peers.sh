@@ -2,6 +2,7 @@
 # Side by side with the Python tools (issue 8): numpy, pandas, scikit-learn, PyPortfolioOpt, Riskfolio-Lib.
 #   bench/peers.sh            # from the repository root; builds release if needed
 #   PEERS_QUICK=1 bench/peers.sh
+#   PEERS_THREADS=1 bench/peers.sh   # OpenBLAS (both sides) and OpenMP on one thread: steadier on a busy machine
 # Creates bench/.venv (gitignored) from PyPI, runs the same jobs on the same files in the same run,
 # checks the answers agree (tolerances printed with each check), prints each pair's times and ratio.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE can pin an old kernel and slow a current numpy: they are
@@ -20,6 +21,9 @@ PROC_RUNS=${PEERS_PROCESS_RUNS:-5}
 SLOW_RUNS=${PEERS_SLOW_RUNS:-3}
 if [[ -n "${PEERS_QUICK:-}" ]]; then RUNS=5; PROC_RUNS=3; SLOW_RUNS=2; fi
 PYENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+if [[ -n "${PEERS_THREADS:-}" ]]; then
+  export OPENBLAS_NUM_THREADS=$PEERS_THREADS OMP_NUM_THREADS=$PEERS_THREADS
+fi
 mkdir -p "$OUT/hyperfine"
 
 # --- the Python environment (each package on its own, so one failure does not stop the rest)
