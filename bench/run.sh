@@ -4,6 +4,7 @@
 #   BENCH_QUICK=1 make bench   # fewer runs, for a smoke test
 #   BENCH_SKIP_INPROCESS=1 bench/run.sh   # whole-process part only
 #   BENCH_RUNS, BENCH_WARMUP (in process), BENCH_PROCESS_RUNS (hyperfine) override the run counts
+#   BENCH_THREADS=1 bench/run.sh          # OpenBLAS on one thread throughout (steadier on a busy machine)
 #
 # 1. generates the synthetic inputs into bench/out/ (deterministic, gitignored);
 # 2. in-process benchmarks (advisor-bench run): parsing, estimators, decompositions, sizing phases,
@@ -23,6 +24,7 @@ RUNS=${BENCH_RUNS:-15}
 WARMUP=${BENCH_WARMUP:-3}
 PROC_RUNS=${BENCH_PROCESS_RUNS:-10}
 if [[ -n "${BENCH_QUICK:-}" ]]; then RUNS=5; WARMUP=1; PROC_RUNS=3; fi
+if [[ -n "${BENCH_THREADS:-}" ]]; then export OPENBLAS_NUM_THREADS=$BENCH_THREADS; fi
 
 for b in "$ADVISOR" "$BENCH"; do
   [[ -x "$b" ]] || { echo "error: $b is missing; run 'make bench' (it builds release first)" >&2; exit 2; }

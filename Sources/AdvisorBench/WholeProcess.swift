@@ -73,7 +73,9 @@ struct ReportWholeProcess: ParsableCommand {
         continue
       }
       let range = "\(formatMilliseconds(l.min ?? .nan))–\(formatMilliseconds(l.max ?? .nan))"
-      let net = start.map { l.name == "start" ? "" : formatMilliseconds(m - $0) } ?? ""
+      // Net of process start: against the start measured with the same OpenBLAS threads.
+      let base = l.name.hasSuffix("-1thread") ? byName["start-1thread"]?.median : start
+      let net = l.name.hasPrefix("start") ? "" : base.map { formatMilliseconds(m - $0) } ?? ""
       let rss = l.rssKB.map { fixed($0 / 1024, 1) + " MB" } ?? ""
       var target = ""
       if let (limit, label) = targets[l.name] {
