@@ -55,12 +55,13 @@ status=${status:-0}
 PANEL="$OUT/panel_500x2520.csv"
 echo
 echo "== whole process, $PANEL → Ledoit–Wolf on 2,519 returns → JSON (hyperfine)"
-run_pair() { # name runs command...
+run_pair() { # name runs command...: hyperfine, then one run under /usr/bin/time -v for the peak RSS
   local name=$1 runs=$2
   shift 2
   hyperfine -N --warmup 1 --runs "$runs" --style none --export-json "$OUT/hyperfine/peers-$name.json" \
     --command-name "$name" "$(printf '%q ' "$@")" >/dev/null 2>"$OUT/hyperfine/peers-$name.log" ||
     echo "  $name: FAILED (see $OUT/hyperfine/peers-$name.log)"
+  /usr/bin/time -v -o "$OUT/hyperfine/peers-$name.time" "$@" >/dev/null 2>&1 || true
 }
 run_pair advisor-risk "$PROC_RUNS" "$ADVISOR" risk --market "$PANEL" --estimator ledoit-wolf --lookback 2519 --format json
 run_pair python-import "$PROC_RUNS" "${PYENV[@]}" "$PY" bench/peers_pipeline.py import
@@ -95,13 +96,22 @@ rows = ["advisor-risk", "python-import", "numpy-pandas-sklearn", "pypfopt", "num
         "pypfopt-riskfolio-rp", "advisor-budget"]
 res = {k: load(k) for k in rows}
 base = res["advisor-risk"]
-print(f"{'pipeline':28} {'median ms':>10} {'min–max ms':>18} {'runs':>5} {'÷ advisor risk':>15}")
+def rss(name):
+    p = os.path.join(out, "hyperfine", f"peers-{name}.time")
+    if not os.path.exists(p):
+        return ""
+    for line in open(p):
+        if "Maximum resident set size" in line:
+            return f"{int(line.split(':')[1]) / 1024:.0f} MB"
+    return ""
+print(f"{'pipeline':28} {'median ms':>10} {'min–max ms':>18} {'runs':>5} {'÷ advisor risk':>15} {'peak RSS':>9}")
 for k in rows:
     r = res[k]
     if r is None:
         continue
     ratio = f"{r['median'] / base['median']:.1f}×" if base else ""
-    print(f"{k:28} {r['median'] * 1000:10.0f} {r['min'] * 1000:8.0f}–{r['max'] * 1000:<8.0f} {len(r['times']):5} {ratio:>15}")
+    print(f"{k:28} {r['median'] * 1000:10.0f} {r['min'] * 1000:8.0f}–{r['max'] * 1000:<8.0f} {len(r['times']):5} {ratio:>15} "
+          f"{rss(k):>9}")
 if res.get("advisor-budget") is None:
     print("(the -rp pipelines add risk-parity weights: their advisor pair is `advisor budget`, not merged yet; "
           "the ratio shown is against `advisor risk`, which stops at the covariance)")
