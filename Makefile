@@ -1,6 +1,6 @@
 # advisor — see README.md. `make demo` and `make test` are the quick start.
 SWIFT ?= swift
-.PHONY: setup build release demo test golden bench format lint clean
+.PHONY: setup build release demo test golden bench bench-peers format lint clean
 
 setup:            ## install LAPACKE and OpenBLAS if missing
 	@./scripts/setup.sh
@@ -20,8 +20,11 @@ test: setup       ## the whole test suite
 golden: setup     ## re-record the CLI golden files (review the diff before committing)
 	ADVISOR_RECORD_GOLDEN=1 $(SWIFT) test --filter AdvisorCLITests
 
-bench: release    ## benchmarks (never part of the tests)
+bench: release    ## benchmarks (never part of the tests): BENCHMARKS.md
 	./bench/run.sh
+
+bench-peers: release  ## the same jobs in numpy, pandas, scikit-learn, PyPortfolioOpt, Riskfolio-Lib (venv in bench/.venv)
+	./bench/peers.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -5,7 +5,8 @@ let package = Package(
   name: "advisor",
   platforms: [.macOS(.v13)],
   products: [
-    .executable(name: "advisor", targets: ["advisor"])
+    .executable(name: "advisor", targets: ["advisor"]),
+    .executable(name: "advisor-bench", targets: ["AdvisorBench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),
+    // Benchmarks (bench/, BENCHMARKS.md): an executable only, never a test dependency.
+    .executableTarget(
+      name: "AdvisorBench",
+      dependencies: [
+        "LinearAlgebra", "RiskCore", "RiskIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "RiskIO"]),
     .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),

@@ -1,0 +1,435 @@
+import Foundation
+import LinearAlgebra
+import RiskCore
+import RiskIO
+
+/// Where the inputs are (relative to the repository root, where `make bench` runs).
+struct BenchPaths: Sendable {
+  var root = "."
+  var out = "bench/out"
+  var sp500: String { root + "/data/panels/sp500_471.csv" }
+  var multiAsset: String { root + "/data/multi_asset" }
+  var config: String { root + "/advisor.yaml" }
+  var panel: String { out + "/panel_500x2520.csv" }
+  var book: String { out + "/book50" }
+  var returns: String { out + "/returns_2520x1000.f64" }
+}
+
+/// The benchmark groups, in the order they run.
+enum Group: String, CaseIterable, Sendable {
+  case parse
+  case covariance
+  case linalg
+  case riskparity
+  case risk
+  case size
+  case proposals
+}
+
+struct BenchError: Error, CustomStringConvertible {
+  let description: String
+  init(_ d: String) { description = d }
+}
+
+/// Runs the selected groups and returns the rows (printing progress on standard error).
+struct CaseRunner {
+  var paths: BenchPaths
+  var policy: RunPolicy
+  var sizes = [20, 100, 500, 1000]
+  var observations = 2520
+  var sink = Sink()
+  var rows: [ResultRow] = []
+  var checks: [String] = []
+
+  init(paths: BenchPaths, policy: RunPolicy) {
+    self.paths = paths
+    self.policy = policy
+  }
+
+  mutating func add(
+    _ group: Group, _ name: String, n: Int? = nil, _ stats: Stats, baseline: (String, Stats)? = nil, note: String = ""
+  ) {
+    let ratio = baseline.map { stats.median / $0.1.median }
+    let row = ResultRow(
+      group: group.rawValue, name: name, n: n, stats: stats, baseline: baseline?.0, ratio: ratio, note: note)
+    rows.append(row)
+    progress(renderTable([row]).split(separator: "\n").last.map(String.init) ?? "")
+  }
+
+  func progress(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+  }
+
+  mutating func check(_ s: String) {
+    checks.append(s)
+    progress("check: " + s)
+  }
+
+  mutating func run(_ groups: [Group]) throws {
+    for g in groups {
+      switch g {
+      case .parse: try parse()
+      case .covariance: try covariance()
+      case .linalg: try linalg()
+      case .riskparity: try riskParity()
+      case .risk: try risk()
+      case .size: try size()
+      case .proposals: try proposals()
+      }
+    }
+  }
+
+  // MARK: - parsing
+
+  static func readBytes(_ path: String) throws -> [UInt8] {
+    guard let d = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
+    return [UInt8](d)
+  }
+
+  mutating func parse() throws {
+    let loader = MarketDataLoader()
+    for (label, path) in [("sp500_471 (471×1440)", paths.sp500), ("synthetic 500×2520", paths.panel)] {
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw BenchError("\(path) is missing: run `advisor-bench generate` first (make bench does).")
+      }
+      let bytes = try Self.readBytes(path)
+      let mb = Double(bytes.count) / 1_000_000
+      var values = [Double](repeating: 0, count: bytes.count / 2)
+      let st = try measureInterleaved(
+        policy, sink: &sink,
+        [
+          { Double(NumberScan.strtodAll(bytes, into: &values)) },
+          { Double(try loader.parse(bytes: bytes, path: path).count) },
+          { Double(try loader.load(path: path).histories.count) },
+        ])
+      add(.parse, "strtod every field \(label)", st[0], note: "floor: C strtod alone, \(fixed(mb, 1)) MB")
+      add(.parse, "parse \(label)", st[1], baseline: ("strtod", st[0]), note: "RiskIO parser, bytes in memory")
+      add(.parse, "load \(label)", st[2], baseline: ("strtod", st[0]), note: "read + parse")
+    }
+    let dir = try measure(policy, sink: &sink) {
+      Double(try MarketInputs.load(market: paths.multiAsset, instruments: nil).histories.count)
+    }
+    add(.parse, "load multi_asset (29 OHLCV files)", dir, note: "with instruments.yaml")
+  }
+
+  // MARK: - estimators
+
+  /// The in-memory synthetic returns, `T × 1000` column-major.
+  func syntheticReturns() -> [Double] {
+    SyntheticReturns.matrix(observations: observations, instruments: sizes.max() ?? 1000)
+  }
+
+  mutating func covariance() throws {
+    let all = syntheticReturns()
+    for n in sizes {
+      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
+      let x = LedoitWolfOneProduct.demeanedCopy(r)
+      let estimators: [(String, any CovarianceEstimator)] = [
+        ("sample", SampleCovariance()), ("ewma λ=0.94", EWMACovariance(lambda: 0.94)),
+        ("ledoit-wolf", LedoitWolfCovariance()),
+      ]
+      var bodies: [() throws -> Double] = [{ SymmetricMatrix.gram(x, scale: 1).elements[0] }]
+      for (_, e) in estimators { bodies.append({ try e.estimate(r).daily.elements[0] }) }
+      let st = try measureInterleaved(policy, sink: &sink, bodies)
+      add(.covariance, "dsyrk XᵀX (BLAS floor)", n: n, st[0], note: "T=\(observations)")
+      for (k, (name, e)) in estimators.enumerated() {
+        let estimate = try e.estimate(r)
+        var note = ""
+        if let repair = estimate.repair {
+          note = "not PSD: \(repair.clippedEigenvalues) eigenvalues clipped (eigendecomposition repair)"
+        } else if !(try estimate.daily.cholesky().isPositiveDefinite) {
+          note = "Cholesky fails (numerically singular): PSD confirmed by eigenvalues"
+        }
+        add(.covariance, name, n: n, st[k + 1], baseline: ("dsyrk", st[0]), note: note)
+      }
+    }
+  }
+
+  mutating func linalg() throws {
+    let all = syntheticReturns()
+    for n in sizes {
+      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
+      let cov = try SampleCovariance().estimate(r).daily
+      let chol = try measure(policy, sink: &sink) {
+        guard case .positiveDefinite(let f) = try cov.cholesky() else { throw BenchError("not PD at N=\(n)") }
+        return f.lower.elements[0]
+      }
+      add(.linalg, "cholesky (dpotrf)", n: n, chol)
+      let eig = try measure(policy, sink: &sink) { try cov.eigendecomposition().eigenvalues[0] }
+      add(.linalg, "eigendecomposition (dsyevd)", n: n, eig)
+    }
+  }
+
+  mutating func riskParity() throws {
+    guard let solver = RiskParityHook.solver else {
+      check("riskparity " + RiskParityHook.skipNote)
+      return
+    }
+    let all = syntheticReturns()
+    for n in sizes {
+      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
+      let cov = try LedoitWolfCovariance().estimate(r).daily
+      let budgets = [Double](repeating: 1 / Double(n), count: n)
+      let s = try measure(policy, sink: &sink) { try solver(cov, budgets)[0] }
+      let err = try RiskParityHook.budgetError(cov, weights: try solver(cov, budgets), budgets: budgets)
+      check("risk parity N=\(n): largest |risk share − budget| = \(err) (\(err <= 1e-6 ? "ok" : "FAIL") at 1e-6)")
+      add(.riskparity, "risk parity (equal budgets, LW Σ)", n: n, s)
+    }
+  }
+
+  // MARK: - advisor risk on the 500 × 2,520 panel, in process, phase by phase
+
+  mutating func risk() throws {
+    let path = paths.panel
+    let request = RiskRequest(covariance: .ledoitWolf, lookback: 2519)
+    let market = try MarketInputs.load(market: path, instruments: nil)
+    let report = try RiskAnalysis.run(market, request)
+    let st = try measureInterleaved(
+      policy, sink: &sink,
+      [
+        { Double(try MarketInputs.load(market: path, instruments: nil).histories.count) },
+        { try RiskAnalysis.run(market, request).estimate.daily.elements[0] },
+        { Double(try RiskRenderer.render(report, as: .text).utf8.count) },
+        { Double(try RiskRenderer.render(report, as: .json).utf8.count) },
+      ])
+    let total = st[0].median + st[1].median + st[2].median
+    let share = { (s: Stats) in "\(Int((100 * s.median / total).rounded()))% of load + analysis + text" }
+    add(.risk, "load the panel (500×2520)", st[0], note: share(st[0]))
+    add(.risk, "RiskAnalysis.run (vols, ATR, LW)", st[1], note: share(st[1]))
+    add(.risk, "render text", st[2], note: share(st[2]))
+    add(.risk, "render json (3 matrices)", st[3])
+  }
+
+  // MARK: - advisor size, in process, phase by phase
+
+  mutating func size() throws {
+    let configPath = paths.config
+    let config = try AdvisorConfig.load(configPath)
+    guard let marketPath = config.market, let profilesPath = config.profiles, let accountPath = config.account,
+      let asOf = config.asOf
+    else { throw BenchError("\(configPath) must name market, profiles, account and as_of") }
+    var phases: [(String, Stats)] = []
+    phases.append(
+      ("read advisor.yaml", try measure(policy, sink: &sink) { Double(try AdvisorConfig.load(configPath).market?.count ?? 0) }))
+    phases.append(
+      (
+        "load market data (12 files)",
+        try measure(policy, sink: &sink) {
+          Double(try MarketInputs.load(market: marketPath, instruments: config.instruments).histories.count)
+        }
+      ))
+    let market = try MarketInputs.load(market: marketPath, instruments: config.instruments)
+    phases.append(
+      (
+        "load profiles (5 YAML)",
+        try measure(policy, sink: &sink) { Double(try ProfileFile.loadDirectory(profilesPath).profiles.count) }
+      ))
+    let regimes = try ProfileFile.loadDirectory(profilesPath)
+    phases.append(
+      (
+        "load account (YAML)",
+        try measure(policy, sink: &sink) {
+          Double(try AccountFile.load(accountPath, catalog: market.catalog).account.positions.count)
+        }
+      ))
+    var account = try AccountFile.load(accountPath, catalog: market.catalog)
+    account.account.asOf = asOf
+    let loaded = account
+    phases.append(
+      (
+        "value the account",
+        try measure(policy, sink: &sink) {
+          try AccountValuer.value(loaded.account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays).equity
+        }
+      ))
+    let valuation = try AccountValuer.value(loaded.account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+    let request = SizingRequest(symbol: "BTC", side: .long)
+    phases.append(
+      (
+        "size BTC, volatile (all regimes)",
+        try measure(policy, sink: &sink) {
+          try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: "volatile")
+            .recommendation.quantity
+        }
+      ))
+    let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: "volatile")
+    phases.append(
+      ("render text", try measure(policy, sink: &sink) { Double(try SizeRenderer.render(report, as: .text).utf8.count) }))
+    let total = try measure(policy, sink: &sink) {
+      let c = try AdvisorConfig.load(configPath)
+      let m = try MarketInputs.load(market: marketPath, instruments: c.instruments)
+      let g = try ProfileFile.loadDirectory(profilesPath)
+      var a = try AccountFile.load(accountPath, catalog: m.catalog)
+      a.account.asOf = asOf
+      let v = try AccountValuer.value(a.account, market: m, maxPriceAgeDays: a.maxPriceAgeDays)
+      let rep = try SizingService.run(request, valuation: v, market: m, regimes: g, regime: "volatile")
+      return Double(try SizeRenderer.render(rep, as: .text).utf8.count)
+    }
+    for (name, s) in phases { add(.size, name, s, baseline: ("total", total)) }
+    add(.size, "whole size pipeline, in process", total, note: "what `advisor size` does after process start")
+  }
+
+  // MARK: - measured proposals
+
+  mutating func proposals() throws {
+    // 1. Ledoit–Wolf with one dsyrk.
+    let all = syntheticReturns()
+    for n in sizes {
+      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
+      let current = try LedoitWolfCovariance().estimate(r)
+      let candidate = try LedoitWolfOneProduct.estimate(r)
+      let diff = relativeMaxDifference(current.daily.elements, candidate.covariance.elements)
+      let dShrink = abs((current.shrinkage ?? .nan) - candidate.shrinkage)
+      check(
+        "ledoit-wolf one-dsyrk N=\(n): max relative difference \(diff), shrinkage difference \(dShrink) (\(diff <= 1e-12 && dShrink <= 1e-12 ? "ok" : "FAIL") at 1e-12), PD \(candidate.positiveDefinite)"
+      )
+      let x = LedoitWolfOneProduct.demeanedCopy(r)
+      let st = try measureInterleaved(
+        policy, sink: &sink,
+        [
+          { try LedoitWolfCovariance().estimate(r).daily.elements[0] },
+          { try LedoitWolfOneProduct.estimate(r).covariance.elements[0] },
+          { SymmetricMatrix.gram(x, scale: 1).elements[0] },
+        ])
+      let floorNote = { (s: Stats) in
+        "\(fixed(s.median / st[2].median, 2))× the dsyrk floor (\(formatMilliseconds(st[2].median)) ms)"
+      }
+      add(.proposals, "ledoit-wolf now (two dsyrk)", n: n, st[0], note: floorNote(st[0]))
+      add(.proposals, "ledoit-wolf, one dsyrk + O(NT) β", n: n, st[1], baseline: ("now", st[0]), note: floorNote(st[1]))
+    }
+    // 2. Clinger's fast path instead of strtod for plain decimals.
+    for (label, path) in [("sp500_471", paths.sp500), ("synthetic 500×2520", paths.panel)] {
+      let bytes = try Self.readBytes(path)
+      var a = [Double](repeating: 0, count: bytes.count / 2)
+      var b = [Double](repeating: 0, count: bytes.count / 2)
+      let count = NumberScan.strtodAll(bytes, into: &a)
+      let (count2, fallbacks) = NumberScan.fastPathAll(bytes, into: &b)
+      var mismatches = 0
+      for k in 0..<min(count, count2) where a[k].bitPattern != b[k].bitPattern { mismatches += 1 }
+      check(
+        "fast-path numbers \(label): \(count2) fields, \(fallbacks) fell back to strtod, \(mismatches) differ from strtod bit for bit (\(mismatches == 0 && count == count2 ? "ok" : "FAIL"))"
+      )
+      let st = try measureInterleaved(
+        policy, sink: &sink,
+        [
+          { Double(NumberScan.strtodAll(bytes, into: &a)) },
+          { Double(NumberScan.fastPathAll(bytes, into: &b).count) },
+        ])
+      add(.proposals, "numbers by strtod \(label)", st[0])
+      add(.proposals, "numbers by fast path \(label)", st[1], baseline: ("strtod", st[0]))
+      let rt = try measureInterleaved(
+        policy, sink: &sink,
+        [
+          { Double(try FileReading.foundation(path).count) },
+          { Double(try FileReading.posix(path).count) },
+        ])
+      add(.proposals, "read \(label): Data(contentsOf:) → [UInt8]", rt[0], note: "as RiskIO reads")
+      add(.proposals, "read \(label): read(2) into [UInt8]", rt[1], baseline: ("Data", rt[0]))
+    }
+    // 3. Fixed-decimal text: RiskIO's Format.fixed is String(format:locale:) (ICU number
+    // formatting, a Locale per call); snprintf("%.*f") is glibc's exact decimal conversion.
+    var rng = SplitMix64(seed: 0xF0F0)
+    let scales: [Double] = [1, 100, 10_000, 0.01]
+    var sample: [Double] = []
+    for k in 0..<20_000 {
+      let x = (rng.uniform() - 0.3) * scales[k % 4]
+      sample.append(k % 5 == 0 ? (x * 1000).rounded() / 1000 + 0.0005 : x)  // near-ties at the 4th decimal
+    }
+    for k in 0..<2000 {
+      let tie: Double = Double(2 * (k % 8) + 1) / 16
+      sample.append(Double(k / 8) + tie)  // exact binary ties: 0.0625, 0.1875, …
+    }
+    var differ = 0
+    var example = ""
+    for x in sample {
+      for d in [2, 4, 6] where TextFormatting.foundation(x, d) != TextFormatting.snprintf(x, d) {
+        differ += 1
+        if example.isEmpty {
+          example = "\(x) to \(d): '\(TextFormatting.foundation(x, d))' vs '\(TextFormatting.snprintf(x, d))'"
+        }
+      }
+    }
+    check(
+      "fixed decimals: String(format:locale:) vs snprintf over \(sample.count * 3) conversions: \(differ) differ\(example.isEmpty ? "" : ", e.g. " + example)"
+    )
+    let ft = try measureInterleaved(
+      policy, sink: &sink,
+      [
+        { Double(sample.prefix(5000).reduce(0) { $0 + TextFormatting.foundation($1, 4).utf8.count }) },
+        { Double(sample.prefix(5000).reduce(0) { $0 + TextFormatting.snprintf($1, 4).utf8.count }) },
+      ])
+    add(.proposals, "5,000 × %.4f by String(format:locale:)", ft[0], note: "as RiskIO's Format.fixed")
+    add(.proposals, "5,000 × %.4f by snprintf", ft[1], baseline: ("Foundation", ft[0]))
+    // 4. JSON: a document shaped like `advisor risk --format json` at N = 500 (three 500×500 matrices).
+    let cov = try SampleCovariance().estimate(try SyntheticReturns.leadingColumns(all, observations: observations, columns: 500))
+      .daily
+    let m: JSONValue = .array(cov.rowArrays.map { .array($0.map { .number($0) }) })
+    let doc: JSONValue = .object(["covariance": m, "covarianceDaily": m, "correlation": m, "schemaVersion": .integer(1)])
+    let same = try doc.rendered() == JSONLazyPath.rendered(doc)
+    check("JSON without per-element key paths: byte-identical to JSONValue.rendered() on 3 × 500×500: \(same ? "ok" : "FAIL")")
+    let jt = try measureInterleaved(
+      policy, sink: &sink,
+      [
+        { Double(try doc.rendered().utf8.count) },
+        { Double(try JSONLazyPath.rendered(doc).utf8.count) },
+      ])
+    add(.proposals, "JSON 3×500×500: JSONValue.rendered()", jt[0], note: "as RiskIO renders")
+    add(.proposals, "JSON 3×500×500: key path built on error", jt[1], baseline: ("now", jt[0]))
+    // The example market data that `advisor size` loads (12 OHLCV files).
+    let dir = paths.root + "/examples/market"
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".csv") }.sorted().map {
+      dir + "/" + $0
+    }
+    let contents = try files.map { try Self.readBytes($0) }
+    var scratch = [Double](repeating: 0, count: (contents.map(\.count).max() ?? 0) / 2)
+    var agree = true
+    var fields = 0
+    var fallbacks = 0
+    for c in contents {
+      var x = [Double](repeating: 0, count: c.count / 2)
+      let k = NumberScan.strtodAll(c, into: &x)
+      var y = [Double](repeating: 0, count: c.count / 2)
+      let (k2, _) = NumberScan.fastPathAll(c, into: &y)
+      agree = agree && k == k2 && (0..<k).allSatisfy { x[$0].bitPattern == y[$0].bitPattern }
+      fields += k2
+      fallbacks += NumberScan.fastPathAll(c, into: &y).fallbacks
+    }
+    check(
+      "fast-path numbers examples/market (\(files.count) files): \(fields) fields, \(fallbacks) fell back to strtod (Yahoo's 16–17 significant digits), \(agree ? "ok, bit for bit" : "FAIL")"
+    )
+    let ex = try measureInterleaved(
+      policy, sink: &sink,
+      [
+        { Double(contents.reduce(0) { $0 + NumberScan.strtodAll($1, into: &scratch) }) },
+        { Double(contents.reduce(0) { $0 + NumberScan.fastPathAll($1, into: &scratch).count }) },
+        { Double(try files.reduce(0) { $0 + (try FileReading.foundation($1)).count }) },
+        { Double(try files.reduce(0) { $0 + (try FileReading.posix($1)).count }) },
+      ])
+    // 5. A binary cache of the parsed example market data (what `advisor size` loads every run).
+    let parsed = try MarketInputs.load(market: dir, instruments: nil)
+    let cacheFile = paths.out + "/market-cache.bin"
+    try Data(MarketCache.encode(parsed.histories)).write(to: URL(fileURLWithPath: cacheFile))
+    let roundTrip = try MarketCache.decode(try FileReading.posix(cacheFile))
+    check(
+      "binary market cache: examples/market round trip bit for bit: \(MarketCache.same(parsed.histories, roundTrip) ? "ok" : "FAIL")"
+    )
+    let yaml = dir + "/instruments.yaml"
+    let ct = try measureInterleaved(
+      policy, sink: &sink,
+      [
+        { Double(try MarketInputs.load(market: dir, instruments: nil).histories.count) },
+        {
+          let catalog = try InstrumentsFile.load(yaml)
+          let h = try MarketCache.decode(try FileReading.posix(cacheFile))
+          return Double(MarketData(histories: h, catalog: catalog).histories.count)
+        },
+      ])
+    add(.proposals, "load examples/market: parse CSV", ct[0], note: "as advisor size does")
+    add(
+      .proposals, "load examples/market: binary cache", ct[1], baseline: ("parse", ct[0]), note: "prototype; + instruments.yaml")
+    add(.proposals, "numbers by strtod examples/market", ex[0], note: "\(files.count) files, every numeric field")
+    add(.proposals, "numbers by fast path examples/market", ex[1], baseline: ("strtod", ex[0]))
+    add(.proposals, "read examples/market: Data → [UInt8]", ex[2])
+    add(.proposals, "read examples/market: read(2)", ex[3], baseline: ("Data", ex[2]))
+  }
+}
