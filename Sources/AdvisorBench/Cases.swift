@@ -23,6 +23,7 @@ enum Group: String, CaseIterable, Sendable {
   case riskparity
   case risk
   case size
+  case check
   case proposals
 }
 
@@ -74,6 +75,7 @@ struct CaseRunner {
       case .riskparity: try riskParity()
       case .risk: try risk()
       case .size: try size()
+      case .check: try check()
       case .proposals: try proposals()
       }
     }
@@ -267,6 +269,56 @@ struct CaseRunner {
     }
     for (name, s) in phases { add(.size, name, s, baseline: ("total", total)) }
     add(.size, "whole size pipeline, in process", total, note: "what `advisor size` does after process start")
+  }
+
+  // MARK: - advisor check, a 100,000-order batch on the 50-stock book, data loaded once
+
+  mutating func check() throws {
+    let configPath = paths.book + "/advisor.yaml"
+    guard FileManager.default.fileExists(atPath: configPath) else {
+      throw BenchError("\(configPath) is missing; run `advisor-bench generate` first")
+    }
+    let config = try AdvisorConfig.load(configPath)
+    guard let marketPath = config.market, let profilesPath = config.profiles, let accountPath = config.account,
+      let asOf = config.asOf
+    else { throw BenchError("\(configPath) must name market, profiles, account and as_of") }
+    let market = try MarketInputs.load(market: marketPath, instruments: config.instruments)
+    let regimes = try ProfileFile.loadDirectory(profilesPath)
+    var loaded = try AccountFile.load(accountPath, catalog: market.catalog)
+    loaded.account.asOf = asOf
+    let valuation = try AccountValuer.value(loaded.account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+    guard let profile = regimes.profile("normal") else { throw BenchError("no normal profile") }
+    let orders = try OrdersFile.load(paths.book + "/orders.csv") { Data() }
+    let symbols = Array(
+      Set(orders.compactMap { input -> String? in if case .order(let o) = input { return o.symbol } else { return nil } })
+    )
+    .sorted()
+    let build = try measure(policy, sink: &sink) {
+      Double(
+        try SizingEnvironment.build(
+          state: AccountState(valuation), valuation: valuation, market: market, profile: profile, candidates: symbols
+        )
+        .risk?.symbols.count ?? 0)
+    }
+    add(.check, "build environment (50 holdings, covariance)", build)
+    var environment = try SizingEnvironment.build(
+      state: AccountState(valuation), valuation: valuation, market: market, profile: profile, candidates: symbols)
+    // Warm the per-instrument statistics cache, as the first orders of a batch do.
+    for s in symbols { _ = try environment.stats(for: s) }
+    let warmed = environment
+    var passed = 0
+    let batch = measure(policy, sink: &sink) {
+      var checker = PreTradeChecker(environment: warmed)
+      var ok = 0
+      for o in orders where checker.check(o).passed(strict: false) { ok += 1 }
+      passed = ok
+      return Double(ok)
+    }
+    let perSecond = Double(orders.count) / batch.median
+    add(
+      .check, "check \(orders.count) orders in sequence", n: 50, batch,
+      note: "\(Int(perSecond.rounded())) orders/s on one core; \(passed) passed; O(N) per applied order")
+    check("check batch: \(orders.count) orders, \(passed) passed, \(Int(perSecond.rounded())) orders/s")
   }
 
   // MARK: - measured proposals

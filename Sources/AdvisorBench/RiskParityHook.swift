@@ -3,23 +3,15 @@ import RiskCore
 
 /// The risk-parity case (issue 8: "the risk-parity solve at N ∈ {20, 100, 500, 1000}").
 ///
-/// TODO(issue 6): RiskCore has no public risk-parity solver yet; `advisor budget`
-/// and its Newton solver are being written on a parallel branch. Once it is
-/// merged, this is the only place to change: set `solver` to a closure that
-/// calls it, for example
-///
-///     static let solver: Solver? = { covariance, budgets in
-///       try RiskParity.solve(covariance: covariance, budgets: budgets).weights
-///     }
-///
-/// and the cases run at every N on the Ledoit–Wolf covariance of the synthetic
+/// `solver` calls RiskCore's `RiskParity.solve` (coordinate-descent warm start,
+/// then Newton steps on dposv); the cases run at every N on the Ledoit–Wolf covariance of the synthetic
 /// returns, each checked by its risk contributions (every `w_i (Σw)_i / wᵀΣw`
 /// within 1e-6 of its budget), with no other change to the harness.
 enum RiskParityHook {
   /// `(covariance, budgets summing to 1) -> long-only weights summing to 1`.
   typealias Solver = @Sendable (SymmetricMatrix, [Double]) throws -> [Double]
 
-  static let solver: Solver? = nil
+  static let solver: Solver? = { covariance, budgets in try RiskParity.solve(covariance, budgets: budgets).weights }
 
   static let skipNote =
     "skipped: RiskCore has no public risk-parity solver yet (issue 6, advisor budget); enable it in Sources/AdvisorBench/RiskParityHook.swift"

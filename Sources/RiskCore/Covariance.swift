@@ -90,7 +90,8 @@ public struct EWMACovariance: CovarianceEstimator {
 ///
 /// Returns are demeaned; `S = XᵀX / T` (1/T, not 1/(T−1)); `μ = tr(S)/N`;
 /// `δ = ‖S − μI‖²_F / N`; `β = (Σ_t ‖x_t x_tᵀ − S‖²_F) / (N T²)`, computed as
-/// `(‖(X∘X)ᵀ(X∘X)‖₁ / T − ‖S‖²_F) / (N T)`; shrinkage `= min(β, δ)/δ`;
+/// `(Σ_t ‖x_t‖⁴ / T − ‖S‖²_F) / (N T)` (scikit-learn's `‖(X∘X)ᵀ(X∘X)‖₁`, the same
+/// sum, from the row norms in O(NT)); shrinkage `= min(β, δ)/δ`;
 /// `Σ = (1 − shrinkage) S + shrinkage · μ I`.
 public struct LedoitWolfCovariance: CovarianceEstimator {
   public init() {}
@@ -102,10 +103,17 @@ public struct LedoitWolfCovariance: CovarianceEstimator {
     let t = Double(x.rows)
     let n = x.columns
     let s = SymmetricMatrix.gram(x, scale: 1 / t)
-    var x2 = x
-    x2.modifyElements { e in for k in e.indices { e[k] *= e[k] } }
-    let g2 = SymmetricMatrix.gram(x2, scale: 1)
-    let betaSum = g2.elements.reduce(0, +)
+    // ‖(X∘X)ᵀ(X∘X)‖₁ = Σ_t (Σ_i x_ti²)² = Σ_t ‖x_t‖⁴: O(NT) from the row norms, no second dsyrk.
+    let t0 = x.rows
+    var rowNorm = [Double](repeating: 0, count: t0)
+    x.elements.withUnsafeBufferPointer { p in
+      for j in 0..<n {
+        let base = j * t0
+        for i in 0..<t0 { rowNorm[i] += p[base + i] * p[base + i] }
+      }
+    }
+    var betaSum = 0.0
+    for v in rowNorm { betaSum += v * v }
     let deltaRaw = s.elements.reduce(0) { $0 + $1 * $1 }  // ‖S‖²_F = sum((XᵀX)²)/T²
     let mu = s.trace / Double(n)
     var beta = (betaSum / t - deltaRaw) / (Double(n) * t)
