@@ -144,9 +144,13 @@ fi
 # advisor budget (issue 6): skipped until the subcommand exists.
 if has_subcommand budget; then
   time_case budget-examples "0" "$ADVISOR" budget
-  time_case budget-sp500 "0" "$ADVISOR" budget --market data/panels/sp500_471.csv --estimator ledoit-wolf \
-    --lookback 1439 --format json
-  time_case budget-500 "0" "$ADVISOR" budget --market "$PANEL" --estimator ledoit-wolf --lookback 2519 --format json
+  # New-portfolio mode: every instrument of the panel (its header, minus the date column).
+  SP500_SYMBOLS=$(head -1 data/panels/sp500_471.csv | cut -d, -f2- | tr -d '\r"')
+  PANEL_SYMBOLS=$(head -1 "$PANEL" | cut -d, -f2- | tr -d '\r"')
+  time_case budget-sp500 "0" "$ADVISOR" budget --market data/panels/sp500_471.csv --instruments "$SP500_SYMBOLS" \
+    --estimator ledoit-wolf --lookback 1439 --format json
+  time_case budget-500 "0" "$ADVISOR" budget --market "$PANEL" --instruments "$PANEL_SYMBOLS" --estimator ledoit-wolf \
+    --lookback 2519 --format json
 else
   for c in budget-examples budget-sp500 budget-500; do
     skip_case "$c" "no 'advisor budget' subcommand yet (issue 6)"

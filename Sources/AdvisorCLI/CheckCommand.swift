@@ -97,24 +97,32 @@ struct CheckCommand: ParsableCommand {
         state: AccountState(valuation), valuation: valuation, market: market, profile: choice.profile,
         candidates: Array(Set(symbols)).sorted())
       var checker = PreTradeChecker(environment: env, strict: strict)
-      let results = batch.map { checker.check($0) }
-      anyFailed = results.contains { !$0.passed(strict: strict) }
-      switch format {
-      case .text:
-        emit(CheckRenderer.text(results, strict: strict, profile: choice.profile, asOf: account.asOf))
-      case .json:
-        if orders == nil, let r = results.first {
-          emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: account.asOf, index: 1).rendered() + "\n")
-        } else {
-          var out = ""
-          for (i, r) in results.enumerated() {
-            out +=
-              try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: account.asOf, index: i + 1).rendered(
-                pretty: false) + "\n"
-          }
-          emit(out)
+      let asOf = account.asOf
+      if format == .json && orders == nil, let only = batch.first {
+        let r = checker.check(only)
+        anyFailed = !r.passed(strict: strict)
+        emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: asOf, index: 1).rendered() + "\n")
+        return
+      }
+      // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
+      var buffer = ""
+      var passed = 0
+      for (i, input) in batch.enumerated() {
+        let r = checker.check(input)
+        if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
+        switch format {
+        case .json: buffer += CheckRenderer.jsonLine(r, strict: strict, profile: choice.profile, asOf: asOf, index: i + 1) + "\n"
+        case .text: buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
+        }
+        if buffer.utf8.count > 1 << 20 {
+          emit(buffer)
+          buffer = ""
         }
       }
+      if format == .text {
+        buffer += CheckRenderer.summary(count: batch.count, passed: passed, strict: strict, profile: choice.profile, asOf: asOf)
+      }
+      emit(buffer)
     }
     if anyFailed { throw ExitCode(AdvisorExit.checkFailed) }
   }

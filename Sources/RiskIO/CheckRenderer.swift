@@ -37,30 +37,26 @@ public enum CheckRenderer {
     }
   }
 
-  /// One header line per order, then one aligned line per finding.
-  public static func text(_ results: [OrderResult], strict: Bool, profile: RegimeProfile, asOf: Day) -> String {
-    let codeWidth = FindingCode.allCases.map(\.rawValue.count).max() ?? 24
-    var out: [String] = []
-    var passed = 0
-    for (i, r) in results.enumerated() {
-      let ok = r.passed(strict: strict)
-      if ok { passed += 1 }
-      let what = r.order.map(describe) ?? "line \(r.line ?? 0)"
-      out.append(
-        "\(orderLabel(r, index: i + 1))  \(what)  →  \(ok ? "PASS" : "FAIL")\(r.worst == .warn && ok ? " (warnings)" : "")\(r.maxQuantity.map { "  max passing quantity \(fmt($0))" } ?? "")"
-      )
-      for f in r.findings {
-        let sev = f.severity == .pass ? "PASS" : f.severity == .warn ? "WARN" : "FAIL"
-        let ctx = f.context.map { "\($0.key)=\(value($0.value))" }.joined(separator: " ")
-        out.append(
-          "  \(sev)  \(f.code.rawValue)\(String(repeating: " ", count: max(0, codeWidth - f.code.rawValue.count)))  \(f.message)\(ctx.isEmpty ? "" : "  " + ctx)"
-        )
-      }
+  static let codeWidth = FindingCode.allCases.map(\.rawValue.count).max() ?? 24
+
+  /// One order: a header line, then one aligned line per finding.
+  public static func text(_ r: OrderResult, index: Int, strict: Bool) -> String {
+    let ok = r.passed(strict: strict)
+    let what = r.order.map(describe) ?? "line \(r.line ?? 0)"
+    var out =
+      "\(orderLabel(r, index: index))  \(what)  →  \(ok ? "PASS" : "FAIL")\(r.worst == .warn && ok ? " (warnings)" : "")\(r.maxQuantity.map { "  max passing quantity \(fmt($0))" } ?? "")\n"
+    for f in r.findings {
+      let sev = f.severity == .pass ? "PASS" : f.severity == .warn ? "WARN" : "FAIL"
+      let ctx = f.context.map { "\($0.key)=\(value($0.value))" }.joined(separator: " ")
+      out +=
+        "  \(sev)  \(f.code.rawValue)\(String(repeating: " ", count: max(0, codeWidth - f.code.rawValue.count)))  \(f.message)\(ctx.isEmpty ? "" : "  " + ctx)\n"
     }
-    out.append(
-      "\(results.count) order\(results.count == 1 ? "" : "s") checked against the \(profile.name) profile at \(asOf): \(passed) passed, \(results.count - passed) failed\(strict ? " (strict: warnings fail)" : "")"
-    )
-    return out.joined(separator: "\n") + "\n"
+    return out
+  }
+
+  /// The closing line of a text report.
+  public static func summary(count: Int, passed: Int, strict: Bool, profile: RegimeProfile, asOf: Day) -> String {
+    "\(count) order\(count == 1 ? "" : "s") checked against the \(profile.name) profile at \(asOf): \(passed) passed, \(count - passed) failed\(strict ? " (strict: warnings fail)" : "")\n"
   }
 
   public static func json(_ r: OrderResult, strict: Bool, profile: RegimeProfile, asOf: Day, index: Int) -> JSONValue {
@@ -92,6 +88,67 @@ public enum CheckRenderer {
           ]
         }),
     ]
+  }
+
+  /// The same bytes as `json(…).rendered(pretty: false)`, written directly: a batch of
+  /// 100,000 orders is rendered without building a tree of dictionaries per order.
+  /// Keys in sorted order, as `JSONValue` writes them (a test checks the two agree).
+  public static func jsonLine(_ r: OrderResult, strict: Bool, profile: RegimeProfile, asOf: Day, index: Int) -> String {
+    var out = ""
+    out.reserveCapacity(2048)
+    func str(_ s: String) { JSONValue.writeString(s, into: &out) }
+    func num(_ x: Double?) { out += x.map { $0.isFinite ? JSONValue.numberText($0) : "null" } ?? "null" }
+    out += "{\"asOf\":"
+    str(asOf.description)
+    out += ",\"clientOrderId\":"
+    if let id = r.clientOrderID { str(id) } else { out += "null" }
+    out += ",\"command\":\"check\",\"findings\":["
+    for (i, f) in r.findings.enumerated() {
+      if i > 0 { out += "," }
+      out += "{\"code\":"
+      str(f.code.rawValue)
+      out += ",\"context\":{"
+      var seen = Set<String>()
+      let unique = f.context.filter { seen.insert($0.key).inserted }
+      for (k, c) in unique.sorted(by: { $0.key < $1.key }).enumerated() {
+        if k > 0 { out += "," }
+        str(c.key)
+        out += ":"
+        switch c.value {
+        case .number(let x):
+          if x.isFinite { out += JSONValue.numberText(x) } else { str(x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")) }
+        case .text(let t): str(t)
+        }
+      }
+      out += "},\"message\":"
+      str(f.message)
+      out += ",\"severity\":"
+      str(f.severity.rawValue)
+      out += "}"
+    }
+    out += "],\"index\":\(index),\"line\":"
+    out += r.line.map(String.init) ?? "null"
+    out += ",\"maxQuantity\":"
+    num(r.maxQuantity)
+    out += ",\"order\":"
+    if let o = r.order {
+      out += "{\"instrument\":"
+      str(o.symbol)
+      out += ",\"price\":"
+      num(o.price)
+      out += ",\"quantity\":"
+      num(o.quantity)
+      out += ",\"side\":\"\(o.side == .long ? "buy" : "sell")\",\"stop\":"
+      num(o.stop)
+      out += "}"
+    } else {
+      out += "null"
+    }
+    out += ",\"reducesOnly\":\(r.reducesOnly),\"regime\":"
+    str(profile.name)
+    out +=
+      ",\"result\":\"\(r.passed(strict: strict) ? "pass" : "fail")\",\"schemaVersion\":\(schemaVersion),\"worstSeverity\":\"\(r.worst.rawValue)\"}"
+    return out
   }
 
   static func contextJSON(_ v: ContextValue) -> JSONValue {

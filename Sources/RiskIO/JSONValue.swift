@@ -35,11 +35,7 @@ public indirect enum JSONValue: Sendable, Hashable {
     case .integer(let i): out += String(i)
     case .number(let x):
       guard x.isFinite else { throw NonFiniteNumber(keyPath: keyPath) }
-      if x == x.rounded(), abs(x) < 1e15 {
-        out += String(Int(x))
-      } else {
-        out += "\(x)"
-      }
+      out += Self.numberText(x)
     case .string(let s): Self.writeString(s, into: &out)
     case .array(let items):
       if items.isEmpty {
@@ -79,6 +75,11 @@ public indirect enum JSONValue: Sendable, Hashable {
     case .array, .object: return true
     default: return false
     }
+  }
+
+  /// A finite number as written: integral values without a fraction, else the shortest round-trip decimal.
+  static func numberText(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
   }
 
   static func writeString(_ s: String, into out: inout String) {

@@ -155,6 +155,31 @@ struct CheckPropertyTests {
     #expect(!r.passed(strict: true) && r.passed(strict: false))
   }
 
+  @Test("the streaming JSON Lines writer gives the same bytes as the JSON document renderer")
+  func jsonLineMatches() throws {
+    let regimes = try #require(Examples.regimes)
+    let normal = try #require(regimes.profile("normal"))
+    let account = Account(
+      name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 100_000],
+      positions: [Position(symbol: "TSLA", assetClass: .stock, quantity: -100, currency: "USD", source: "t")], source: "t")
+    let (env, _) = try Examples.environment(account, profile: normal, candidates: ["AAPL", "BTC", "TSLA"])
+    var checker = PreTradeChecker(environment: env)
+    let inputs: [OrderInput] = [
+      .order(
+        Order(clientOrderID: "a \"quoted\" id", symbol: "AAPL", side: .long, quantity: 10, price: 226.5, stop: 215, line: 2)),
+      .order(Order(symbol: "BTC", side: .long, quantity: 3, stop: 61_000)),
+      .order(Order(symbol: "BTX", side: .short, quantity: 1)),
+      .order(Order(symbol: "TSLA", side: .long, quantity: 50)),
+      .malformed(line: 9, clientOrderID: nil, message: "t.csv line 9, field 'side': 'hold' is not buy or sell."),
+    ]
+    for (i, input) in inputs.enumerated() {
+      let r = checker.check(input)
+      let viaTree = try CheckRenderer.json(r, strict: false, profile: normal, asOf: Examples.asOf, index: i + 1).rendered(
+        pretty: false)
+      #expect(CheckRenderer.jsonLine(r, strict: false, profile: normal, asOf: Examples.asOf, index: i + 1) == viaTree)
+    }
+  }
+
   @Test("docs/CHECK_CODES.md lists every finding code")
   func documented() throws {
     let doc = try String(contentsOfFile: repoPath("docs/CHECK_CODES.md"), encoding: .utf8)
