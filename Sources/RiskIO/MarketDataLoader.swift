@@ -266,18 +266,22 @@ public struct MarketDataLoader: Sendable {
       seen[header[c]] = c
     }
     let n = columns.count
-    var days = [[Day]](repeating: [], count: n)
-    var closes = [[Double]](repeating: [], count: n)
-    var lines = [[Int]](repeating: [], count: n)
+    // Row-major values (NaN where missing) and one shared list of dates and lines: a panel
+    // without gaps then hands every column the same date array (copy-on-write, no copies).
+    var rowDays: [Day] = []
+    var rowLines: [Int] = []
+    var values: [Double] = []
     var dropped = [Int](repeating: 0, count: n)
     let allowsNegative = columns.map { catalog.spec(for: header[$0]).allowsNegativePrices }
     var fields: [CSVReader.Field] = []
     let width = header.count
     while let line = try reader.nextRecord(into: &fields) {
-      let day = try Self.rowDay(reader, fields, line: line, width: width, date: date, header: header, path: path)
+      rowDays.append(try Self.rowDay(reader, fields, line: line, width: width, date: date, header: header, path: path))
+      rowLines.append(line)
       for (j, c) in columns.enumerated() {
         if reader.isMissing(fields[c]) {
           dropped[j] += 1
+          values.append(.nan)
           continue
         }
         switch reader.number(fields[c]) {
@@ -288,9 +292,7 @@ public struct MarketDataLoader: Sendable {
               "price \(reader.string(fields[c])) is not positive; if \(header[c]) can trade at or below zero, set allows_negative_prices: true for it in instruments.yaml."
             )
           }
-          days[j].append(day)
-          closes[j].append(x)
-          lines[j].append(line)
+          values.append(x)
         case .notANumber:
           throw InputError(
             .notANumber, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a number.")
@@ -300,15 +302,26 @@ public struct MarketDataLoader: Sendable {
         }
       }
     }
+    let rows = rowDays.count
     var out: [PriceHistory] = []
     out.reserveCapacity(n)
     for (j, c) in columns.enumerated() {
-      guard !days[j].isEmpty else {
+      var close = [Double](repeating: 0, count: rows)
+      for r in 0..<rows { close[r] = values[r * n + j] }
+      var days = rowDays
+      var lines = rowLines
+      if dropped[j] > 0 {
+        let keep = (0..<rows).filter { !close[$0].isNaN }
+        close = keep.map { close[$0] }
+        days = keep.map { rowDays[$0] }
+        lines = keep.map { rowLines[$0] }
+      }
+      guard !days.isEmpty else {
         throw InputError(.empty, path: path, field: header[c], "the column holds no prices.")
       }
       var h = PriceHistory(
-        symbol: catalog.symbol(forDataFile: header[c]) ?? header[c], source: DataSource(path: path), days: days[j],
-        close: closes[j], lines: lines[j], droppedRows: dropped[j])
+        symbol: catalog.symbol(forDataFile: header[c]) ?? header[c], source: DataSource(path: path), days: days,
+        close: close, lines: lines, droppedRows: dropped[j])
       try Self.sortAndCheckDuplicates(&h, path: path)
       out.append(h)
     }

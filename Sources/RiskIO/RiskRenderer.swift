@@ -78,24 +78,43 @@ public enum RiskRenderer {
         out.append(line)
       }
     } else {
-      var pairs: [(Double, Int, Int)] = []
-      pairs.reserveCapacity(n * (n - 1) / 2)
+      // Mean and median from the values alone; the five highest and lowest pairs by a
+      // linear scan (sorting 124,750 tuples for 471 instruments cost more than the estimate).
+      var values: [Double] = []
+      values.reserveCapacity(n * (n - 1) / 2)
+      var highest: [(Double, Int, Int)] = []
+      var lowest: [(Double, Int, Int)] = []
       for i in 0..<n {
-        for j in (i + 1)..<n { pairs.append((corr[i][j], i, j)) }
+        for j in (i + 1)..<n {
+          let c = corr[i][j]
+          values.append(c)
+          if highest.count < 5 || c > (highest.last?.0 ?? -.infinity) {
+            highest.append((c, i, j))
+            highest.sort { ($0.0, $1.1, $1.2) > ($1.0, $0.1, $0.2) }
+            if highest.count > 5 { highest.removeLast() }
+          }
+          if lowest.count < 5 || c <= (lowest.last?.0 ?? .infinity) {
+            lowest.append((c, i, j))
+            // Ties: the later pair first, as the reversed tail of a stable descending sort.
+            lowest.sort { ($0.0, $1.1, $1.2) < ($1.0, $0.1, $0.2) }
+            if lowest.count > 5 { lowest.removeLast() }
+          }
+        }
       }
-      pairs.sort { $0.0 > $1.0 }
-      let mean = pairs.reduce(0) { $0 + $1.0 } / Double(pairs.count)
-      let median = pairs[pairs.count / 2].0
+      values.sort(by: >)
+      let pairs = (count: values.count, first: values.first ?? 0, last: values.last ?? 0)
+      let mean = values.reduce(0, +) / Double(values.count)
+      let median = values[values.count / 2]
       out.append("Correlation summary (\(n) instruments, \(pairs.count) pairs; --format json for the full matrix)")
       out.append(
-        "  mean \(Format.fixed(mean, 3)), median \(Format.fixed(median, 3)), max \(Format.fixed(pairs.first?.0 ?? 0, 3)), min \(Format.fixed(pairs.last?.0 ?? 0, 3))"
+        "  mean \(Format.fixed(mean, 3)), median \(Format.fixed(median, 3)), max \(Format.fixed(pairs.first, 3)), min \(Format.fixed(pairs.last, 3))"
       )
       out.append(
         "  most correlated:  "
-          + pairs.prefix(5).map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
+          + highest.map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(separator: ", "))
       out.append(
         "  least correlated: "
-          + pairs.suffix(5).reversed().map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(
+          + lowest.map { "\(r.symbols[$0.1])/\(r.symbols[$0.2]) \(Format.fixed($0.0, 2))" }.joined(
             separator: ", "))
     }
     if !r.warnings.isEmpty {

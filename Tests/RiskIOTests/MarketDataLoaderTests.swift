@@ -165,3 +165,43 @@ struct MarketDataLoaderTests {
     }
   }
 }
+
+@Suite("Number parsing")
+struct NumberParsingTests {
+  /// The fast path must give exactly strtod's double, or defer to it.
+  @Test("the decimal fast path agrees with strtod bit for bit")
+  func fastPathMatchesStrtod() {
+    var state: UInt64 = 0x1234_5678_9ABC_DEF0
+    func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    var fast = 0
+    for k in 0..<200_000 {
+      let digits = Int(next() % 18) + 1
+      var text = next() % 4 == 0 ? "-" : ""
+      var body = ""
+      for _ in 0..<digits { body += String(next() % 10) }
+      let point = Int(next() % UInt64(digits + 1))
+      if point < digits && point > 0 { body.insert(".", at: body.index(body.startIndex, offsetBy: point)) }
+      text += body
+      if k % 5 == 0 { text += "e\(Int(next() % 50) - 25)" }
+      let bytes = Array(text.utf8)
+      let want = strtod(text, nil)
+      if let got = CSVReader.fastDecimal(bytes, 0, bytes.count) {
+        fast += 1
+        #expect(got.bitPattern == want.bitPattern, "\(text): \(got) vs strtod \(want)")
+      }
+    }
+    #expect(fast > 100_000, "the fast path handled only \(fast) of 200,000")
+    for text in ["1e", "1.", ".5", "+3", "0.000000000000000000001", "12345678901234567", "1e23", "-0"] {
+      let bytes = Array(text.utf8)
+      if let got = CSVReader.fastDecimal(bytes, 0, bytes.count) {
+        #expect(got.bitPattern == strtod(text, nil).bitPattern, "\(text)")
+      }
+    }
+  }
+}
