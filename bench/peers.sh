@@ -72,7 +72,10 @@ run_pair numpy-pandas-sklearn-rp "$PROC_RUNS" "${PYENV[@]}" "$PY" bench/peers_pi
 run_pair pypfopt-riskfolio-rp "$SLOW_RUNS" "${PYENV[@]}" "$PY" bench/peers_pipeline.py pypfopt "$PANEL" 2519 --rp
 help=$("$ADVISOR" budget --help 2>&1) || true
 if grep -q "USAGE: advisor budget" <<<"$help"; then
-  run_pair advisor-budget "$PROC_RUNS" "$ADVISOR" budget --market "$PANEL" --estimator ledoit-wolf --lookback 2519 --format json
+  # New-portfolio mode: every instrument of the panel (its header, minus the date column).
+  PANEL_SYMBOLS=$(head -1 "$PANEL" | cut -d, -f2- | tr -d '\r"')
+  run_pair advisor-budget "$PROC_RUNS" "$ADVISOR" budget --market "$PANEL" --instruments "$PANEL_SYMBOLS" \
+    --estimator ledoit-wolf --lookback 2519 --format json
 else
   echo "  advisor-budget: skipped, no 'advisor budget' subcommand yet (issue 6)"
 fi
