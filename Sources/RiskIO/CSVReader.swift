@@ -185,6 +185,10 @@ struct CSVReader {
   /// gives. Anything else (17-digit Yahoo closes, large exponents) returns nil and
   /// goes to `strtod`. A test compares the two on a million random decimals.
   static func fastDecimal(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
+    bytes.withUnsafeBufferPointer { fastDecimal($0, start, end) }
+  }
+
+  static func fastDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
     var i = start
     var negative = false
     if bytes[i] == 0x2D || bytes[i] == 0x2B {
