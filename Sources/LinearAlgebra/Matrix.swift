@@ -91,6 +91,24 @@ public struct Matrix: Sendable, Hashable {
     precondition(elements.count == rows * columns, "modifyElements must keep the element count")
   }
 
+  /// A column-major copy with each column's mean removed: `xᵢⱼ − x̄ⱼ`.
+  public func demeanedColumns() -> Matrix {
+    var x = converted(to: .columnMajor)
+    let t = x.rows
+    let columns = x.columns
+    x.modifyElements { e in
+      e.withUnsafeMutableBufferPointer { p in
+        for j in 0..<columns {
+          var s = 0.0
+          for i in 0..<t { s += p[i + j * t] }
+          let m = s / Double(t)
+          for i in 0..<t { p[i + j * t] -= m }
+        }
+      }
+    }
+    return x
+  }
+
   /// `true` when every element is finite.
   public var isFinite: Bool { elements.allSatisfy(\.isFinite) }
 }

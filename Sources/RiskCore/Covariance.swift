@@ -55,7 +55,7 @@ public struct SampleCovariance: CovarianceEstimator {
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
     try requireObservations(returns, 2)
-    let x = demeaned(returns)
+    let x = returns.demeanedColumns()
     return try validated(.sample, SymmetricMatrix.gram(x, scale: 1 / Double(returns.rows - 1)), shrinkage: nil)
   }
 }
@@ -99,7 +99,7 @@ public struct LedoitWolfCovariance: CovarianceEstimator {
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
     try requireObservations(returns, 2)
-    let x = demeaned(returns)
+    let x = returns.demeanedColumns()
     let t = Double(x.rows)
     let n = x.columns
     let s = SymmetricMatrix.gram(x, scale: 1 / t)
@@ -134,24 +134,6 @@ func requireObservations(_ r: Matrix, _ needed: Int) throws(EstimationError) {
   guard r.columns > 0 else { throw .noInstruments }
   guard r.rows >= needed else { throw .lookbackTooShort(r.rows) }
   guard r.isFinite else { throw .nonFinite("the returns") }
-}
-
-/// Column-major copy with each column's mean removed.
-func demeaned(_ r: Matrix) -> Matrix {
-  var x = r.converted(to: .columnMajor)
-  let t = x.rows
-  let columns = x.columns
-  x.modifyElements { e in
-    e.withUnsafeMutableBufferPointer { p in
-      for j in 0..<columns {
-        var s = 0.0
-        for i in 0..<t { s += p[i + j * t] }
-        let m = s / Double(t)
-        for i in 0..<t { p[i + j * t] -= m }
-      }
-    }
-  }
-  return x
 }
 
 /// Checks an estimate is finite and PSD; clips negative eigenvalues and

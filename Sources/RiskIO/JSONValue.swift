@@ -24,17 +24,34 @@ public indirect enum JSONValue: Sendable, Hashable {
   /// The document as text, or an error naming the first non-finite number.
   public func rendered(pretty: Bool = true) throws(NonFiniteNumber) -> String {
     var out = ""
-    try write(into: &out, indent: pretty ? 0 : nil, keyPath: "$")
+    var path: [PathComponent] = []
+    try write(into: &out, indent: pretty ? 0 : nil, path: &path)
     return out
   }
 
-  private func write(into out: inout String, indent: Int?, keyPath: String) throws(NonFiniteNumber) {
+  /// Where a value sits; spelled out (`$.covariance[3][17]`) only for the error message,
+  /// so a 16 MB document does not build a string per element.
+  private enum PathComponent {
+    case index(Int)
+    case key(String)
+  }
+
+  private static func describe(_ path: [PathComponent]) -> String {
+    path.reduce("$") { s, c in
+      switch c {
+      case .index(let i): return s + "[\(i)]"
+      case .key(let k): return s + "." + k
+      }
+    }
+  }
+
+  private func write(into out: inout String, indent: Int?, path: inout [PathComponent]) throws(NonFiniteNumber) {
     switch self {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
     case .integer(let i): out += String(i)
     case .number(let x):
-      guard x.isFinite else { throw NonFiniteNumber(keyPath: keyPath) }
+      guard x.isFinite else { throw NonFiniteNumber(keyPath: Self.describe(path)) }
       out += Self.numberText(x)
     case .string(let s): Self.writeString(s, into: &out)
     case .array(let items):
@@ -48,7 +65,9 @@ public indirect enum JSONValue: Sendable, Hashable {
       for (i, item) in items.enumerated() {
         if i > 0 { out += flat && indent != nil ? ", " : "," }
         if !flat, let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
-        try item.write(into: &out, indent: indent.map { $0 + 1 }, keyPath: "\(keyPath)[\(i)]")
+        path.append(.index(i))
+        try item.write(into: &out, indent: indent.map { $0 + 1 }, path: &path)
+        path.removeLast()
       }
       if !flat, let indent { out += "\n" + String(repeating: "  ", count: indent) }
       out += "]"
@@ -63,7 +82,9 @@ public indirect enum JSONValue: Sendable, Hashable {
         if let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
         Self.writeString(key, into: &out)
         out += indent == nil ? ":" : ": "
-        try members[key, default: .null].write(into: &out, indent: indent.map { $0 + 1 }, keyPath: "\(keyPath).\(key)")
+        path.append(.key(key))
+        try members[key, default: .null].write(into: &out, indent: indent.map { $0 + 1 }, path: &path)
+        path.removeLast()
       }
       if let indent { out += "\n" + String(repeating: "  ", count: indent) }
       out += "}"

@@ -85,7 +85,7 @@ public struct MarketDataLoader: Sendable {
 
   /// The whole file in one buffer, read with POSIX `read(2)` straight into the array
   /// (Foundation's `Data` would add a second copy of a 13 MB panel).
-  static func readAll(_ path: String) -> [UInt8]? {
+  public static func readAll(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }

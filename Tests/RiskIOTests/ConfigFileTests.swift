@@ -87,3 +87,18 @@ struct ConfigFileTests {
     #expect(c.asOf?.description == "2024-08-21")
   }
 }
+
+@Suite("JSON writer")
+struct JSONWriterTests {
+  @Test("a non-finite number is an error naming its key path, never null")
+  func nonFinite() {
+    let doc: JSONValue = ["a": [1, 2], "m": .array([.array([.number(1), .number(.nan)])])]
+    do {
+      _ = try doc.rendered()
+      Issue.record("rendered a NaN")
+    } catch {
+      #expect(error.keyPath == "$.m[0][1]")
+    }
+    #expect((try? JSONValue.object(["b": [1.5, 2], "a": "x\""]).rendered(pretty: false)) == "{\"a\":\"x\\\"\",\"b\":[1.5,2]}")
+  }
+}
