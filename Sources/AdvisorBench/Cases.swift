@@ -84,8 +84,8 @@ struct CaseRunner {
   // MARK: - parsing
 
   static func readBytes(_ path: String) throws -> [UInt8] {
-    guard let d = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
-    return [UInt8](d)
+    guard let bytes = MarketDataLoader.readAll(path) else { throw BenchError("cannot read \(path)") }
+    return bytes
   }
 
   mutating func parse() throws {
@@ -125,7 +125,7 @@ struct CaseRunner {
     let all = syntheticReturns()
     for n in sizes {
       let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
-      let x = LedoitWolfOneProduct.demeanedCopy(r)
+      let x = r.demeanedColumns()
       let estimators: [(String, any CovarianceEstimator)] = [
         ("sample", SampleCovariance()), ("ewma λ=0.94", EWMACovariance(lambda: 0.94)),
         ("ledoit-wolf", LedoitWolfCovariance()),
@@ -324,144 +324,12 @@ struct CaseRunner {
   // MARK: - measured proposals
 
   mutating func proposals() throws {
-    // 1. Ledoit–Wolf with one dsyrk.
-    let all = syntheticReturns()
-    for n in sizes {
-      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
-      let current = try LedoitWolfCovariance().estimate(r)
-      let candidate = try LedoitWolfOneProduct.estimate(r)
-      let diff = relativeMaxDifference(current.daily.elements, candidate.covariance.elements)
-      let dShrink = abs((current.shrinkage ?? .nan) - candidate.shrinkage)
-      check(
-        "ledoit-wolf one-dsyrk N=\(n): max relative difference \(diff), shrinkage difference \(dShrink) (\(diff <= 1e-12 && dShrink <= 1e-12 ? "ok" : "FAIL") at 1e-12), PD \(candidate.positiveDefinite)"
-      )
-      let x = LedoitWolfOneProduct.demeanedCopy(r)
-      let st = try measureInterleaved(
-        policy, sink: &sink,
-        [
-          { try LedoitWolfCovariance().estimate(r).daily.elements[0] },
-          { try LedoitWolfOneProduct.estimate(r).covariance.elements[0] },
-          { SymmetricMatrix.gram(x, scale: 1).elements[0] },
-        ])
-      let floorNote = { (s: Stats) in
-        "\(fixed(s.median / st[2].median, 2))× the dsyrk floor (\(formatMilliseconds(st[2].median)) ms)"
-      }
-      add(.proposals, "ledoit-wolf now (two dsyrk)", n: n, st[0], note: floorNote(st[0]))
-      add(.proposals, "ledoit-wolf, one dsyrk + O(NT) β", n: n, st[1], baseline: ("now", st[0]), note: floorNote(st[1]))
-    }
-    // 2. Clinger's fast path instead of strtod for plain decimals.
-    for (label, path) in [("sp500_471", paths.sp500), ("synthetic 500×2520", paths.panel)] {
-      let bytes = try Self.readBytes(path)
-      var a = [Double](repeating: 0, count: bytes.count / 2)
-      var b = [Double](repeating: 0, count: bytes.count / 2)
-      let count = NumberScan.strtodAll(bytes, into: &a)
-      let (count2, fallbacks) = NumberScan.fastPathAll(bytes, into: &b)
-      var mismatches = 0
-      for k in 0..<min(count, count2) where a[k].bitPattern != b[k].bitPattern { mismatches += 1 }
-      check(
-        "fast-path numbers \(label): \(count2) fields, \(fallbacks) fell back to strtod, \(mismatches) differ from strtod bit for bit (\(mismatches == 0 && count == count2 ? "ok" : "FAIL"))"
-      )
-      let st = try measureInterleaved(
-        policy, sink: &sink,
-        [
-          { Double(NumberScan.strtodAll(bytes, into: &a)) },
-          { Double(NumberScan.fastPathAll(bytes, into: &b).count) },
-        ])
-      add(.proposals, "numbers by strtod \(label)", st[0])
-      add(.proposals, "numbers by fast path \(label)", st[1], baseline: ("strtod", st[0]))
-      let rt = try measureInterleaved(
-        policy, sink: &sink,
-        [
-          { Double(try FileReading.foundation(path).count) },
-          { Double(try FileReading.posix(path).count) },
-        ])
-      add(.proposals, "read \(label): Data(contentsOf:) → [UInt8]", rt[0], note: "as RiskIO reads")
-      add(.proposals, "read \(label): read(2) into [UInt8]", rt[1], baseline: ("Data", rt[0]))
-    }
-    // 3. Fixed-decimal text: RiskIO's Format.fixed is String(format:locale:) (ICU number
-    // formatting, a Locale per call); snprintf("%.*f") is glibc's exact decimal conversion.
-    var rng = SplitMix64(seed: 0xF0F0)
-    let scales: [Double] = [1, 100, 10_000, 0.01]
-    var sample: [Double] = []
-    for k in 0..<20_000 {
-      let x = (rng.uniform() - 0.3) * scales[k % 4]
-      sample.append(k % 5 == 0 ? (x * 1000).rounded() / 1000 + 0.0005 : x)  // near-ties at the 4th decimal
-    }
-    for k in 0..<2000 {
-      let tie: Double = Double(2 * (k % 8) + 1) / 16
-      sample.append(Double(k / 8) + tie)  // exact binary ties: 0.0625, 0.1875, …
-    }
-    var differ = 0
-    var example = ""
-    for x in sample {
-      for d in [2, 4, 6] where TextFormatting.foundation(x, d) != TextFormatting.snprintf(x, d) {
-        differ += 1
-        if example.isEmpty {
-          example = "\(x) to \(d): '\(TextFormatting.foundation(x, d))' vs '\(TextFormatting.snprintf(x, d))'"
-        }
-      }
-    }
-    check(
-      "fixed decimals: String(format:locale:) vs snprintf over \(sample.count * 3) conversions: \(differ) differ\(example.isEmpty ? "" : ", e.g. " + example)"
-    )
-    let ft = try measureInterleaved(
-      policy, sink: &sink,
-      [
-        { Double(sample.prefix(5000).reduce(0) { $0 + TextFormatting.foundation($1, 4).utf8.count }) },
-        { Double(sample.prefix(5000).reduce(0) { $0 + TextFormatting.snprintf($1, 4).utf8.count }) },
-      ])
-    add(.proposals, "5,000 × %.4f by String(format:locale:)", ft[0], note: "as RiskIO's Format.fixed")
-    add(.proposals, "5,000 × %.4f by snprintf", ft[1], baseline: ("Foundation", ft[0]))
-    // 4. JSON: a document shaped like `advisor risk --format json` at N = 500 (three 500×500 matrices).
-    let cov = try SampleCovariance().estimate(try SyntheticReturns.leadingColumns(all, observations: observations, columns: 500))
-      .daily
-    let m: JSONValue = .array(cov.rowArrays.map { .array($0.map { .number($0) }) })
-    let doc: JSONValue = .object(["covariance": m, "covarianceDaily": m, "correlation": m, "schemaVersion": .integer(1)])
-    let same = try doc.rendered() == JSONLazyPath.rendered(doc)
-    check("JSON without per-element key paths: byte-identical to JSONValue.rendered() on 3 × 500×500: \(same ? "ok" : "FAIL")")
-    let jt = try measureInterleaved(
-      policy, sink: &sink,
-      [
-        { Double(try doc.rendered().utf8.count) },
-        { Double(try JSONLazyPath.rendered(doc).utf8.count) },
-      ])
-    add(.proposals, "JSON 3×500×500: JSONValue.rendered()", jt[0], note: "as RiskIO renders")
-    add(.proposals, "JSON 3×500×500: key path built on error", jt[1], baseline: ("now", jt[0]))
-    // The example market data that `advisor size` loads (12 OHLCV files).
     let dir = paths.root + "/examples/market"
-    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".csv") }.sorted().map {
-      dir + "/" + $0
-    }
-    let contents = try files.map { try Self.readBytes($0) }
-    var scratch = [Double](repeating: 0, count: (contents.map(\.count).max() ?? 0) / 2)
-    var agree = true
-    var fields = 0
-    var fallbacks = 0
-    for c in contents {
-      var x = [Double](repeating: 0, count: c.count / 2)
-      let k = NumberScan.strtodAll(c, into: &x)
-      var y = [Double](repeating: 0, count: c.count / 2)
-      let (k2, _) = NumberScan.fastPathAll(c, into: &y)
-      agree = agree && k == k2 && (0..<k).allSatisfy { x[$0].bitPattern == y[$0].bitPattern }
-      fields += k2
-      fallbacks += NumberScan.fastPathAll(c, into: &y).fallbacks
-    }
-    check(
-      "fast-path numbers examples/market (\(files.count) files): \(fields) fields, \(fallbacks) fell back to strtod (Yahoo's 16–17 significant digits), \(agree ? "ok, bit for bit" : "FAIL")"
-    )
-    let ex = try measureInterleaved(
-      policy, sink: &sink,
-      [
-        { Double(contents.reduce(0) { $0 + NumberScan.strtodAll($1, into: &scratch) }) },
-        { Double(contents.reduce(0) { $0 + NumberScan.fastPathAll($1, into: &scratch).count }) },
-        { Double(try files.reduce(0) { $0 + (try FileReading.foundation($1)).count }) },
-        { Double(try files.reduce(0) { $0 + (try FileReading.posix($1)).count }) },
-      ])
-    // 5. A binary cache of the parsed example market data (what `advisor size` loads every run).
+    // A binary cache of the parsed example market data (what `advisor size` loads every run).
     let parsed = try MarketInputs.load(market: dir, instruments: nil)
     let cacheFile = paths.out + "/market-cache.bin"
     try Data(MarketCache.encode(parsed.histories)).write(to: URL(fileURLWithPath: cacheFile))
-    let roundTrip = try MarketCache.decode(try FileReading.posix(cacheFile))
+    let roundTrip = try MarketCache.decode(try Self.readBytes(cacheFile))
     check(
       "binary market cache: examples/market round trip bit for bit: \(MarketCache.same(parsed.histories, roundTrip) ? "ok" : "FAIL")"
     )
@@ -472,16 +340,12 @@ struct CaseRunner {
         { Double(try MarketInputs.load(market: dir, instruments: nil).histories.count) },
         {
           let catalog = try InstrumentsFile.load(yaml)
-          let h = try MarketCache.decode(try FileReading.posix(cacheFile))
+          let h = try MarketCache.decode(try Self.readBytes(cacheFile))
           return Double(MarketData(histories: h, catalog: catalog).histories.count)
         },
       ])
     add(.proposals, "load examples/market: parse CSV", ct[0], note: "as advisor size does")
     add(
       .proposals, "load examples/market: binary cache", ct[1], baseline: ("parse", ct[0]), note: "prototype; + instruments.yaml")
-    add(.proposals, "numbers by strtod examples/market", ex[0], note: "\(files.count) files, every numeric field")
-    add(.proposals, "numbers by fast path examples/market", ex[1], baseline: ("strtod", ex[0]))
-    add(.proposals, "read examples/market: Data → [UInt8]", ex[2])
-    add(.proposals, "read examples/market: read(2)", ex[3], baseline: ("Data", ex[2]))
   }
 }

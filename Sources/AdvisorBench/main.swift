@@ -173,7 +173,7 @@ struct Export: ParsableCommand {
       try writeDoubles(try EWMACovariance(lambda: 0.94).estimate(r).daily.elements, to: "\(dir)/ewma094_\(n).f64")
       let lw = try LedoitWolfCovariance().estimate(r)
       try writeDoubles(lw.daily.elements + [lw.shrinkage ?? .nan], to: "\(dir)/lw_\(n).f64")
-      let d = LedoitWolfOneProduct.demeanedCopy(r)
+      let d = r.demeanedColumns()
       try writeDoubles(
         try EWMACovariance(lambda: lambda).estimate(d).daily.elements, to: "\(dir)/ewma_demeaned_span\(span)_\(n).f64")
     }
