@@ -131,6 +131,20 @@ public struct SizingEnvironment: Sendable {
       profile: profile, state: state, market: data, catalog: market.catalog, risk: risk, warnings: warnings, statsCache: [:])
   }
 
+  /// The same account and market under another profile. The covariance (the costly part)
+  /// is kept when the profile estimates it the same way (the candidates must be those it
+  /// was built with); otherwise it is rebuilt; the per-instrument statistics,
+  /// which follow the profile's volatility, ATR and liquidity settings, are recomputed.
+  public func withProfile(_ p: RegimeProfile, valuation: AccountValuation?, candidates: [String]) throws -> SizingEnvironment {
+    guard p.covarianceMethod == profile.covarianceMethod, p.covarianceLookback == profile.covarianceLookback,
+      p.lambda == profile.lambda
+    else {
+      return try Self.build(state: state, valuation: valuation, market: market, profile: p, candidates: candidates)
+    }
+    return SizingEnvironment(
+      profile: p, state: state, market: market, catalog: catalog, risk: risk, warnings: warnings, statsCache: [:])
+  }
+
   /// The instrument's stats at the as-of date (cached).
   public mutating func stats(for symbol: String) throws -> InstrumentStats {
     if let s = statsCache[symbol] { return s }
@@ -250,8 +264,7 @@ public enum SizingService {
         continue
       }
       do {
-        var e = try SizingEnvironment.build(
-          state: state, valuation: valuation, market: market, profile: p, candidates: [request.symbol])
+        var e = try env.withProfile(p, valuation: valuation, candidates: [request.symbol])
         let r = try e.size(request)
         across.append((p.name, r.quantity, r.binding, nil))
       } catch {
