@@ -26,3 +26,6 @@ func sci(_ x: Double) -> String {
   let text = m == m.rounded() ? String(Int(m)) : "\(m)"
   return "\(text)e\(e)"
 }
+
+/// Complementary error function (C library `erfc`): `erfc(x) = 1 − erf(x)`, accurate in both tails.
+@usableFromInline func complementaryErrorFunction(_ x: Double) -> Double { erfc(x) }
