@@ -294,21 +294,18 @@ struct CaseRunner {
     )
     .sorted()
     let build = try measure(policy, sink: &sink) {
-      Double(
-        try SizingEnvironment.build(
-          state: AccountState(valuation), valuation: valuation, market: market, profile: profile, candidates: symbols
-        )
-        .risk?.symbols.count ?? 0)
+      var model = RiskModel(valuation: valuation, market: market)
+      return Double(try model.covariance(profile, including: symbols).model?.symbols.count ?? 0)
     }
     add(.check, "build environment (50 holdings, covariance)", build)
-    var environment = try SizingEnvironment.build(
-      state: AccountState(valuation), valuation: valuation, market: market, profile: profile, candidates: symbols)
+    var model = RiskModel(valuation: valuation, market: market)
+    _ = try model.covariance(profile, including: symbols)
     // Warm the per-instrument statistics cache, as the first orders of a batch do.
-    for s in symbols { _ = try environment.stats(for: s) }
-    let warmed = environment
+    for s in symbols { _ = try model.stats(s, profile) }
+    let warmed = model
     var passed = 0
     let batch = measure(policy, sink: &sink) {
-      var checker = PreTradeChecker(environment: warmed)
+      var checker = PreTradeChecker(model: warmed, profile: profile)
       var ok = 0
       for o in orders where checker.check(o).passed(strict: false) { ok += 1 }
       passed = ok

@@ -56,7 +56,7 @@ struct CheckCommand: ParsableCommand {
   @Option(name: .long, help: "Orders file (CSV or JSON Lines), or - for standard input.")
   var orders: String?
 
-  @Option(name: .long, help: "Regime: a profile name or auto (auto judges each batch by its first instrument).")
+  @Option(name: .long, help: "Regime: a profile name or auto (auto judges each order under its own instrument's regime).")
   var regime: String = "normal"
 
   @Flag(name: .long, help: "Warnings fail too.")
@@ -89,19 +89,14 @@ struct CheckCommand: ParsableCommand {
       } else {
         batch = []
       }
-      let symbols = batch.compactMap { if case .order(let o) = $0 { return o.symbol } else { return nil } }
-      let first = symbols.first { market[$0] != nil } ?? symbols.first ?? ""
-      let choice = try SizingService.chooseRegime(
-        regime, regimes: regimes, symbol: first, market: market, valuation: valuation, asOf: account.asOf)
-      let env = try SizingEnvironment.build(
-        state: AccountState(valuation), valuation: valuation, market: market, profile: choice.profile,
-        candidates: Array(Set(symbols)).sorted())
-      var checker = PreTradeChecker(environment: env, strict: strict)
+      var checker = try PreTradeChecker(
+        model: RiskModel(valuation: valuation, market: market), regimes: regimes, regime: RegimeSelection(regime),
+        strict: strict)
       let asOf = account.asOf
       if format == .json && orders == nil, let only = batch.first {
         let r = checker.check(only)
         anyFailed = !r.passed(strict: strict)
-        emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: asOf, index: 1).rendered() + "\n")
+        emit(try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: 1).rendered() + "\n")
         return
       }
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
@@ -111,7 +106,7 @@ struct CheckCommand: ParsableCommand {
         let r = checker.check(input)
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
         switch format {
-        case .json: buffer += CheckRenderer.jsonLine(r, strict: strict, profile: choice.profile, asOf: asOf, index: i + 1) + "\n"
+        case .json: buffer += CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) + "\n"
         case .text: buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
         }
         if buffer.utf8.count > 1 << 20 {
@@ -120,7 +115,7 @@ struct CheckCommand: ParsableCommand {
         }
       }
       if format == .text {
-        buffer += CheckRenderer.summary(count: batch.count, passed: passed, strict: strict, profile: choice.profile, asOf: asOf)
+        buffer += CheckRenderer.summary(count: batch.count, passed: passed, strict: strict, regime: regime, asOf: asOf)
       }
       emit(buffer)
     }

@@ -4,6 +4,7 @@ import RiskCore
 import RiskIO
 
 extension WhatIfFormat: ExpressibleByArgument {}
+extension ReplayMode: ExpressibleByArgument {}
 
 struct WhatIfCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -65,6 +66,11 @@ struct WhatIfCommand: ParsableCommand {
   @Option(name: .customLong("worst-days"), help: "Replay: the N worst days of today's holdings.")
   var worstDays: Int?
 
+  @Option(
+    name: .customLong("replay-mode"),
+    help: "Replay: returns (today's exposures × the days' returns, as the historical VaR; default) or price-level.")
+  var replayMode: ReplayMode?
+
   @Option(name: .long, help: "Copy-trading followers CSV (default: followers in advisor.yaml, with the configured account).")
   var followers: String?
 
@@ -94,6 +100,7 @@ struct WhatIfCommand: ParsableCommand {
   var output: String?
 
   func run() throws {
+    var failed = false
     try reportingErrors {
       let context = try AccountContext(inputs, accountOptions, profileOptions)
       let (config, market, regimes, account) = (context.config, context.market, context.regimes, context.account)
@@ -140,6 +147,7 @@ struct WhatIfCommand: ParsableCommand {
         s.replay = .range(from: from, to: to)
       }
       if let n = worstDays { s.replay = .worstDays(n) }
+      if let m = replayMode { s.replayMode = m }
       if let j = followersJoin { s.followersJoin = j }
       if let l = followersLeave { s.followersLeave = l }
       if let c = capacity {
@@ -166,6 +174,8 @@ struct WhatIfCommand: ParsableCommand {
       } else {
         emit(rendered)
       }
+      failed = !report.failedOrders.isEmpty
     }
+    if failed { throw ExitCode(AdvisorExit.checkFailed) }
   }
 }

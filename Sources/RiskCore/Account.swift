@@ -64,6 +64,13 @@ public struct Position: Sendable, Hashable {
   public var delta: Double?
   /// Options: the underlying's price, if given (else from the market data).
   public var underlyingPrice: Double?
+  /// Options: gamma (per unit of underlying), for delta–gamma repricing.
+  public var gamma: Double?
+  /// Options: call or put, strike, expiry and implied volatility, for Black–Scholes repricing.
+  public var optionRight: OptionRight?
+  public var strike: Double?
+  public var expiry: Day?
+  public var impliedVolatility: Double?
   /// Average entry price, for unrealised P&L of margined positions.
   public var averageCost: Double?
   /// Where the position was declared (file and line), for messages.

@@ -40,7 +40,8 @@ public struct ResolvedBudgets: Sendable, Hashable {
   public let isDefault: Bool
   /// The sum before normalisation.
   public let rawTotal: Double
-  public let warnings: [String]
+  public let diagnostics: [Diagnostic]
+  public var warnings: [String] { diagnostics.messages }
 }
 
 public enum BudgetResolver {
@@ -67,7 +68,7 @@ public enum BudgetResolver {
     guard !entries.isEmpty else {
       return ResolvedBudgets(
         values: Array(repeating: 1 / Double(n), count: n), origins: Array(repeating: "equal (default)", count: n),
-        isDefault: true, rawTotal: 1, warnings: [])
+        isDefault: true, rawTotal: 1, diagnostics: [])
     }
     var problems: [InputError] = []
     var byKey: [BudgetKey: BudgetEntry] = [:]
@@ -112,7 +113,7 @@ public enum BudgetResolver {
     func place(_ e: BudgetEntry) -> String { e.line.map { "\(e.source) line \($0)" } ?? e.source }
     var raw = [Double?](repeating: nil, count: n)
     var origins = [String](repeating: "", count: n)
-    var warnings: [String] = []
+    var warnings: [Diagnostic] = []
     for (i, s) in symbols.enumerated() {
       if let e = byKey[.instrument(s)] {
         raw[i] = e.value
@@ -124,7 +125,9 @@ public enum BudgetResolver {
       let members = symbols.indices.filter { classes[$0] == c && raw[$0] == nil }
       if members.isEmpty {
         warnings.append(
-          "the class:\(c.rawValue) budget (\(place(e))) is unused: every \(c.rawValue) position has its own budget.")
+          Diagnostic(
+            .classBudgetUnused, subject: "class:\(c.rawValue)",
+            "the class:\(c.rawValue) budget (\(place(e))) is unused: every \(c.rawValue) position has its own budget."))
         continue
       }
       for i in members {
@@ -150,36 +153,15 @@ public enum BudgetResolver {
     let values = raw.map { $0 ?? 0 }
     let total = values.reduce(0, +)
     if abs(total - 1) > 1e-9 {
-      warnings.append("the budgets sum to \(fmt(total)), not 1: each is divided by \(fmt(total)).")
+      warnings.append(
+        Diagnostic(.budgetsNormalised, "the budgets sum to \(fmt(total)), not 1: each is divided by \(fmt(total))."))
     }
     return ResolvedBudgets(
-      values: values.map { $0 / total }, origins: origins, isDefault: false, rawTotal: total, warnings: warnings)
+      values: values.map { $0 / total }, origins: origins, isDefault: false, rawTotal: total, diagnostics: warnings)
   }
 }
 
 // MARK: - Settings and errors
-
-/// The covariance behind the budget, with where each setting came from.
-public struct CovarianceSettings: Sendable, Hashable {
-  public var method: CovarianceMethod
-  public var lookback: Int
-  public var lambda: Double
-  public var methodSource: String
-  public var lookbackSource: String
-  public var lambdaSource: String
-
-  public init(
-    method: CovarianceMethod, lookback: Int, lambda: Double, methodSource: String = "", lookbackSource: String = "",
-    lambdaSource: String = ""
-  ) {
-    self.method = method
-    self.lookback = lookback
-    self.lambda = lambda
-    self.methodSource = methodSource
-    self.lookbackSource = lookbackSource
-    self.lambdaSource = lambdaSource
-  }
-}
 
 /// Why a budget cannot be drawn up. Each reads as one sentence after `Error: `.
 public enum BudgetError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -261,6 +243,14 @@ public struct LeverageCap: Sendable, Hashable {
   public internal(set) var binding: Bool
 }
 
+/// One proposed order of a budget trade: what `advisor check` passes in sequence.
+public struct BudgetOrder: Sendable, Hashable {
+  /// Signed units.
+  public let quantity: Double
+  /// The profile's rule stop for an order that opens risk; nil for one that only reduces.
+  public let stop: Double?
+}
+
 /// One trade from the current holdings towards the target.
 public struct BudgetTrade: Sendable, Hashable {
   public let symbol: String
@@ -278,20 +268,22 @@ public struct BudgetTrade: Sendable, Hashable {
   public let targetExposure: Double
   /// `(target − current) / unit exposure`, before rounding.
   public let unroundedQuantity: Double
-  /// Rounded towards zero to whole lots: what reaching the target takes.
+  /// Rounded to the nearest whole lot: what reaching the target takes.
   public let wantedQuantity: Double
-  /// What is proposed: `wantedQuantity`, or 0 when ``blocked``.
+  /// What is proposed: the sum of ``orders``, each of which `advisor check` passes in sequence.
   public let quantity: Double
   public let lots: Double
   /// `|quantity| × unit exposure`, base currency.
   public let notional: Double
-  /// The orders, each within the per-trade cap (signed units; one piece when it fits).
-  public let pieces: [Double]
-  /// Why the trade is not proposed (it cannot be split under the per-trade cap, no price, …).
+  /// The orders (signed units with their stops), in the sequence `check` passes them.
+  public let orders: [BudgetOrder]
+  /// Why the rest of the wanted quantity is not proposed, and the check's codes that block it.
   public let blocked: String?
+  public let blockedBy: [FindingCode]
   public let notes: [String]
   public let exposureAfter: Double
 
+  public var pieces: [Double] { orders.map(\.quantity) }
   public var side: String { quantity > 0 ? "buy" : quantity < 0 ? "sell" : "none" }
 }
 
@@ -329,12 +321,18 @@ public struct BudgetReport: Sendable {
   public let leverage: Double
   public let caps: [LeverageCap]
   public let perTradeCap: Double
+  /// In book order.
   public let trades: [BudgetTrade]
+  /// Every proposed order in the order it was checked (and is to be sent): rounds over the
+  /// trades, those that reduce a position first, each taking the largest order the check
+  /// passes after the ones before it.
+  public let sequence: [(symbol: String, order: BudgetOrder)]
   /// After the proposed trades (blocked ones excluded).
   public let after: RiskDecomposition
   /// Gross exposure of positions outside the covariance (no market data), base currency.
   public let excludedGross: Double
-  public let warnings: [String]
+  public let diagnostics: [Diagnostic]
+  public var warnings: [String] { diagnostics.messages }
 
   /// The binding cap (the smallest).
   public var binding: LeverageCap? { caps.first { $0.binding } }
@@ -359,7 +357,8 @@ public struct PortfolioProposal: Sendable {
   public let solution: RiskParitySolution
   /// Of the proposed weights, on the annual covariance.
   public let decomposition: RiskDecomposition
-  public let warnings: [String]
+  public let diagnostics: [Diagnostic]
+  public var warnings: [String] { diagnostics.messages }
 }
 
 /// What `advisor budget` is asked for an account.
@@ -387,48 +386,41 @@ public struct BudgetRequest: Sendable {
 // MARK: - The service
 
 public enum BudgetService {
-  /// VaR/ES confidence levels and horizons (days) reported.
-  public static let levels = [0.95, 0.99]
-  public static let horizons = [1, 10]
-
-  /// The covariance of `symbols` on their common dates, annualised, checked for the solver.
+  /// The covariance of `symbols` on their common dates (``CovariancePipeline``), checked for the solver.
   struct PreparedCovariance {
-    let aligned: AlignedReturns
-    let estimate: CovarianceEstimate
+    let result: CovarianceResult
     let solver: SolverCovariance
-    let warnings: [String]
+    let diagnostics: [Diagnostic]
+    var aligned: AlignedReturns { result.aligned }
+    var estimate: CovarianceEstimate { result.estimate }
   }
 
   static func covariance(_ histories: [PriceHistory], settings: CovarianceSettings) throws -> PreparedCovariance {
-    let aligned = try AlignedReturns(histories, lookback: settings.lookback, kind: .simple)
-    let estimate = try settings.method.estimator(lambda: settings.lambda).estimate(aligned.matrix)
-    var warnings: [String] = []
-    if let r = estimate.repair {
-      warnings.append(
-        "the \(settings.method.rawValue) covariance was not positive semidefinite (smallest eigenvalue \(sci(r.minimumEigenvalueBefore))); \(r.clippedEigenvalues) eigenvalue(s) clipped to 0, relative Frobenius change \(sci(r.relativeChange))."
-      )
-    }
-    let annual = estimate.annual(periodsPerYear: aligned.periodsPerYear)
-    let solver = try SolverCovariance.prepare(annual, symbols: aligned.symbols)
+    let result = try CovariancePipeline.estimate(histories, settings: settings)
+    var diagnostics = result.diagnostics
+    let solver = try SolverCovariance.prepare(result.annual, symbols: result.symbols)
     if let r = solver.repair, let floor = solver.floor {
       let why =
-        aligned.observations <= histories.count
-        ? "there are \(aligned.observations) observations for \(histories.count) instruments"
+        result.aligned.observations <= histories.count
+        ? "there are \(result.aligned.observations) observations for \(histories.count) instruments"
         : "some instruments are (nearly) linear combinations of others"
-      warnings.append(
-        "the covariance is singular (\(why)): \(r.clippedEigenvalues) eigenvalue(s) raised to \(sci(floor)) (1e-10 × the largest) so that the risk-parity weights are unique; relative Frobenius change \(sci(r.relativeChange))."
-      )
+      diagnostics.append(
+        Diagnostic(
+          .covarianceSingular,
+          "the covariance is singular (\(why)): \(r.clippedEigenvalues) eigenvalue(s) raised to \(sci(floor)) (1e-10 × the largest) so that the risk-parity weights are unique; relative Frobenius change \(sci(r.relativeChange))."
+        ))
     }
-    return PreparedCovariance(aligned: aligned, estimate: estimate, solver: solver, warnings: warnings)
+    return PreparedCovariance(result: result, solver: solver, diagnostics: diagnostics)
   }
 
   /// Current risk, the budgeted risk-parity target levered to the regime, and the trades.
   ///
-  /// Exposures are those of `advisor aum` and `advisor size`: base currency,
-  /// options through their underlying (delta-adjusted), positions without
-  /// market data left out with a warning. The covariance is the regime
-  /// profile's (estimator, lookback, λ), unless overridden, on the dates
-  /// common to the book's instruments, annualised with their periods per year.
+  /// Exposures are the risk model's (``Book``): base currency, options through their
+  /// underlying (delta-adjusted); holdings the covariance cannot see (no, too little or
+  /// stale data) are left out with a ``DiagnosticCode/holdingNotModelled`` diagnostic. The
+  /// covariance is the regime profile's unless overridden. Every proposed order is one
+  /// that `advisor check` passes in sequence under the same profile; what it would not
+  /// pass is listed as blocked with the check's codes.
   ///
   /// - Throws: ``BudgetError``, ``EstimationError``, ``InputError`` (budgets),
   ///   ``RiskParityError``, ``UnknownRegimeError``, ``RegimeDetectionError``.
@@ -436,19 +428,11 @@ public enum BudgetService {
     valuation: AccountValuation, market: MarketData, regimes: RegimeSet, request: BudgetRequest
   ) throws -> BudgetReport {
     let account = valuation.account
-    let asOf = account.asOf
     let equity = valuation.equity
-    let base = account.baseCurrency
     guard !account.positions.isEmpty else { throw BudgetError.emptyAccount(source: account.source) }
-    guard equity > 0, equity.isFinite else { throw BudgetError.nonPositiveEquity(equity, base) }
-    let data = market.through(asOf)
-    let held = RiskExposures.collect(valuation, market: data)
-    guard !held.symbols.isEmpty else {
-      throw BudgetError.noMarketData(positions: account.positions.map(\.symbol), source: account.source)
-    }
-    guard held.symbols.count >= 2 else { throw BudgetError.onePosition(symbol: held.symbols[0], source: account.source) }
-    let choice = try SizingService.chooseRegime(
-      request.regime, regimes: regimes, market: market, valuation: valuation, asOf: asOf)
+    guard equity > 0, equity.isFinite else { throw BudgetError.nonPositiveEquity(equity, account.baseCurrency) }
+    let model = RiskModel(valuation: valuation, market: market)
+    let choice = try SizingService.chooseRegime(request.regime, regimes: regimes, model: model)
     let profile = choice.profile
     let settings = CovarianceSettings(
       method: request.method ?? profile.covarianceMethod, lookback: request.lookback ?? profile.covarianceLookback,
@@ -456,56 +440,48 @@ public enum BudgetService {
       methodSource: request.method == nil ? "\(profile.source), covariance.estimator" : "--estimator",
       lookbackSource: request.lookback == nil ? "\(profile.source), covariance.lookback" : "--lookback",
       lambdaSource: request.lambda == nil ? "\(profile.source), lambda" : "--lambda")
-
-    let symbols = held.symbols
-    let n = symbols.count
-    let prepared = try covariance(symbols.compactMap { data[$0] }, settings: settings)
-    var warnings = held.warnings + prepared.warnings
-    let sigma = prepared.solver.matrix
-    let aligned = prepared.aligned
-    func assetClass(_ s: String) -> AssetClass {
-      held.holdings[s]?.first { $0.position.assetClass != .option }?.position.assetClass ?? data.catalog.spec(for: s).assetClass
+    let book = model.book
+    let held = book.riskSymbols.filter { book.exposure(of: $0) != 0 }
+    let (symbols, excluded) = ModelledInstruments.select(
+      held, market: model.market, asOf: book.asOf, lookback: settings.lookback, maxDataAgeDays: profile.maxDataAgeDays)
+    guard !symbols.isEmpty else {
+      throw BudgetError.noMarketData(positions: account.positions.map(\.symbol), source: account.source)
     }
-    let classes = symbols.map(assetClass)
+    guard symbols.count >= 2 else { throw BudgetError.onePosition(symbol: symbols[0], source: account.source) }
+    let prepared = try covariance(symbols.compactMap { model.market[$0] }, settings: settings)
+    var diagnostics = excluded + prepared.diagnostics
+    let classes = symbols.map { s in book.line(s)?.assetClass ?? model.catalog.spec(for: s).assetClass }
     var aliases: [String: String] = [:]
     for p in account.positions where p.assetClass == .option {
       if let u = p.underlying { aliases[p.symbol] = u }
     }
     let budgets = try BudgetResolver.resolve(request.budgets, symbols: symbols, classes: classes, aliases: aliases)
-    warnings += budgets.warnings
-
-    // Now.
-    let exposures = symbols.map { held.exposure[$0, default: 0] }
+    diagnostics += budgets.diagnostics
+    let sigma = prepared.solver.matrix
+    let exposures = symbols.map { book.exposure(of: $0) }
     let current = try RiskDecomposition(covariance: sigma, weights: exposures.map { $0 / equity })
-    let p = Double(aligned.periodsPerYear)
-    let dailyMoney = current.volatility * equity / p.squareRoot()
-    var pnl = [Double](repeating: 0, count: aligned.observations)
-    for j in 0..<n {
-      for t in 0..<aligned.observations { pnl[t] += exposures[j] * aligned.matrix[t, j] }
-    }
-    var parametric: [TailRisk] = []
-    var historical: [TailRisk] = []
-    for h in horizons {
-      for level in levels {
-        parametric.append(TailRiskEstimator.normal(dailyVolatility: dailyMoney, level: level, horizonDays: h))
-        if let t = TailRiskEstimator.historical(pnl: pnl, level: level, horizonDays: h) { historical.append(t) }
-      }
-    }
-    if current.weights.contains(where: { $0 < 0 }) {
-      let shorts = symbols.indices.filter { exposures[$0] < 0 }.map { symbols[$0] }
-      warnings.append(
-        "\(shorts.joined(separator: ", ")) \(shorts.count == 1 ? "is" : "are") held short; the risk-parity target is long-only, so the trades turn \(shorts.count == 1 ? "it" : "them") long."
-      )
+    let p = Double(prepared.aligned.periodsPerYear)
+    let grid = TailRiskGrid(
+      dailyVolatility: current.volatility * equity / p.squareRoot(),
+      pnl: HistoricalPnL.series(exposures: exposures, returns: prepared.aligned))
+    let shorts = symbols.indices.filter { exposures[$0] < 0 }.map { symbols[$0] }
+    if !shorts.isEmpty {
+      diagnostics.append(
+        Diagnostic(
+          .shortTurnedLong, subject: shorts.joined(separator: ","),
+          "\(shorts.joined(separator: ", ")) \(shorts.count == 1 ? "is" : "are") held short; the risk-parity target is long-only, so the trades turn \(shorts.count == 1 ? "it" : "them") long."
+        ))
     }
 
     // The target.
     let solution = try RiskParity.solve(sigma, budgets: budgets.values)
     let target = try RiskDecomposition(covariance: sigma, weights: solution.weights)
+    let modelled = Set(symbols)
     var excludedGross = 0.0
     var excludedByClass: [AssetClass: Double] = [:]
-    for e in held.excluded {
-      excludedGross += abs(e.exposure)
-      excludedByClass[e.position.assetClass, default: 0] += abs(e.exposure)
+    for l in book.lines where !modelled.contains(l.riskSymbol) {
+      excludedGross += abs(l.exposure)
+      excludedByClass[l.assetClass, default: 0] += abs(l.exposure)
     }
     var caps = leverageCaps(
       profile: profile, solution: solution, symbols: symbols, classes: classes, equity: equity,
@@ -513,52 +489,54 @@ public enum BudgetService {
     let leverage = caps.map(\.maxLeverage).min() ?? 0
     if let k = caps.firstIndex(where: { $0.maxLeverage == leverage }) { caps[k].binding = true }
     if leverage <= 0 {
-      warnings.append("a cap allows no leverage at all: the target is to hold none of the book's instruments.")
+      diagnostics.append(
+        Diagnostic(.noLeverageAllowed, "a cap allows no leverage at all: the target is to hold none of the book's instruments."))
     }
     let targetExposures = solution.weights.map { leverage * $0 * equity }
-
-    // Trades.
     let perTradeCap = profile.maxPositionNotional * equity
-    var trades: [BudgetTrade] = []
-    var after = exposures
-    for i in 0..<n {
-      let t = trade(
-        symbol: symbols[i], assetClass: classes[i], holdings: held.holdings[symbols[i]] ?? [], current: exposures[i],
-        target: targetExposures[i], data: data, account: account, profile: profile, cap: perTradeCap)
-      trades.append(t)
-      after[i] = t.exposureAfter
-    }
-    let afterRisk = try RiskDecomposition(covariance: sigma, weights: after.map { $0 / equity })
-    for i in 0..<n where abs(targetExposures[i]) > perTradeCap * (1 + 1e-12) {
-      warnings.append(
-        "\(symbols[i])'s target exposure, \(fmt(targetExposures[i])) \(base) (\(fmt((1000 * targetExposures[i] / equity).rounded() / 10))% of equity), is above max_position_notional (\(fmt(100 * profile.maxPositionNotional))% of equity in \(profile.source)): advisor size would not add to the position beyond that."
-      )
+    for i in symbols.indices where abs(targetExposures[i]) > perTradeCap * (1 + 1e-12) {
+      diagnostics.append(
+        Diagnostic(
+          .targetAboveNotionalCap, subject: symbols[i],
+          "\(symbols[i])'s target exposure, \(fmt(targetExposures[i])) \(account.baseCurrency) (\(fmt((1000 * targetExposures[i] / equity).rounded() / 10))% of equity), is above max_position_notional (\(fmt(100 * profile.maxPositionNotional))% of equity in \(profile.source)): the trade stops where advisor check's notional cap does."
+        ))
     }
 
-    let lines = (0..<n).map { i in
+    // Trades, through the pre-trade check in sequence.
+    let (trades, sequence) = proposeTrades(
+      symbols: symbols, classes: classes, current: exposures, targets: targetExposures, model: model, profile: profile,
+      account: account)
+    for t in trades where t.blocked != nil {
+      diagnostics.append(Diagnostic(.tradeBlocked, subject: t.symbol, "\(t.symbol): \(t.blocked ?? "")"))
+    }
+    let after = trades.map(\.exposureAfter)
+    let afterRisk = try RiskDecomposition(covariance: sigma, weights: after.map { $0 / equity })
+    let lines = symbols.indices.map { i in
       BudgetLine(
-        symbol: symbols[i], assetClass: classes[i], holdings: (held.holdings[symbols[i]] ?? []).map(\.position.symbol),
+        symbol: symbols[i], assetClass: classes[i],
+        holdings: book.lines.filter { $0.riskSymbol == symbols[i] && $0.quantity != 0 }.map(\.symbol),
         exposure: exposures[i], weight: current.weights[i], annualVolatility: current.standaloneVolatility[i],
         marginal: current.marginal[i], contribution: current.contributions[i], share: current.shares[i],
         budget: budgets.values[i], budgetOrigin: budgets.origins[i], targetWeight: solution.weights[i],
         targetExposure: targetExposures[i], exposureAfter: after[i], contributionAfter: afterRisk.contributions[i],
         shareAfter: afterRisk.shares[i])
     }
+    for d in model.inputDiagnostics { diagnostics.appendOnce(d) }
     return BudgetReport(
-      accountName: account.name, source: account.source, baseCurrency: base, asOf: asOf, equity: equity, choice: choice,
-      settings: settings, observations: aligned.observations, periodsPerYear: aligned.periodsPerYear,
-      firstReturnDay: aligned.days.first ?? asOf, lastDay: aligned.days.last ?? asOf,
-      estimatorRepair: prepared.estimate.repair, solverRepair: prepared.solver.repair, solverFloor: prepared.solver.floor,
-      budgets: budgets, lines: lines, current: current, parametric: parametric, historical: historical,
-      solution: solution, target: target, targetVolatility: profile.portfolioVolatilityBudget, leverage: leverage,
-      caps: caps, perTradeCap: perTradeCap, trades: trades, after: afterRisk, excludedGross: excludedGross,
-      warnings: warnings + valuation.warnings)
+      accountName: account.name, source: account.source, baseCurrency: account.baseCurrency, asOf: account.asOf,
+      equity: equity, choice: choice, settings: settings, observations: prepared.aligned.observations,
+      periodsPerYear: prepared.aligned.periodsPerYear, firstReturnDay: prepared.aligned.days.first ?? account.asOf,
+      lastDay: prepared.aligned.days.last ?? account.asOf, estimatorRepair: prepared.estimate.repair,
+      solverRepair: prepared.solver.repair, solverFloor: prepared.solver.floor, budgets: budgets, lines: lines,
+      current: current, parametric: grid.parametric, historical: grid.historical, solution: solution, target: target,
+      targetVolatility: profile.portfolioVolatilityBudget, leverage: leverage, caps: caps, perTradeCap: perTradeCap,
+      trades: trades, sequence: sequence, after: afterRisk, excludedGross: excludedGross, diagnostics: diagnostics)
   }
 
   /// The caps on the target's leverage `L` (target exposure = L × w × equity, Σw = 1):
   /// the volatility target `τ / σ_w`; the gross cap `(G − gross outside) / Σw`;
-  /// each class cap `(cap − its gross outside) / Σ_class w`. The per-position
-  /// notional cap is not a leverage cap: it limits each trade (split, or flagged).
+  /// each class cap `(cap − its gross outside) / Σ_class w`. The per-position notional
+  /// cap is not a leverage cap: `check` stops each trade at it (what is left is blocked).
   static func leverageCaps(
     profile: RegimeProfile, solution: RiskParitySolution, symbols: [String], classes: [AssetClass], equity: Double,
     excludedGross: Double, excludedByClass: [AssetClass: Double]
@@ -606,37 +584,115 @@ public enum BudgetService {
     return caps
   }
 
-  /// The trade in `symbol` from `current` to `target` exposure, in whole lots, split under the per-trade cap.
-  static func trade(
-    symbol: String, assetClass: AssetClass, holdings: [PositionValuation], current: Double, target: Double,
-    data: MarketData, account: Account, profile: RegimeProfile, cap: Double
-  ) -> BudgetTrade {
+  /// The trades toward the targets, as orders the pre-trade check passes in sequence. In
+  /// rounds over the instruments (the trades that reduce a position first, then the others,
+  /// each in book order) every trade takes the largest order the check passes now, so that
+  /// limits that link positions (risk shares, the volatility budget) let each move in step;
+  /// the rounds stop when no trade can move. What is left of a trade is blocked, with the
+  /// codes the check gives one more lot.
+  static func proposeTrades(
+    symbols: [String], classes: [AssetClass], current: [Double], targets: [Double], model: RiskModel,
+    profile: RegimeProfile, account: Account
+  ) -> ([BudgetTrade], [(symbol: String, order: BudgetOrder)]) {
+    var checker = PreTradeChecker(model: model, profile: profile)
+    let reducing = symbols.indices.filter { abs(targets[$0]) < abs(current[$0]) && targets[$0] * current[$0] >= 0 }
+    let order = reducing + symbols.indices.filter { !reducing.contains($0) }
+    var plans = symbols.indices.map {
+      plan(
+        symbols[$0], assetClass: classes[$0], current: current[$0], target: targets[$0], book: checker.book,
+        data: checker.model.market, account: account)
+    }
+    var sequence: [(symbol: String, order: BudgetOrder)] = []
+    for _ in 0..<1_000 {
+      var moved = false
+      for i in order where plans[i].remaining > 0 && plans[i].blocked == nil {
+        guard let piece = nextPiece(plans[i], checker: &checker, profile: profile) else { continue }
+        plans[i].orders.append(piece)
+        plans[i].remaining = roundDownToLot(plans[i].remaining - abs(piece.quantity), lot: plans[i].lot).quantity
+        sequence.append((symbols[i], piece))
+        moved = true
+      }
+      if !moved { break }
+    }
+    let trades = plans.map { p -> BudgetTrade in
+      var p = p
+      if p.remaining > 0, p.blocked == nil {
+        let r = checker.preview(Self.order(p.symbol, p.side, p.lot, checker: &checker, profile: profile, price: p.price))
+        p.blockedBy = r.failingCodes
+        let what =
+          p.remaining == abs(p.wanted)
+          ? "the \(fmt(abs(p.wanted))) units wanted are"
+          : "the other \(fmt(p.remaining)) of the \(fmt(abs(p.wanted))) units wanted are"
+        p.blocked =
+          "\(what) not proposed: advisor check fails one more lot (\(p.blockedBy.map(\.rawValue).joined(separator: ", ")))."
+      }
+      return p.trade()
+    }
+    return (trades, sequence)
+  }
+
+  /// A trade being planned: from `current` to `target` exposure, the nearest whole lot.
+  struct TradePlan {
+    let symbol: String
+    let assetClass: AssetClass
+    let spec: InstrumentSpec
+    let price: Double
+    let source: String
+    let fx: Double?
+    let unit: Double
+    let quantity: Double
+    let current: Double
+    let target: Double
+    let raw: Double
+    let wanted: Double
+    var notes: [String]
+    var remaining: Double
+    var orders: [BudgetOrder] = []
+    var blocked: String?
+    var blockedBy: [FindingCode] = []
+
+    var lot: Double { spec.lotSize }
+    var side: TradeSide { wanted < 0 ? .short : .long }
+
+    func trade() -> BudgetTrade {
+      let proposed = orders.reduce(0) { $0 + $1.quantity }
+      var notes = self.notes
+      if orders.count > 1 {
+        notes.append("split into \(orders.count) orders, each within the limits advisor check applies after the ones before it.")
+      }
+      let after = current + proposed * unit
+      if current < 0 && after > 0 { notes.append("turns the short position long (the target is long-only).") }
+      return BudgetTrade(
+        symbol: symbol, assetClass: assetClass, price: price, priceSource: source, multiplier: spec.multiplier, fxRate: fx,
+        unitExposure: unit, lotSize: lot, currentQuantity: quantity, currentExposure: current, targetExposure: target,
+        unroundedQuantity: raw, wantedQuantity: wanted, quantity: proposed,
+        lots: (proposed < 0 ? -1 : 1) * (abs(proposed) / lot).rounded(), notional: abs(proposed) * unit, orders: orders,
+        blocked: blocked, blockedBy: blockedBy, notes: notes, exposureAfter: after)
+    }
+  }
+
+  static func plan(
+    _ symbol: String, assetClass: AssetClass, current: Double, target: Double, book: Book, data: MarketData, account: Account
+  ) -> TradePlan {
     let spec = data.catalog.spec(for: symbol)
-    let direct = holdings.filter { $0.position.assetClass != .option }
-    let quantity = direct.reduce(0) { $0 + $1.position.quantity }
     var notes: [String] = []
-    let options = holdings.filter { $0.position.assetClass == .option }
+    let options = book.lines.filter { $0.riskSymbol == symbol && $0.symbol != symbol && $0.quantity != 0 }
     if !options.isEmpty {
       let e = options.reduce(0) { $0 + $1.exposure }
       notes.append(
-        "includes \(fmt(e)) \(account.baseCurrency) of delta-adjusted option exposure (\(options.map(\.position.symbol).joined(separator: ", "))); the trade is in \(symbol) itself."
+        "includes \(fmt(e)) \(account.baseCurrency) of delta-adjusted option exposure (\(options.map(\.symbol).joined(separator: ", "))); the trade is in \(symbol) itself."
       )
     }
-    func blocked(_ why: String, price: Double = 0, source: String = "", fx: Double? = nil, u: Double = 0) -> BudgetTrade {
-      BudgetTrade(
-        symbol: symbol, assetClass: assetClass, price: price, priceSource: source, multiplier: spec.multiplier, fxRate: fx,
-        unitExposure: u, lotSize: spec.lotSize, currentQuantity: quantity, currentExposure: current, targetExposure: target,
-        unroundedQuantity: u > 0 ? (target - current) / u : 0, wantedQuantity: 0, quantity: 0, lots: 0, notional: 0,
-        pieces: [], blocked: why, notes: notes, exposureAfter: current)
+    func blocked(_ why: String, price: Double = 0, source: String = "", fx: Double? = nil) -> TradePlan {
+      TradePlan(
+        symbol: symbol, assetClass: assetClass, spec: spec, price: price, source: source, fx: fx, unit: 0,
+        quantity: book.quantity(of: symbol), current: current, target: target, raw: 0, wanted: 0, notes: notes, remaining: 0,
+        blocked: why)
     }
     guard let (price, day, path, line) = AccountValuer.lastClose(data, symbol, on: account.asOf) else {
       return blocked("no close on or before \(account.asOf) in the market data.")
     }
     let source = "last close \(day), \(path) line \(line)"
-    let age = account.asOf - day
-    if age > profile.maxDataAgeDays {
-      notes.append("the last close is \(age) days old at \(account.asOf) (the profile allows \(profile.maxDataAgeDays)).")
-    }
     guard let fx = account.fx.rate(spec.currency) else {
       return blocked("no FX rate for \(spec.currency) into \(account.baseCurrency).", price: price, source: source)
     }
@@ -645,51 +701,43 @@ public enum BudgetService {
       return blocked("the price \(fmt(price)) gives no positive exposure per unit.", price: price, source: source, fx: fx)
     }
     let raw = (target - current) / u
-    let rounded = roundDownToLot(abs(raw), lot: spec.lotSize)
-    let sign: Double = raw < 0 ? -1 : 1
-    let wanted = sign * rounded.quantity
-    let notional = abs(wanted) * u
+    let lots = (abs(raw) / spec.lotSize).rounded()
+    let wanted = (raw < 0 ? -1 : 1) * roundDownToLot(lots * spec.lotSize, lot: spec.lotSize).quantity
     if wanted == 0 && raw != 0 {
-      notes.append("the change, \(fmt(abs(raw))) units, is less than one lot (\(fmt(spec.lotSize))).")
+      notes.append("the change, \(fmt(abs(raw))) units, is less than half a lot (\(fmt(spec.lotSize))).")
     }
-    var pieces: [Double] = []
-    var why: String? = nil
-    if wanted != 0 {
-      if notional <= cap * (1 + 1e-12) {
-        pieces = [wanted]
-      } else {
-        let lotNotional = spec.lotSize * u
-        let perPiece = (cap / lotNotional * (1 + 1e-12)).rounded(.down)
-        if perPiece < 1 {
-          why =
-            "one lot (\(fmt(spec.lotSize)) units) is \(fmt(lotNotional)) \(account.baseCurrency) of notional, above the per-trade cap \(fmt(cap)) (max_position_notional × equity): it cannot be split, so it is not proposed; trade it deliberately or change the profile."
-        } else if rounded.lots / perPiece > 1_000 {
-          why =
-            "it would take \(fmt((rounded.lots / perPiece).rounded(.up))) orders under the per-trade cap \(fmt(cap)); not proposed."
-        } else {
-          var remaining = rounded.lots
-          while remaining > 0 {
-            let k = min(perPiece, remaining)
-            pieces.append(sign * roundDownToLot(k * spec.lotSize, lot: spec.lotSize).quantity)
-            remaining -= k
-          }
-          notes.append(
-            "\(fmt(notional)) \(account.baseCurrency) of notional is above the per-trade cap \(fmt(cap)): split into \(pieces.count) orders of at most \(fmt(perPiece)) lots."
-          )
-        }
-      }
+    return TradePlan(
+      symbol: symbol, assetClass: assetClass, spec: spec, price: price, source: source, fx: fx, unit: u,
+      quantity: book.quantity(of: symbol), current: current, target: target, raw: raw, wanted: wanted, notes: notes,
+      remaining: abs(wanted))
+  }
+
+  /// The order with the profile's rule stop when it opens risk (none when it only reduces).
+  static func order(
+    _ symbol: String, _ side: TradeSide, _ q: Double, checker: inout PreTradeChecker, profile: RegimeProfile, price: Double
+  ) -> Order {
+    let held = checker.book.quantity(of: symbol)
+    let reduces = held * side.sign < 0 && q <= abs(held) * (1 + 1e-12)
+    var stop: Double? = nil
+    if !reduces, let stats = try? checker.stats(symbol, profile) {
+      stop = try? TradeSetup.ruleStop(profile: profile, side: side, entry: price, stats: stats).stop
     }
-    let proposed = why == nil ? wanted : 0
-    let after = current + proposed * u
-    if current < 0 && after > 0 {
-      notes.append("turns the short position long (the target is long-only).")
+    return Order(symbol: symbol, side: side, quantity: q, stop: stop)
+  }
+
+  /// The largest order up to what the plan still wants that the check passes now, applied;
+  /// nil when none does.
+  static func nextPiece(_ p: TradePlan, checker: inout PreTradeChecker, profile: RegimeProfile) -> BudgetOrder? {
+    let full = order(p.symbol, p.side, p.remaining, checker: &checker, profile: profile, price: p.price)
+    var q = p.remaining
+    let preview = checker.preview(full)
+    if !preview.passed(strict: false) {
+      q = min(p.remaining, roundDownToLot(preview.maxQuantity ?? 0, lot: p.lot).quantity)
+      guard q > 0 else { return nil }
     }
-    return BudgetTrade(
-      symbol: symbol, assetClass: assetClass, price: price, priceSource: source, multiplier: spec.multiplier, fxRate: fx,
-      unitExposure: u, lotSize: spec.lotSize, currentQuantity: quantity, currentExposure: current, targetExposure: target,
-      unroundedQuantity: raw, wantedQuantity: wanted, quantity: proposed,
-      lots: why == nil ? sign * rounded.lots : 0, notional: why == nil ? notional : 0, pieces: why == nil ? pieces : [],
-      blocked: why, notes: notes, exposureAfter: after)
+    let o = order(p.symbol, p.side, q, checker: &checker, profile: profile, price: p.price)
+    guard checker.check(o).passed(strict: false) else { return nil }
+    return BudgetOrder(quantity: p.side.sign * q, stop: o.stop)
   }
 
   /// Budgeted risk-parity weights for a new portfolio of `symbols`: long-only,
@@ -720,11 +768,13 @@ public enum BudgetService {
     let solution = try RiskParity.solve(prepared.solver.matrix, budgets: budgets.values)
     let decomposition = try RiskDecomposition(covariance: prepared.solver.matrix, weights: solution.weights)
     let aligned = prepared.aligned
+    var diagnostics: [Diagnostic] = []
+    for s in symbols { diagnostics += RiskModel.droppedRows(s, in: data) }
     return PortfolioProposal(
       symbols: symbols, classes: classes, settings: settings, observations: aligned.observations,
       periodsPerYear: aligned.periodsPerYear, firstReturnDay: aligned.days.first ?? Day(ordinal: 0),
       lastDay: aligned.days.last ?? Day(ordinal: 0), estimatorRepair: prepared.estimate.repair,
       solverRepair: prepared.solver.repair, solverFloor: prepared.solver.floor, budgets: budgets, solution: solution,
-      decomposition: decomposition, warnings: market.warnings + budgets.warnings + prepared.warnings)
+      decomposition: decomposition, diagnostics: diagnostics + budgets.diagnostics + prepared.diagnostics)
   }
 }

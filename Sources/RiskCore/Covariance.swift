@@ -136,26 +136,14 @@ func requireObservations(_ r: Matrix, _ needed: Int) throws(EstimationError) {
   guard r.isFinite else { throw .nonFinite("the returns") }
 }
 
-/// Checks an estimate is finite and PSD; clips negative eigenvalues and
-/// reports it when not.
-///
-/// PD by Cholesky is the fast path. Otherwise the eigenvalues decide: a smallest
-/// eigenvalue ≥ −1e−12 · largest is rounding in a singular but PSD matrix
-/// (e.g. more instruments than observations) and is accepted as is.
+/// Checks an estimate is finite and PSD (``PSDCheck``); clips negative
+/// eigenvalues and reports it when not.
 func validated(_ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Double?) throws(EstimationError) -> CovarianceEstimate
 {
   guard m.isFinite else { throw .nonFinite("the \(method.rawValue) covariance") }
   do {
-    if try m.cholesky().isPositiveDefinite {
-      return CovarianceEstimate(method: method, daily: m, shrinkage: shrinkage, repair: nil)
-    }
-    let w = try m.eigenvalues()
-    let largest = w.last ?? 0
-    if let smallest = w.first, smallest >= -1e-12 * max(largest, 0) {
-      return CovarianceEstimate(method: method, daily: m, shrinkage: shrinkage, repair: nil)
-    }
-    let repair = try m.nearestPositiveSemidefinite()
-    return CovarianceEstimate(method: method, daily: repair.matrix, shrinkage: shrinkage, repair: repair)
+    let repair = try PSDCheck.repairIfNeeded(m)
+    return CovarianceEstimate(method: method, daily: repair?.matrix ?? m, shrinkage: shrinkage, repair: repair)
   } catch {
     throw .linearAlgebra(error)
   }

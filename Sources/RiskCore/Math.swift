@@ -29,3 +29,9 @@ func sci(_ x: Double) -> String {
 
 /// Complementary error function (C library `erfc`): `erfc(x) = 1 − erf(x)`, accurate in both tails.
 @usableFromInline func complementaryErrorFunction(_ x: Double) -> Double { erfc(x) }
+
+/// `a + b`, held at `Int.max` / `Int.min` instead of trapping on overflow (counts from user input).
+func saturatingSum(_ a: Int, _ b: Int) -> Int {
+  let (s, o) = a.addingReportingOverflow(b)
+  return o ? (b > 0 ? .max : .min) : s
+}

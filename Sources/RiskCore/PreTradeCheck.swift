@@ -17,6 +17,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
   case malformedOrder = "MALFORMED_ORDER"
   case unknownInstrument = "UNKNOWN_INSTRUMENT"
   case invalidQuantity = "INVALID_QUANTITY"
+  case duplicateClientOrderID = "DUPLICATE_CLIENT_ORDER_ID"
   case lotSizeOK = "LOT_SIZE_OK"
   case lotSizeMismatch = "LOT_SIZE_MISMATCH"
   case marketDataOK = "MARKET_DATA_OK"
@@ -32,6 +33,8 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
   case reducesPosition = "REDUCES_POSITION"
   case equityNotPositive = "EQUITY_NOT_POSITIVE"
   case noFXRate = "NO_FX_RATE"
+  case holdingsModelled = "HOLDINGS_MODELLED"
+  case holdingNotModelled = "HOLDING_NOT_MODELLED"
   case riskBudgetOK = "RISK_BUDGET_OK"
   case riskBudgetExceeded = "RISK_BUDGET_EXCEEDED"
   case notionalCapOK = "NOTIONAL_CAP_OK"
@@ -47,6 +50,13 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
   case liquidityOK = "LIQUIDITY_OK"
   case liquidityLimitExceeded = "LIQUIDITY_LIMIT_EXCEEDED"
   case checkNotEvaluated = "CHECK_NOT_EVALUATED"
+}
+
+/// The keys of a finding's context: a contract with scripts, like the codes.
+public enum ContextKey: String, Sendable, Hashable, CaseIterable {
+  case line, instrument, quantity, lot, value, limit, headroom, maxQuantity, minQuantity
+  case lastDate, asOf, ageDays, lastClose, stop, price, distance, dailySigma, required, held, after
+  case equity, currency, unitExposure, riskPerUnit, applies, clientOrderId, firstIndex, holdings, regime
 }
 
 /// A value in a finding's context.
@@ -66,10 +76,11 @@ public struct Finding: Sendable, Hashable {
   public let code: FindingCode
   public let severity: Severity
   public let message: String
-  public let context: [(key: String, value: ContextValue)]
+  public let context: [(key: ContextKey, value: ContextValue)]
 
-  public init(_ code: FindingCode, _ severity: Severity, _ message: String, _ context: [(key: String, value: ContextValue)] = [])
-  {
+  public init(
+    _ code: FindingCode, _ severity: Severity, _ message: String, _ context: [(key: ContextKey, value: ContextValue)] = []
+  ) {
     self.code = code
     self.severity = severity
     self.message = message
@@ -123,313 +134,559 @@ public struct OrderResult: Sendable {
   public let line: Int?
   public let clientOrderID: String?
   public let findings: [Finding]
-  /// The largest quantity (lot-rounded) that passes every size limit, where it could be computed.
+  /// The largest quantity (lot-rounded) that passes every size limit, where it could be computed:
+  /// at least the holding an order on the reducing side can close.
   public let maxQuantity: Double?
   public let reducesOnly: Bool
+  /// The profile the order was judged by (nil: it could not be chosen).
+  public let regime: String?
 
   public var worst: Severity { findings.map(\.severity).max() ?? .pass }
   /// Passed: no fail (and, under `strict`, no warning).
   public func passed(strict: Bool) -> Bool { strict ? worst == .pass : worst != .fail }
+  public var failingCodes: [FindingCode] { findings.filter { $0.severity == .fail }.map(\.code) }
 }
 
-/// Checks orders against a regime's limits with the sizer's own limit code,
-/// applying each passing order to the account before the next (a batch is
-/// sequential). Loading is done once; each order costs O(1) plus O(N) in the
-/// number of holdings when it is applied.
-public struct PreTradeChecker: Sendable {
-  public private(set) var environment: SizingEnvironment
+/// Everything a pre-trade rule may read about one order. Fields a step could not
+/// produce are nil, and a rule that needs one must fail rather than pass.
+public struct OrderContext: Sendable {
+  public let order: Order
+  public let profile: RegimeProfile
   public let asOf: Day
-  public let strict: Bool
+  public let book: Book
+  public let knownSymbols: [String]
+  public let isKnown: Bool
+  public let spec: InstrumentSpec
+  /// nil with `statsError` set when the history cannot give the statistics.
+  public let stats: InstrumentStats?
+  public let statsError: String?
+  /// The order's price, else the last close.
+  public let entry: Double?
+  public let fx: Double?
+  /// The earlier order of the batch with the same client order id (its index, 1-based).
+  public let duplicateOf: Int?
+  /// Holdings the covariance leaves out (no, too little or stale data).
+  public let unmodelled: [Diagnostic]
+  /// The limits of the trade (nil when the trade could not be set up).
+  public let evaluation: TradeEvaluation?
+  public let risk: PortfolioRiskModel?
 
-  public init(environment: SizingEnvironment, strict: Bool = false) {
-    self.environment = environment
-    self.asOf = environment.state.asOf
-    self.strict = strict
+  public var held: Double { book.quantity(of: order.symbol) }
+  /// The order only reduces the position (it closes at most what is held on the other side).
+  public var reducesOnly: Bool {
+    held * order.side.sign < 0 && order.quantity.isFinite && order.quantity <= abs(held) * (1 + 1e-12)
+  }
+}
+
+/// One pre-trade rule: reads the context, emits findings with its own codes only.
+///
+/// Contract (one test runs it over every rule): a rule emits only the codes in
+/// ``codes``; a non-finite input never gives a pass; what it could not evaluate fails.
+public protocol PreTradeRule: Sendable {
+  var codes: Set<FindingCode> { get }
+  /// A failing finding of this rule stops the checks after it (the later ones need what it checks).
+  var halts: Bool { get }
+  func check(_ c: OrderContext) -> [Finding]
+  /// Whether the checks after this rule are skipped, given its findings.
+  func stops(_ c: OrderContext, after findings: [Finding]) -> Bool
+}
+
+extension PreTradeRule {
+  public var halts: Bool { false }
+  public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool {
+    halts && findings.contains { $0.severity == .fail }
+  }
+}
+
+// MARK: - The rules, in the order they run
+
+public struct InstrumentKnownRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.unknownInstrument] }
+  public var halts: Bool { true }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard !c.isKnown else { return [] }
+    let suggestions = closeMatches(for: c.order.symbol, in: c.knownSymbols)
+    return [
+      Finding(
+        .unknownInstrument, .fail,
+        "\(c.order.symbol) is not in the market data"
+          + (suggestions.isEmpty ? "." : "; did you mean \(suggestions.joined(separator: ", "))?"),
+        [(.instrument, .text(c.order.symbol))])
+    ]
+  }
+}
+
+public struct QuantityRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.invalidQuantity] }
+  public var halts: Bool { true }
+  public func check(_ c: OrderContext) -> [Finding] {
+    let q = c.order.quantity
+    guard !(q > 0 && q.isFinite) else { return [] }
+    return [Finding(.invalidQuantity, .fail, "quantity \(fmt(q)) is not a positive number.", [(.quantity, .number(q))])]
+  }
+}
+
+/// A client order id seen earlier in the batch fails the later order (a retried or pasted
+/// order must not pass twice).
+public struct DuplicateOrderIDRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.duplicateClientOrderID] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard let first = c.duplicateOf, let id = c.order.clientOrderID else { return [] }
+    return [
+      Finding(
+        .duplicateClientOrderID, .fail, "client order id '\(id)' was already used by order #\(first) of this batch.",
+        [(.clientOrderId, .text(id)), (.firstIndex, .number(Double(first)))])
+    ]
+  }
+}
+
+public struct MarketDataSufficientRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.marketDataInsufficient] }
+  public var halts: Bool { true }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard c.stats == nil else { return [] }
+    return [
+      Finding(
+        .marketDataInsufficient, .fail, c.statsError ?? "the statistics of \(c.order.symbol) could not be computed.",
+        [(.instrument, .text(c.order.symbol))])
+    ]
+  }
+}
+
+public struct LotSizeRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.lotSizeOK, .lotSizeMismatch] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    let lot = c.spec.lotSize
+    let lots = c.order.quantity / lot
+    if lots.isFinite && abs(lots - lots.rounded()) <= 1e-9 * max(1, lots) {
+      return [Finding(.lotSizeOK, .pass, "quantity is \(fmt(lots.rounded())) lots of \(fmt(lot)).", [(.lot, .number(lot))])]
+    }
+    return [
+      Finding(
+        .lotSizeMismatch, .fail, "quantity \(fmt(c.order.quantity)) is not a multiple of the lot size \(fmt(lot)).",
+        [
+          (.lot, .number(lot)), (.value, .number(c.order.quantity)),
+          (.maxQuantity, .number(roundDownToLot(c.order.quantity, lot: lot).quantity)),
+        ])
+    ]
+  }
+}
+
+public struct MarketDataFreshRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.marketDataOK, .staleMarketData] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard let stats = c.stats else { return [stale(c, last: nil)] }
+    let age = c.asOf - stats.lastDay
+    if age > c.profile.maxDataAgeDays || age < 0 { return [stale(c, last: stats.lastDay)] }
+    return [
+      Finding(
+        .marketDataOK, .pass, "last close \(stats.lastDay) is \(age) days old.",
+        [(.lastDate, .text(stats.lastDay.description)), (.ageDays, .number(Double(age)))])
+    ]
   }
 
-  public var profile: RegimeProfile { environment.profile }
+  func stale(_ c: OrderContext, last: Day?) -> Finding {
+    guard let last else {
+      return Finding(
+        .staleMarketData, .fail, "no close of \(c.order.symbol) on or before \(c.asOf).", [(.asOf, .text(c.asOf.description))])
+    }
+    let age = c.asOf - last
+    return Finding(
+      .staleMarketData, .fail,
+      "the last close of \(c.order.symbol) is \(last), \(age) days before the as-of date \(c.asOf) (limit \(c.profile.maxDataAgeDays)).",
+      [
+        (.lastDate, .text(last.description)), (.asOf, .text(c.asOf.description)), (.ageDays, .number(Double(age))),
+        (.limit, .number(Double(c.profile.maxDataAgeDays))),
+      ])
+  }
+}
+
+/// The fat-finger guard: the order's price within `checks.price_band` of the last close.
+public struct PriceBandRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.priceBandOK, .priceOutsideBand] }
+  /// A price outside the band still lets the limits be read; one that is not a positive number does not.
+  public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool { c.entry == nil }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard let last = c.stats?.lastClose, last > 0, last.isFinite else {
+      return [Finding(.priceOutsideBand, .fail, "no valid last close to check the price against.", [])]
+    }
+    let band = c.profile.priceBand
+    guard let p = c.order.price else {
+      return [Finding(.priceBandOK, .pass, "no price: checked at the last close \(fmt(last)).", [(.lastClose, .number(last))])]
+    }
+    let deviation = p / last - 1
+    if !(p > 0) || !p.isFinite || !deviation.isFinite || abs(deviation) > band {
+      return [
+        Finding(
+          .priceOutsideBand, .fail,
+          "price \(fmt(p)) is \(fmt(deviation * 100))% from the last close \(fmt(last)); the band is ±\(fmt(band * 100))%.",
+          [(.limit, .number(band)), (.value, .number(deviation)), (.lastClose, .number(last))])
+      ]
+    }
+    return [
+      Finding(
+        .priceBandOK, .pass, "price is \(fmt(deviation * 100))% from the last close.",
+        [(.limit, .number(band)), (.value, .number(deviation))])
+    ]
+  }
+}
+
+/// No order can be sized without positive equity; a reduce-only order passes whatever the equity.
+public struct EquityRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.equityNotPositive] }
+  public var halts: Bool { true }
+  public func check(_ c: OrderContext) -> [Finding] {
+    let e = c.book.equity
+    guard !(e > 0 && e.isFinite), !c.reducesOnly else { return [] }
+    return [
+      Finding(
+        .equityNotPositive, .fail,
+        "equity is \(fmt(e)) \(c.book.baseCurrency): no order can be sized.",
+        [(.equity, .number(e))])
+    ]
+  }
+}
+
+public struct FXRateRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.noFXRate] }
+  public var halts: Bool { true }
+  public func check(_ c: OrderContext) -> [Finding] {
+    if let fx = c.fx, fx > 0, fx.isFinite { return [] }
+    return [
+      Finding(
+        .noFXRate, .fail, "no FX rate for \(c.spec.currency) into \(c.book.baseCurrency).",
+        [(.currency, .text(c.spec.currency))])
+    ]
+  }
+}
+
+/// Every holding must be in the covariance for the portfolio limits to mean anything:
+/// a holding with no, too little or stale market data fails an order that adds risk.
+public struct HoldingsModelledRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.holdingNotModelled] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard let first = c.unmodelled.first, !c.reducesOnly else { return [] }
+    let names = c.unmodelled.compactMap(\.subject)
+    let list =
+      names.count > 4 ? names.prefix(4).joined(separator: ", ") + " and \(names.count - 4) more" : names.joined(separator: ", ")
+    return [
+      Finding(
+        .holdingNotModelled, .fail,
+        "the portfolio limits cannot be evaluated on this book: \(names.count) holding\(names.count == 1 ? " is" : "s are") left out of the covariance (\(list)); \(first.message)",
+        [(.holdings, .text(names.joined(separator: ",")))])
+    ]
+  }
+}
+
+public struct StopPlacementRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.stopOK, .stopMissing, .stopWrongSide, .stopInsideNoise, .stopNotRequired] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    if c.reducesOnly {
+      return [
+        Finding(.stopNotRequired, .pass, "the order only reduces the position: no stop needed.", [(.held, .number(c.held))])
+      ]
+    }
+    guard let st = c.order.stop else {
+      let required = c.profile.requireStop
+      return [
+        Finding(
+          .stopMissing, required ? .fail : .warn,
+          required
+            ? "no stop: the \(c.profile.name) profile requires one."
+            : "no stop: the \(c.profile.name) rule's stop is assumed for the risk budget.",
+          [(.required, .text(required ? "true" : "false"))])
+      ]
+    }
+    guard let entry = c.entry, st.isFinite, entry.isFinite,
+      c.order.side == .long ? st < entry : st > entry
+    else {
+      return [
+        Finding(
+          .stopWrongSide, .fail,
+          "stop \(fmt(st)) is not \(c.order.side == .long ? "below" : "above") the price \(fmt(c.entry ?? .nan)).",
+          [(.stop, .number(st)), (.price, .number(c.entry ?? .nan))])
+      ]
+    }
+    var out = [
+      Finding(
+        .stopOK, .pass, "stop \(fmt(st)) is \(fmt(abs(entry - st) / entry * 100))% away.",
+        [(.stop, .number(st)), (.distance, .number(abs(entry - st)))])
+    ]
+    let sigmaPrice = (c.stats?.dailyVolatility ?? .nan) * entry
+    if !(abs(entry - st) >= c.profile.noiseThresholdSigma * sigmaPrice) {
+      out.append(
+        Finding(
+          .stopInsideNoise, .warn, "the stop is \(fmt(abs(entry - st) / sigmaPrice)) daily σ away, inside one day's noise.",
+          [(.distance, .number(abs(entry - st))), (.dailySigma, .number(sigmaPrice))]))
+    }
+    return out
+  }
+}
+
+public struct ReducesPositionRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.reducesPosition] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard c.reducesOnly else { return [] }
+    let after = c.held + c.order.side.sign * c.order.quantity
+    return [
+      Finding(
+        .reducesPosition, .pass,
+        "the order reduces the \(c.order.symbol) position from \(fmt(c.held)) to \(fmt(after)): it lowers risk, so the exposure limits pass.",
+        [(.held, .number(c.held)), (.after, .number(after))])
+    ]
+  }
+}
+
+/// One limit of the model as a pre-trade rule: within, exceeded (with the largest
+/// passing quantity), or not evaluated (fails closed). Reduce-only orders skip it.
+public struct LimitRule: PreTradeRule {
+  public let limit: any TradeLimit
+  public init(_ limit: any TradeLimit) { self.limit = limit }
+
+  public var codes: Set<FindingCode> {
+    let c = limit.id.findingCodes
+    return [c.ok, c.exceeded, .checkNotEvaluated]
+  }
+
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard !c.reducesOnly else { return [] }
+    let id = limit.id
+    guard let eval = c.evaluation, let l = eval.limits.first(where: { $0.id == id }) else {
+      return [notEvaluated(id, "the trade could not be set up (no valid price, stop or FX rate)")]
+    }
+    let q = c.order.quantity
+    let r = limit.reading(eval.trade, quantity: q, in: LimitContext(book: c.book, risk: c.risk, profile: c.profile))
+    let codes = id.findingCodes
+    guard let allowed = l.allowed else {
+      return [Finding(codes.ok, .pass, "\(r.name): does not apply.", [(.applies, .text("false"))])]
+    }
+    guard l.evaluated, allowed.upper.isFinite, allowed.lower.isFinite, r.value.isFinite, r.cap.isFinite, q.isFinite else {
+      return [notEvaluated(id, "\(r.name) could not be evaluated (no covariance or a non-finite number)")]
+    }
+    let maxQ = eval.maxQuantity(of: id) ?? 0
+    let context: [(key: ContextKey, value: ContextValue)] = [
+      (.limit, .number(r.cap)), (.value, .number(r.value)), (.headroom, .number(r.headroom)), (.maxQuantity, .number(maxQ)),
+    ]
+    if q > allowed.upper * (1 + QuantityRoots.tolerance) + 1e-12 {
+      return [
+        Finding(
+          codes.exceeded, .fail, "\(r.name) \(fmt(r.value)) exceeds the limit \(fmt(r.cap)); at most \(fmt(maxQ)) would pass.",
+          context)
+      ]
+    }
+    if !allowed.contains(q) {
+      return [
+        Finding(
+          codes.exceeded, .fail,
+          "\(r.name) \(fmt(r.value)) is over the limit \(fmt(r.cap)) already; only an order of at least \(fmt(allowed.lower)) brings it within.",
+          context + [(.minQuantity, .number(allowed.lower))])
+      ]
+    }
+    return [Finding(codes.ok, .pass, "\(r.name) \(fmt(r.value)) within \(fmt(r.cap)).", context)]
+  }
+
+  func notEvaluated(_ id: LimitID, _ why: String) -> Finding {
+    Finding(.checkNotEvaluated, .fail, "\(why): fails closed.", [(.limit, .text(id.rawValue))])
+  }
+}
+
+/// The rules of `advisor check`, in order.
+public enum PreTradeRules {
+  public static let all: [any PreTradeRule] =
+    [
+      InstrumentKnownRule(), QuantityRule(), DuplicateOrderIDRule(), MarketDataSufficientRule(), LotSizeRule(),
+      MarketDataFreshRule(), PriceBandRule(), EquityRule(), FXRateRule(), HoldingsModelledRule(), StopPlacementRule(),
+      ReducesPositionRule(),
+    ] + LimitModel.tradeLimits.map { LimitRule($0) }
+
+  /// Runs the rules in order; a failing finding of a halting rule stops the rest
+  /// (`halted` then says the limits were not reached).
+  public static func run(_ c: OrderContext) -> (findings: [Finding], halted: Bool) {
+    var out: [Finding] = []
+    for rule in all {
+      let f = rule.check(c)
+      out += f
+      if rule.stops(c, after: f) { return (out, true) }
+    }
+    return (out, false)
+  }
+}
+
+/// Checks orders against the regime's limits with the one risk model, applying each
+/// passing order to the book before the next (a batch is sequential). Each order costs
+/// O(1) plus O(N) in the number of holdings when it is applied; the covariance is
+/// estimated once per profile, and again only when an instrument not yet in it appears.
+///
+/// With `--regime auto` each order is judged under the regime of its own instrument
+/// (the more severe of the instrument's and the portfolio's evidence, the portfolio's
+/// taken once on the book as it was loaded), so an order's verdict does not depend on
+/// which orders came before it in the batch, other than through their fills.
+public struct PreTradeChecker: Sendable {
+  public private(set) var model: RiskModel
+  public let regimes: RegimeSet
+  public let selection: RegimeSelection
+  public let strict: Bool
+  private let portfolioEvidence: RegimeEvidence?
+  private var choices: [String: RegimeChoice] = [:]
+  private var firstUse: [String: Int] = [:]
+  private var count = 0
+
+  /// - Throws: ``UnknownRegimeError`` for a regime that is not a profile; ``EstimationError``
+  ///   when the portfolio's evidence for `auto` cannot be computed.
+  public init(model: RiskModel, regimes: RegimeSet, regime: RegimeSelection, strict: Bool = false) throws {
+    self.model = model
+    self.regimes = regimes
+    self.selection = regime
+    self.strict = strict
+    switch regime {
+    case .named(let n):
+      guard regimes.profile(n) != nil else { throw UnknownRegimeError(name: n, known: regimes.names) }
+      portfolioEvidence = nil
+    case .auto:
+      portfolioEvidence = try SizingService.portfolioEvidence(model.book, data: model.market, settings: regimes.detection)
+    }
+  }
+
+  /// A checker under one profile.
+  public init(model: RiskModel, profile: RegimeProfile, strict: Bool = false) {
+    self.model = model
+    self.regimes = RegimeSet(profiles: [profile])
+    self.selection = .named(profile.name)
+    self.strict = strict
+    self.portfolioEvidence = nil
+  }
+
+  public var asOf: Day { model.book.asOf }
+  public var book: Book { model.book }
+
+  /// The instrument's statistics under a profile (the model's cache).
+  public mutating func stats(_ symbol: String, _ profile: RegimeProfile) throws -> InstrumentStats {
+    try model.stats(symbol, profile)
+  }
+
+  /// The profile an order in `symbol` is judged by, or why none could be chosen.
+  public mutating func choice(for symbol: String) -> Result<RegimeChoice, RegimeChoiceError> {
+    switch selection {
+    case .named(let n):
+      guard let p = regimes.profile(n) else { return .failure(RegimeChoiceError(description: "unknown regime '\(n)'")) }
+      return .success(RegimeChoice(profile: p, evidence: [], auto: false))
+    case .auto:
+      if let c = choices[symbol] { return .success(c) }
+      guard let h = model.market[symbol] else {
+        return .failure(RegimeChoiceError(description: "\(symbol) has no market data to choose the regime from"))
+      }
+      do {
+        let settings = regimes.detection
+        let needed = settings.shortWindow + settings.lookback - 1
+        let r = try lastReturns(of: h, lookback: max(2, min(needed, h.count - 1)), kind: .simple)
+        var evidence = [
+          try RegimeDetector.evidence(
+            subject: symbol, returns: r, periodsPerYear: model.market.periodsPerYear(of: h), settings: settings)
+        ]
+        if let p = portfolioEvidence { evidence.append(p) }
+        let c = try SizingService.severest(evidence, regimes)
+        choices[symbol] = c
+        return .success(c)
+      } catch {
+        return .failure(RegimeChoiceError(description: "\(error)"))
+      }
+    }
+  }
 
   public mutating func check(_ input: OrderInput) -> OrderResult {
     switch input {
     case .malformed(let line, let id, let message):
+      count += 1
       return OrderResult(
         order: nil, line: line, clientOrderID: id,
-        findings: [Finding(.malformedOrder, .fail, message, [("line", .number(Double(line)))])], maxQuantity: nil,
-        reducesOnly: false)
+        findings: [Finding(.malformedOrder, .fail, message, [(.line, .number(Double(line)))])], maxQuantity: nil,
+        reducesOnly: false, regime: nil)
     case .order(let o):
       return check(o)
     }
   }
 
-  public mutating func check(_ o: Order) -> OrderResult {
-    var findings: [Finding] = []
-    func done(_ maxQ: Double? = nil, reduces: Bool = false) -> OrderResult {
-      OrderResult(
-        order: o, line: o.line, clientOrderID: o.clientOrderID, findings: findings, maxQuantity: maxQ, reducesOnly: reduces)
-    }
-    let profile = environment.profile
-    let state = environment.state
-    // The instrument.
-    guard environment.market[o.symbol] != nil else {
-      let suggestions = closeMatches(for: o.symbol, in: environment.market.symbols)
-      findings.append(
-        Finding(
-          .unknownInstrument, .fail,
-          "\(o.symbol) is not in the market data"
-            + (suggestions.isEmpty ? "." : "; did you mean \(suggestions.joined(separator: ", "))?"),
-          [("instrument", .text(o.symbol))]))
-      return done()
-    }
-    guard o.quantity > 0, o.quantity.isFinite else {
-      findings.append(
-        Finding(
-          .invalidQuantity, .fail, "quantity \(fmt(o.quantity)) is not a positive number.", [("quantity", .number(o.quantity))]))
-      return done()
-    }
-    let spec = environment.catalog.spec(for: o.symbol)
-    let stats: InstrumentStats
-    do {
-      stats = try environment.stats(for: o.symbol)
-    } catch {
-      findings.append(Finding(.marketDataInsufficient, .fail, "\(error)", [("instrument", .text(o.symbol))]))
-      return done()
-    }
-    // Lot size.
-    let lots = o.quantity / spec.lotSize
-    if abs(lots - lots.rounded()) <= 1e-9 * max(1, lots) {
-      findings.append(
-        Finding(
-          .lotSizeOK, .pass, "quantity is \(fmt(lots.rounded())) lots of \(fmt(spec.lotSize)).", [("lot", .number(spec.lotSize))])
-      )
-    } else {
-      let lower = roundDownToLot(o.quantity, lot: spec.lotSize).quantity
-      findings.append(
-        Finding(
-          .lotSizeMismatch, .fail, "quantity \(fmt(o.quantity)) is not a multiple of the lot size \(fmt(spec.lotSize)).",
-          [("lot", .number(spec.lotSize)), ("value", .number(o.quantity)), ("maxQuantity", .number(lower))]))
-    }
-    // Freshness.
-    let age = asOf - stats.lastDay
-    if age > profile.maxDataAgeDays || age < 0 {
-      findings.append(
-        Finding(
-          .staleMarketData, .fail,
-          "the last close of \(o.symbol) is \(stats.lastDay), \(age) days before the as-of date \(asOf) (limit \(profile.maxDataAgeDays)).",
-          [
-            ("lastDate", .text(stats.lastDay.description)), ("asOf", .text(asOf.description)), ("ageDays", .number(Double(age))),
-            ("limit", .number(Double(profile.maxDataAgeDays))),
-          ]))
-    } else {
-      findings.append(
-        Finding(
-          .marketDataOK, .pass, "last close \(stats.lastDay) is \(age) days old.",
-          [("lastDate", .text(stats.lastDay.description)), ("ageDays", .number(Double(age)))]))
-    }
-    // Price band (fat-finger guard).
-    let entry = o.price ?? stats.lastClose
-    if let p = o.price {
-      let deviation = p / stats.lastClose - 1
-      if !(p > 0) || !deviation.isFinite || abs(deviation) > profile.priceBand {
-        findings.append(
-          Finding(
-            .priceOutsideBand, .fail,
-            "price \(fmt(p)) is \(fmt(deviation * 100))% from the last close \(fmt(stats.lastClose)); the band is ±\(fmt(profile.priceBand * 100))%.",
-            [("limit", .number(profile.priceBand)), ("value", .number(deviation)), ("lastClose", .number(stats.lastClose))]))
-      } else {
-        findings.append(
-          Finding(
-            .priceBandOK, .pass, "price is \(fmt(deviation * 100))% from the last close.",
-            [("limit", .number(profile.priceBand)), ("value", .number(deviation))]))
-      }
-    } else {
-      findings.append(
-        Finding(
-          .priceBandOK, .pass, "no price: checked at the last close \(fmt(stats.lastClose)).",
-          [("lastClose", .number(stats.lastClose))]))
-    }
-    guard entry > 0 else { return done() }
-    // Account-level preconditions.
-    guard state.equity > 0, state.equity.isFinite else {
-      findings.append(
-        Finding(
-          .equityNotPositive, .fail, "equity is \(fmt(state.equity)) \(state.baseCurrency): no order can be sized.",
-          [("equity", .number(state.equity))]))
-      return done()
-    }
-    guard let fx = state.fx.rate(spec.currency) else {
-      findings.append(
-        Finding(
-          .noFXRate, .fail, "no FX rate for \(spec.currency) into \(state.baseCurrency).", [("currency", .text(spec.currency))]))
-      return done()
-    }
-    // Reduce-only?
-    let s = o.side.sign
-    let held = state.quantityBySymbol[o.symbol, default: 0]
-    let reduces = held * s < 0 && o.quantity <= abs(held) * (1 + 1e-12)
-    // The stop.
-    var stop = o.stop
-    if reduces {
-      findings.append(
-        Finding(.stopNotRequired, .pass, "the order only reduces the position: no stop needed.", [("held", .number(held))]))
-    } else if let st = o.stop {
-      if (o.side == .long && st >= entry) || (o.side == .short && st <= entry) {
-        findings.append(
-          Finding(
-            .stopWrongSide, .fail, "stop \(fmt(st)) is not \(o.side == .long ? "below" : "above") the price \(fmt(entry)).",
-            [("stop", .number(st)), ("price", .number(entry))]))
-        stop = nil
-      } else {
-        findings.append(
-          Finding(
-            .stopOK, .pass, "stop \(fmt(st)) is \(fmt(abs(entry - st) / entry * 100))% away.",
-            [("stop", .number(st)), ("distance", .number(abs(entry - st)))]))
-        if abs(entry - st) < profile.noiseThresholdSigma * stats.dailyVolatility * entry {
-          findings.append(
-            Finding(
-              .stopInsideNoise, .warn,
-              "the stop is \(fmt(abs(entry - st) / (stats.dailyVolatility * entry))) daily σ away, inside one day's noise.",
-              [("distance", .number(abs(entry - st))), ("dailySigma", .number(stats.dailyVolatility * entry))]))
-        }
-      }
-    } else {
-      findings.append(
-        Finding(
-          .stopMissing, profile.requireStop ? .fail : .warn,
-          profile.requireStop
-            ? "no stop: the \(profile.name) profile requires one."
-            : "no stop: the \(profile.name) rule's stop is assumed for the risk budget.",
-          [("required", .text(profile.requireStop ? "true" : "false"))]))
-    }
-    if stop == nil {
-      stop = try? ruleStop(profile: profile, side: o.side, entry: entry, stats: stats).stop
-    }
-    // Size limits, by the sizer's own code.
-    let u = entry * spec.multiplier * fx
-    let riskPerUnit = stop.map { abs(entry - $0) * spec.multiplier * fx } ?? .nan
-    let e0 = state.exposureBySymbol[o.symbol, default: 0]
-    guard u.isFinite, u > 0, riskPerUnit.isFinite, riskPerUnit > 0 else {
-      findings.append(
-        Finding(
-          .checkNotEvaluated, .fail, "the exposure or the risk per unit is not a finite positive number.",
-          [("unitExposure", .number(u)), ("riskPerUnit", .number(riskPerUnit))]))
-      return done(nil, reduces: reduces)
-    }
-    let g = TradeGeometry(
-      side: o.side, entry: entry, stop: stop ?? entry, unitExposure: u, riskPerUnit: riskPerUnit, existingExposure: e0)
-    let (bounds, f) = LimitCalculator.bounds(g, spec: spec, stats: stats, state: state, risk: environment.risk, profile: profile)
-    let q = o.quantity
-    let delta = s * q * u
-    var upper = Double.infinity
-    var lower = 0.0
-    for b in bounds {
-      if let m = b.max { upper = min(upper, m) }
-      lower = max(lower, b.min)
-    }
-    let maxQuantity = upper.isFinite ? (lower > 0 && upper < lower ? 0 : roundDownToLot(upper, lot: spec.lotSize).quantity) : nil
-    if reduces {
-      findings.append(
-        Finding(
-          .reducesPosition, .pass,
-          "the order reduces the \(o.symbol) position from \(fmt(held)) to \(fmt(held + s * q)): it lowers risk, so the exposure limits pass.",
-          [("held", .number(held)), ("after", .number(held + s * q))]))
-    } else {
-      for b in bounds {
-        findings.append(limitFinding(b, q: q, delta: delta, e0: e0, f: f, state: state, spec: spec, stats: stats, g: g))
+  /// Checks an order and, when it passes, applies it to the book.
+  public mutating func check(_ o: Order) -> OrderResult { check(o, apply: true) }
+
+  /// What `check` would say, without applying the order or counting it in the batch.
+  public mutating func preview(_ o: Order) -> OrderResult { check(o, apply: false) }
+
+  mutating func check(_ o: Order, apply: Bool) -> OrderResult {
+    var duplicateOf: Int? = nil
+    if apply {
+      count += 1
+      if let id = o.clientOrderID {
+        if let first = firstUse[id] { duplicateOf = first } else { firstUse[id] = count }
       }
     }
-    let result = done(maxQuantity, reduces: reduces)
-    if result.passed(strict: strict) {
-      environment.apply(symbol: o.symbol, assetClass: spec.assetClass, quantity: s * q, exposure: delta)
+    let chosen = choice(for: o.symbol)
+    let profile: RegimeProfile
+    switch chosen {
+    case .success(let c): profile = c.profile
+    case .failure: profile = regimes.profile("normal") ?? regimes.profiles[0]
+    }
+    let c = context(o, profile: profile, duplicateOf: duplicateOf)
+    var (findings, halted) = PreTradeRules.run(c)
+    if case .failure(let e) = chosen, model.market[o.symbol] != nil {
+      findings.insert(
+        Finding(.checkNotEvaluated, .fail, "the regime could not be chosen: \(e.description)", [(.regime, .text("auto"))]), at: 0)
+    }
+    let result = OrderResult(
+      order: o, line: o.line, clientOrderID: o.clientOrderID, findings: findings,
+      maxQuantity: halted ? nil : c.evaluation?.maxQuantity, reducesOnly: c.reducesOnly,
+      regime: chosen.map(\.profile.name).successValue)
+    if apply, result.passed(strict: strict), let entry = c.entry, let fx = c.fx {
+      model.apply(
+        symbol: o.symbol, assetClass: c.spec.assetClass, quantity: o.side.sign * o.quantity,
+        unitExposure: entry * c.spec.multiplier * fx)
     }
     return result
   }
 
-  /// The finding for one limit: pass, or exceeded with limit, value, headroom and the largest passing quantity.
-  func limitFinding(
-    _ b: LimitBound, q: Double, delta: Double, e0: Double, f: LimitFigures, state: AccountState, spec: InstrumentSpec,
-    stats: InstrumentStats, g: TradeGeometry
-  ) -> Finding {
-    let profile = environment.profile
-    let equity = state.equity
-    let codes: (FindingCode, FindingCode)
-    let name: String
-    var limit: Double
-    var value: Double
-    switch b.id {
-    case .riskBudget:
-      codes = (.riskBudgetOK, .riskBudgetExceeded)
-      name = "money at risk"
-      limit = f.riskBudget
-      value = q * g.riskPerUnit
-    case .notionalCap:
-      codes = (.notionalCapOK, .notionalCapExceeded)
-      name = "position notional"
-      limit = f.notionalCap
-      value = abs(e0 + delta)
-    case .accountLeverage:
-      codes = (.leverageCapOK, .leverageCapExceeded)
-      name = "gross leverage"
-      limit = profile.maxGrossLeverage
-      value = (state.grossExposure - abs(e0) + abs(e0 + delta)) / equity
-    case .classLeverage:
-      codes = (.classLeverageCapOK, .classLeverageCapExceeded)
-      name = "\(spec.assetClass.rawValue) gross leverage"
-      limit = profile.maxClassLeverage[spec.assetClass] ?? .infinity
-      value = (f.classGross - abs(e0) + abs(e0 + delta)) / equity
-    case .volatilityBudget:
-      codes = (.volatilityBudgetOK, .volatilityBudgetExceeded)
-      name = "portfolio annual σ"
-      limit = profile.portfolioVolatilityBudget
-      let d = delta
-      value = f.hasCovariance ? max(0, f.variance + 2 * d * f.sek + d * d * f.skk).squareRoot() / equity : .nan
-    case .riskShare:
-      codes = (.riskShareOK, .riskShareExceeded)
-      name = "risk share"
-      limit = profile.maxRiskShare
-      let y = f.wk + delta
-      let total = f.c0 + 2 * f.m * y + f.skk * y * y
-      value = total > 0 ? y * (f.skk * y + f.m) / total : 0
-    case .liquidity:
-      codes = (.liquidityOK, .liquidityLimitExceeded)
-      name = "share of ADV"
-      limit = profile.maxADVFraction
-      value = f.adv.map { q / $0 } ?? 0
+  /// Everything the rules read about one order, computed once.
+  mutating func context(_ o: Order, profile: RegimeProfile, duplicateOf: Int?) -> OrderContext {
+    let known = model.market[o.symbol] != nil
+    let spec = model.catalog.spec(for: o.symbol)
+    var stats: InstrumentStats? = nil
+    var statsError: String? = nil
+    if known {
+      do { stats = try model.stats(o.symbol, profile) } catch { statsError = "\(error)" }
     }
-    guard let maxQ = b.max else {
-      return Finding(codes.0, .pass, "\(name): does not apply.", [("applies", .text("false"))])
+    let raw = o.price ?? stats?.lastClose
+    let entry = raw.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+    let fx = model.book.fx.rate(spec.currency)
+    var risk: PortfolioRiskModel? = nil
+    var unmodelled: [Diagnostic] = []
+    var evaluation: TradeEvaluation? = nil
+    if known, let stats, let entry, let fx {
+      if let (r, d) = try? model.covariance(profile, including: [o.symbol]) {
+        risk = r
+        unmodelled = d.filter { $0.code == .holdingNotModelled }
+      }
+      let given = o.stop.flatMap { s in s.isFinite && (o.side == .long ? s < entry : s > entry) ? s : nil }
+      if let stop = given ?? (try? TradeSetup.ruleStop(profile: profile, side: o.side, entry: entry, stats: stats).stop) {
+        let t = TradeSetup.candidate(spec: spec, stats: stats, side: o.side, entry: entry, stop: stop, fx: fx)
+        if t.unitExposure > 0, t.unitExposure.isFinite, t.riskPerUnit > 0, t.riskPerUnit.isFinite {
+          evaluation = LimitModel(profile).evaluate(t, book: model.book, risk: risk)
+        }
+      }
     }
-    guard maxQ.isFinite, b.min.isFinite, !(b.id == .volatilityBudget && !f.hasCovariance) else {
-      return Finding(
-        .checkNotEvaluated, .fail, "\(name) could not be evaluated (no covariance or a non-finite number): fails closed.",
-        [("limit", .text(b.id.rawValue))])
-    }
-    if !value.isFinite { value = .infinity }
-    if !limit.isFinite { limit = 0 }
-    let tolerance = 1e-9
-    let context: [(key: String, value: ContextValue)] = [
-      ("limit", .number(limit)), ("value", .number(value)), ("headroom", .number(limit - value)),
-      ("maxQuantity", .number(roundDownToLot(maxQ, lot: spec.lotSize).quantity)),
-    ]
-    if q > maxQ * (1 + tolerance) + 1e-12 {
-      return Finding(
-        codes.1, .fail,
-        "\(name) \(fmt(value)) exceeds the limit \(fmt(limit)); at most \(fmt(roundDownToLot(maxQ, lot: spec.lotSize).quantity)) would pass.",
-        context)
-    }
-    if b.min > 0 && q < b.min * (1 - tolerance) {
-      return Finding(
-        codes.1, .fail,
-        "\(name) \(fmt(value)) is over the limit \(fmt(limit)) already; only an order of at least \(fmt(b.min)) brings it within.",
-        context + [("minQuantity", .number(b.min))])
-    }
-    return Finding(codes.0, .pass, "\(name) \(fmt(value)) within \(fmt(limit)).", context)
+    return OrderContext(
+      order: o, profile: profile, asOf: model.book.asOf, book: model.book, knownSymbols: model.market.symbols, isKnown: known,
+      spec: spec, stats: stats, statsError: statsError, entry: entry, fx: fx, duplicateOf: duplicateOf, unmodelled: unmodelled,
+      evaluation: evaluation, risk: risk)
   }
 }
 
-extension SizingEnvironment {
-  /// Applies a passed order: account exposures and the risk model, O(N).
-  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, exposure: Double) {
-    state.apply(symbol: symbol, assetClass: assetClass, quantity: quantity, exposure: exposure)
-    if let k = risk?.position(of: symbol) { risk?.apply(k, delta: exposure) }
+/// Why `--regime auto` could not choose a regime for an order.
+public struct RegimeChoiceError: Error, Sendable, CustomStringConvertible {
+  public let description: String
+}
+
+extension Result {
+  var successValue: Success? {
+    if case .success(let s) = self { return s }
+    return nil
   }
 }

@@ -141,7 +141,8 @@ public struct RegimeDetectionSettings: Sendable, Hashable {
 
   /// The regime for a percentile rank in 0…1.
   public func regime(forPercentile p: Double) -> String {
-    for (i, bound) in upperPercentiles.enumerated() where p < bound { return order[i] }
+    // A file whose `order` is shorter than its bounds is refused when read; guarded here too.
+    for (i, bound) in upperPercentiles.enumerated() where p < bound && i < order.count { return order[i] }
     return order.last ?? "normal"
   }
 }

@@ -30,9 +30,9 @@ extension Double {
 ///   produce NaN or a silently wrong figure).
 public func lastReturns(of h: PriceHistory, lookback: Int, kind: ReturnKind) throws(EstimationError) -> [Double] {
   guard lookback >= 2 else { throw .lookbackTooShort(lookback) }
-  guard h.count >= lookback + 1 else {
+  guard h.count > lookback else {
     throw .tooFewObservations(
-      symbol: h.symbol, needed: lookback + 1, available: h.count, what: "a lookback of \(lookback) returns")
+      symbol: h.symbol, needed: saturatingSum(lookback, 1), available: h.count, what: "a lookback of \(lookback) returns")
   }
   let start = h.count - lookback - 1
   for i in start..<h.count where !(h.close[i] > 0) {
@@ -55,6 +55,8 @@ public struct AlignedReturns: Sendable {
   public let symbols: [String]
   /// The date of each return (the later of its two closes).
   public let days: [Day]
+  /// The date of the close before the first return.
+  public let baseDay: Day
   /// `T × N`, column-major: column `j` is instrument `j`'s returns.
   public let matrix: Matrix
   /// Dates common to all instruments before the lookback was applied.
@@ -64,12 +66,12 @@ public struct AlignedReturns: Sendable {
 
   public var observations: Int { matrix.rows }
 
-  /// - Parameter lookback: the number of returns to keep (the newest).
+  /// - Parameter lookback: the number of returns to keep (the newest); nil: every common date.
   /// - Throws: ``EstimationError/tooFewAlignedObservations(needed:available:symbols:)``,
   ///   ``EstimationError/nonPositivePrice(symbol:day:field:value:source:line:)``.
-  public init(_ histories: [PriceHistory], lookback: Int, kind: ReturnKind) throws(EstimationError) {
+  public init(_ histories: [PriceHistory], lookback wanted: Int?, kind: ReturnKind) throws(EstimationError) {
     guard !histories.isEmpty else { throw .noInstruments }
-    guard lookback >= 2 else { throw .lookbackTooShort(lookback) }
+    if let wanted { guard wanted >= 2 else { throw .lookbackTooShort(wanted) } }
     let n = histories.count
     // Inner join by a merge over sorted dates: O(N·T), no hashing.
     var rowsOf = [[Int]](repeating: [], count: n)
@@ -93,12 +95,15 @@ public struct AlignedReturns: Sendable {
         for j in 1..<n { rowsOf[j].append(cursor[j]) }
       }
     }
-    guard common.count >= lookback + 1 else {
+    let lookback = wanted ?? max(2, common.count - 1)
+    guard common.count > lookback else {
       if n == 1 {
         throw .tooFewObservations(
-          symbol: histories[0].symbol, needed: lookback + 1, available: common.count, what: "a lookback of \(lookback) returns")
+          symbol: histories[0].symbol, needed: saturatingSum(lookback, 1), available: common.count,
+          what: "a lookback of \(lookback) returns")
       }
-      throw .tooFewAlignedObservations(needed: lookback + 1, available: common.count, symbols: histories.map(\.symbol))
+      throw .tooFewAlignedObservations(
+        needed: saturatingSum(lookback, 1), available: common.count, symbols: histories.map(\.symbol))
     }
     let start = common.count - lookback - 1
     var m = Matrix(rows: lookback, columns: n, layout: .columnMajor)
@@ -125,6 +130,7 @@ public struct AlignedReturns: Sendable {
     }
     symbols = histories.map(\.symbol)
     days = Array(common[(start + 1)...])
+    baseDay = common[start]
     matrix = m
     commonDates = common.count
     periodsPerYear = PeriodsPerYear.infer(common[start...])

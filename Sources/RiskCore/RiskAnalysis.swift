@@ -152,13 +152,13 @@ public enum RiskAnalysis {
         ? closeOnly.prefix(5).joined(separator: ", ") + " and \(closeOnly.count - 5) more" : closeOnly.joined(separator: ", ")
       warnings.append("no ATR for \(list): closes only (ATR needs high and low).")
     }
-    let aligned = try AlignedReturns(histories, lookback: request.lookback, kind: request.returnKind)
-    let estimate = try request.covariance.estimator(lambda: request.lambda).estimate(aligned.matrix)
-    if let repair = estimate.repair {
-      warnings.append(
-        "the \(request.covariance.rawValue) covariance was not positive semidefinite (smallest eigenvalue \(repair.minimumEigenvalueBefore)); \(repair.clippedEigenvalues) eigenvalue(s) clipped to 0, relative Frobenius change \(repair.relativeChange)."
-      )
-    }
+    let result = try CovariancePipeline.estimate(
+      histories,
+      settings: CovarianceSettings(method: request.covariance, lookback: request.lookback, lambda: request.lambda),
+      returns: request.returnKind, periodsPerYear: request.periodsPerYear)
+    let aligned = result.aligned
+    let estimate = result.estimate
+    warnings += result.diagnostics.messages
     let correlation: SymmetricMatrix
     do {
       correlation = try estimate.daily.normalizedToUnitDiagonal()
@@ -167,11 +167,11 @@ public enum RiskAnalysis {
       let flat = d.firstIndex { !($0 > 0) }.map { symbols[$0] } ?? "an instrument"
       throw EstimationError.constantSeries(symbol: flat)
     }
-    let periods = request.periodsPerYear ?? aligned.periodsPerYear
+    let periods = result.periodsPerYear
     return RiskReport(
       request: request, instruments: lines, symbols: symbols, observations: aligned.observations,
       commonDates: aligned.commonDates, firstReturnDay: aligned.days.first ?? Day(ordinal: 0),
       lastDay: aligned.days.last ?? Day(ordinal: 0), periodsPerYear: periods, estimate: estimate,
-      annualCovariance: estimate.annual(periodsPerYear: periods), correlation: correlation, warnings: warnings)
+      annualCovariance: result.annual, correlation: correlation, warnings: warnings)
   }
 }

@@ -1,59 +1,5 @@
 import LinearAlgebra
 
-/// The limits a trade is sized against, with stable identifiers.
-public enum LimitID: String, Sendable, Hashable, CaseIterable, Codable {
-  case riskBudget = "risk-budget"
-  case notionalCap = "notional-cap"
-  case accountLeverage = "account-leverage"
-  case classLeverage = "class-leverage"
-  case volatilityBudget = "volatility-budget"
-  case riskShare = "risk-share"
-  case liquidity
-
-  public var title: String {
-    switch self {
-    case .riskBudget: return "risk budget"
-    case .notionalCap: return "per-position notional cap"
-    case .accountLeverage: return "account gross leverage"
-    case .classLeverage: return "asset-class gross leverage"
-    case .volatilityBudget: return "portfolio volatility budget"
-    case .riskShare: return "risk-contribution cap"
-    case .liquidity: return "liquidity (share of ADV)"
-    }
-  }
-}
-
-/// A named number with its unit and where it came from.
-public struct NamedValue: Sendable, Hashable {
-  public let name: String
-  public let value: Double
-  public let unit: String
-  public let source: String?
-  public init(_ name: String, _ value: Double, _ unit: String = "", source: String? = nil) {
-    self.name = name
-    self.value = value
-    self.unit = unit
-    self.source = source
-  }
-}
-
-/// One limit as a range of trade quantities in the trade's direction.
-///
-/// `maxQuantity` nil means the limit does not apply (e.g. no volume data for
-/// a liquidity cap); `minQuantity` above 0 means the account already breaks
-/// the limit and only a trade at least that large brings it back within.
-public struct LimitEvaluation: Sendable, Hashable {
-  public let id: LimitID
-  public let minQuantity: Double
-  public let maxQuantity: Double?
-  public let formula: String
-  public let inputs: [NamedValue]
-  public let note: String?
-  public var binding: Bool = false
-
-  public var applies: Bool { maxQuantity != nil }
-}
-
 /// A step of the calculation, with the numbers that went in.
 public struct ExplanationStep: Sendable, Hashable {
   public let id: String
@@ -64,7 +10,8 @@ public struct ExplanationStep: Sendable, Hashable {
   public let unit: String
 }
 
-/// The recommendation for one trade and everything that explains it.
+/// The recommendation for one trade and everything that explains it. Every number a
+/// report prints is a field here (renderers only format).
 public struct SizeRecommendation: Sendable {
   public let symbol: String
   public let side: TradeSide
@@ -78,6 +25,8 @@ public struct SizeRecommendation: Sendable {
   public let stop: Double
   public let stopSource: String
   public let stopDistance: Double
+  /// Stop distance / entry.
+  public let stopDistanceFraction: Double
   public let stopDistanceATR: Double?
   public let stopDistanceSigma: Double
   public let fxRate: Double
@@ -86,39 +35,57 @@ public struct SizeRecommendation: Sendable {
   /// Base-currency loss of one unit at the stop.
   public let riskPerUnit: Double
   public let limits: [LimitEvaluation]
-  /// The tightest applicable limit (nil only when the size is zero for another reason).
+  /// The tightest applicable limit.
   public let binding: LimitID?
-  /// Smallest of the applicable limits, before rounding.
+  /// The largest quantity the limits allow, before rounding to the lot.
   public let unroundedQuantity: Double
   /// Recommended quantity in the instrument's units, rounded down to the lot.
   public let quantity: Double
   public let lotSize: Double
   public let lots: Double
   public let roundingLoss: Double
+  /// Units held on the other side that the trade closes first (0: none).
+  public let closable: Double
+  /// Set when the recommendation is only the close-out of the opposite holding: why no more.
+  public let closeOutReason: String?
   /// Set when the recommendation is zero: why.
   public let zeroReason: String?
   public let notional: Double
+  /// Notional / equity.
+  public let notionalFraction: Double
   public let moneyAtRisk: Double
+  /// Money at risk / equity.
+  public let moneyAtRiskFraction: Double
+  /// Risk per trade × the class multiplier: the budget as a fraction of equity.
+  public let riskBudgetFraction: Double
   public let leverageBefore: Double
   public let leverageAfter: Double
+  public let leverageCap: Double
   public let portfolioVolatilityBefore: Double?
   public let portfolioVolatilityAfter: Double?
+  public let portfolioVolatilityBudget: Double
   public let riskShareAfter: Double?
   /// 1R, 2R, 3R targets.
   public let takeProfits: [(multiple: Int, price: Double)]
-  public let trailingStop: Double?
-  public let trailingRule: String?
+  public let trailing: TrailingStop?
   public let slippageFraction: Double?
+  /// Expected slippage in the base currency: slippage fraction × notional.
+  public let slippageCost: Double?
   public let participation: Double?
   public let steps: [ExplanationStep]
   public let inputs: [NamedValue]
-  public let warnings: [String]
+  public let diagnostics: [Diagnostic]
   public let whatIf: [String]
+
+  public var trailingStop: Double? { trailing?.price }
+  public var trailingRule: String? { trailing?.rule }
+  public var warnings: [String] { diagnostics.messages }
 }
 
 /// Why a trade cannot be sized.
 public enum SizingError: Error, Sendable, Hashable, CustomStringConvertible {
   case nonPositiveEntry(Double)
+  case nonFiniteEntry(Double)
   case stopOnWrongSide(side: TradeSide, entry: Double, stop: Double)
   case stopEqualsEntry(Double)
   case nonPositiveEquity(Double, String)
@@ -131,6 +98,7 @@ public enum SizingError: Error, Sendable, Hashable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .nonPositiveEntry(let e): return "entry price \(fmt(e)) is not positive."
+    case .nonFiniteEntry(let e): return "entry price \(e) is not a finite number."
     case .stopOnWrongSide(let side, let entry, let stop):
       return side == .long
         ? "stop \(fmt(stop)) is not below the entry \(fmt(entry)); a long's stop must be below its entry."
@@ -186,366 +154,278 @@ public func roundDownToLot(_ quantity: Double, lot: Double) -> (quantity: Double
   return (q, lots)
 }
 
-/// The stop the profile's rule places: entry ∓ k·ATR, or entry ∓ k·σ_daily·√days·entry.
-/// - Throws: ``SizingError/noATR(symbol:)`` for an ATR rule on close-only data.
-public func ruleStop(profile: RegimeProfile, side: TradeSide, entry: Double, stats: InstrumentStats) throws(SizingError) -> (
-  stop: Double, source: String
-) {
-  let s = side.sign
-  switch profile.stopRule {
-  case .atr(let k, let n):
-    guard let atr = stats.atr else { throw .noATR(symbol: stats.symbol) }
-    return (entry - s * k * atr.value, "\(profile.name) rule: entry \(s > 0 ? "−" : "+") \(fmt(k)) × ATR(\(n)) \(fmt(atr.value))")
-  case .sigma(let k, let days):
-    let d = k * stats.dailyVolatility * entry * Double(days).squareRoot()
-    return (entry - s * d, "\(profile.name) rule: entry \(s > 0 ? "−" : "+") \(fmt(k)) × σ_daily × √\(days) × entry")
-  }
+/// The prices of a trade to be sized, checked, with their sources and warnings.
+struct SizingGeometry {
+  let entry: Double
+  let entrySource: String
+  let stop: Double
+  let stopSource: String
+  let fx: Double
+  let trade: CandidateTrade
+  let diagnostics: [Diagnostic]
+
+  var distance: Double { abs(entry - stop) }
 }
 
 public enum PositionSizer {
-  /// Sizes one trade against every limit of the profile.
+  /// Sizes one trade against every limit of the profile (``LimitModel``): the largest
+  /// whole-lot quantity every limit allows, which is at least the close-out of a
+  /// holding on the other side.
   ///
   /// - Parameters:
-  ///   - state: the account before the trade (equity, exposures).
-  ///   - risk: the portfolio risk model including the instrument (nil: no covariance available;
-  ///     the volatility and risk-share limits then do not apply, with a warning).
+  ///   - book: the account before the trade.
+  ///   - risk: the covariance of the modelled holdings and the instrument (nil: none
+  ///     available; the volatility limit then fails closed).
   /// - Throws: ``SizingError``.
   public static func size(
-    _ request: SizingRequest, spec: InstrumentSpec, stats: InstrumentStats, state: AccountState,
-    risk: PortfolioRiskModel?, profile: RegimeProfile
+    _ request: SizingRequest, spec: InstrumentSpec, stats: InstrumentStats, book: Book, risk: PortfolioRiskModel?,
+    profile: RegimeProfile
   ) throws(SizingError) -> SizeRecommendation {
-    let base = state.baseCurrency
-    let equity = state.equity
-    guard equity > 0, equity.isFinite else { throw .nonPositiveEquity(equity, base) }
-    guard stats.lastDay <= state.asOf else { throw .dataAfterAsOf(symbol: stats.symbol, asOf: state.asOf) }
-    if state.asOf - stats.lastDay > profile.maxDataAgeDays {
-      throw .staleData(symbol: stats.symbol, lastDay: stats.lastDay, asOf: state.asOf, maxAge: profile.maxDataAgeDays)
-    }
-    guard let fx = state.fx.rate(spec.currency) else { throw .noFXRate(currency: spec.currency, base: base) }
-    let entry = request.entry ?? stats.lastClose
-    guard entry.isFinite, entry > 0 else { throw .nonPositiveEntry(entry) }
-    let entrySource = request.entry == nil ? "last close \(stats.lastDay), \(stats.source) line \(stats.lastLine)" : "--entry"
-    let s = request.side.sign
-    let sigmaPrice = stats.dailyVolatility * entry
+    let g = try geometry(request, spec: spec, stats: stats, book: book, profile: profile)
+    let model = LimitModel(profile)
+    let eval = model.evaluate(g.trade, book: book, risk: risk)
+    let (q, lots) = roundDownToLot(eval.maxQuantity, lot: spec.lotSize)
+    let c = LimitContext(book: book, risk: risk, profile: profile)
+    let unrounded = max(eval.closable, eval.lower <= eval.upper ? eval.upper : 0)
+    guard unrounded.isFinite else { throw .nonFinite("the limits") }
+    var diagnostics = g.diagnostics + limitDiagnostics(eval, spec: spec)
+    let trailing = TrailingStop.make(profile: profile, side: request.side, entry: g.entry, stop: g.stop, stats: stats)
+    if let note = trailing?.note { diagnostics.append(Diagnostic(.trailingStopAtInitial, subject: spec.symbol, note + ".")) }
+    let volatility = VolatilityBudgetLimit()
+    let notional = q * g.trade.unitExposure
+    let moneyAtRisk = RiskBudgetLimit().reading(g.trade, quantity: q, in: c).value
+    let (participation, slippage) = impact(q, stats: stats, profile: profile)
+    let closeOut = closeOutReason(eval, quantity: q, spec: spec)
+    if closeOut != nil { diagnostics.append(Diagnostic(.closeOutOnly, subject: spec.symbol, closeOut ?? "")) }
+    return SizeRecommendation(
+      symbol: spec.symbol, side: request.side, profile: profile, spec: spec, stats: stats, baseCurrency: book.baseCurrency,
+      equity: book.equity, entry: g.entry, entrySource: g.entrySource, stop: g.stop, stopSource: g.stopSource,
+      stopDistance: g.distance, stopDistanceFraction: g.distance / g.entry,
+      stopDistanceATR: stats.atr.map { g.distance / $0.value },
+      stopDistanceSigma: g.distance / (stats.dailyVolatility * g.entry), fxRate: g.fx, unitExposure: g.trade.unitExposure,
+      riskPerUnit: g.trade.riskPerUnit, limits: eval.limits, binding: eval.binding, unroundedQuantity: unrounded, quantity: q,
+      lotSize: spec.lotSize, lots: lots, roundingLoss: max(0, unrounded - q), closable: eval.closable,
+      closeOutReason: closeOut, zeroReason: q == 0 ? zeroReason(eval, spec: spec) : nil, notional: notional,
+      notionalFraction: notional / book.equity, moneyAtRisk: moneyAtRisk, moneyAtRiskFraction: moneyAtRisk / book.equity,
+      riskBudgetFraction: profile.riskPerTrade * profile.riskMultiplier(spec.assetClass),
+      leverageBefore: book.grossExposure / book.equity,
+      leverageAfter: AccountLeverageLimit().reading(g.trade, quantity: q, in: c).value, leverageCap: profile.maxGrossLeverage,
+      portfolioVolatilityBefore: volatility.volatility(g.trade, quantity: 0, in: c),
+      portfolioVolatilityAfter: volatility.volatility(g.trade, quantity: q, in: c),
+      portfolioVolatilityBudget: profile.portfolioVolatilityBudget,
+      riskShareAfter: RiskShareLimit().share(g.trade, quantity: q, in: c),
+      takeProfits: (1...3).map { (multiple: $0, price: g.entry + request.side.sign * Double($0) * g.distance) },
+      trailing: trailing, slippageFraction: slippage, slippageCost: slippage.map { $0 * notional }, participation: participation,
+      steps: steps(g, spec: spec, book: book, profile: profile, eval: eval, quantity: q),
+      inputs: inputs(g, spec: spec, stats: stats, book: book), diagnostics: diagnostics,
+      whatIf: whatIf(eval, g: g, spec: spec, stats: stats, book: book, profile: profile))
+  }
 
-    // 1. The stop.
-    var warnings: [String] = []
+  /// Preconditions, the entry and the stop, in the model's units.
+  static func geometry(
+    _ request: SizingRequest, spec: InstrumentSpec, stats: InstrumentStats, book: Book, profile: RegimeProfile
+  ) throws(SizingError) -> SizingGeometry {
+    let base = book.baseCurrency
+    guard book.equity > 0, book.equity.isFinite else { throw .nonPositiveEquity(book.equity, base) }
+    guard stats.lastDay <= book.asOf else { throw .dataAfterAsOf(symbol: stats.symbol, asOf: book.asOf) }
+    if book.asOf - stats.lastDay > profile.maxDataAgeDays {
+      throw .staleData(symbol: stats.symbol, lastDay: stats.lastDay, asOf: book.asOf, maxAge: profile.maxDataAgeDays)
+    }
+    guard let fx = book.fx.rate(spec.currency) else { throw .noFXRate(currency: spec.currency, base: base) }
+    let entry = request.entry ?? stats.lastClose
+    guard entry.isFinite else { throw .nonFiniteEntry(entry) }
+    guard entry > 0 else { throw .nonPositiveEntry(entry) }
+    let entrySource = request.entry == nil ? "last close \(stats.lastDay), \(stats.source) line \(stats.lastLine)" : "--entry"
     let stop: Double
     let stopSource: String
     if let given = request.stop {
-      stop = given
-      stopSource = "--stop"
+      (stop, stopSource) = (given, "--stop")
     } else {
-      (stop, stopSource) = try ruleStop(profile: profile, side: request.side, entry: entry, stats: stats)
+      (stop, stopSource) = try TradeSetup.ruleStop(profile: profile, side: request.side, entry: entry, stats: stats)
     }
     guard stop.isFinite else { throw .nonFinite("the stop") }
     if stop == entry { throw .stopEqualsEntry(entry) }
     if (request.side == .long && stop > entry) || (request.side == .short && stop < entry) {
       throw .stopOnWrongSide(side: request.side, entry: entry, stop: stop)
     }
+    let trade = TradeSetup.candidate(spec: spec, stats: stats, side: request.side, entry: entry, stop: stop, fx: fx)
+    let u = trade.unitExposure
+    guard u > 0, trade.riskPerUnit > 0, u.isFinite, trade.riskPerUnit.isFinite else {
+      throw .nonFinite("the exposure per unit")
+    }
+    return SizingGeometry(
+      entry: entry, entrySource: entrySource, stop: stop, stopSource: stopSource, fx: fx, trade: trade,
+      diagnostics: stopDiagnostics(request.side, entry: entry, stop: stop, spec: spec, stats: stats, profile: profile))
+  }
+
+  static func stopDiagnostics(
+    _ side: TradeSide, entry: Double, stop: Double, spec: InstrumentSpec, stats: InstrumentStats, profile: RegimeProfile
+  ) -> [Diagnostic] {
+    var out: [Diagnostic] = []
+    let sigmaPrice = stats.dailyVolatility * entry
     let distance = abs(entry - stop)
-    if request.side == .long && stop <= 0 && !spec.allowsNegativePrices {
-      warnings.append(
-        "the stop \(fmt(stop)) is at or below zero, where \(spec.symbol) cannot trade: the trade's whole value is at risk.")
+    if side == .long && stop <= 0 && !spec.allowsNegativePrices {
+      out.append(
+        Diagnostic(
+          .stopAtOrBelowZero, subject: spec.symbol,
+          "the stop \(fmt(stop)) is at or below zero, where \(spec.symbol) cannot trade: the trade's whole value is at risk."))
     }
     if distance < profile.noiseThresholdSigma * sigmaPrice {
-      warnings.append(
-        "the stop is \(fmt(distance / sigmaPrice)) daily σ from the entry, inside one day's noise (\(fmt(sigmaPrice)) in price): expect to be stopped out by noise."
-      )
+      out.append(
+        Diagnostic(
+          .stopInsideNoise, subject: spec.symbol,
+          "the stop is \(fmt(distance / sigmaPrice)) daily σ from the entry, inside one day's noise (\(fmt(sigmaPrice)) in price): expect to be stopped out by noise."
+        ))
     }
+    return out
+  }
 
-    // 2. Units in the base currency.
-    let perPoint = spec.multiplier
-    let u = entry * perPoint * fx
-    let riskPerUnit = distance * perPoint * fx
-    guard u > 0, riskPerUnit > 0, u.isFinite, riskPerUnit.isFinite else { throw .nonFinite("the exposure per unit") }
-    let e0 = state.exposureBySymbol[spec.symbol, default: 0]
+  static func limitDiagnostics(_ eval: TradeEvaluation, spec: InstrumentSpec) -> [Diagnostic] {
+    var out: [Diagnostic] = []
+    if let v = eval.limits.first(where: { $0.id == .volatilityBudget }), !v.evaluated {
+      out.append(
+        Diagnostic(
+          .covarianceNotEvaluated, subject: spec.symbol,
+          "no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated."
+        ))
+    }
+    if eval.trade.averageDailyVolume == nil {
+      out.append(
+        Diagnostic(
+          .noVolumeData, subject: spec.symbol,
+          "no volume data for \(spec.symbol): the liquidity cap and slippage estimate do not apply."))
+    }
+    return out
+  }
 
-    var inputs: [NamedValue] = [
-      NamedValue("equity", equity, base, source: state.source.isEmpty ? nil : "\(state.source), valued at \(state.asOf)"),
-      NamedValue("entry", entry, spec.currency, source: entrySource),
-      NamedValue("stop", stop, spec.currency, source: stopSource),
-      NamedValue("multiplier", perPoint, "", source: "instrument metadata"),
-      NamedValue("fx rate", fx, "\(base) per \(spec.currency)", source: spec.currency == base ? "base currency" : "account fx"),
+  /// Square-root impact: participation q / ADV and slippage = coefficient × σ_daily × √(q / ADV).
+  static func impact(_ q: Double, stats: InstrumentStats, profile: RegimeProfile) -> (Double?, Double?) {
+    guard let adv = stats.averageDailyVolume, adv > 0, q > 0 else { return (nil, nil) }
+    return (q / adv, profile.impactCoefficient * stats.dailyVolatility * (q / adv).squareRoot())
+  }
+
+  static func zeroReason(_ eval: TradeEvaluation, spec: InstrumentSpec) -> String {
+    let applicable = eval.limits.filter(\.applies)
+    if eval.lower > 0 && (eval.lower > eval.upper || roundDownToLot(eval.upper, lot: spec.lotSize).quantity < eval.lower) {
+      let which = applicable.filter { $0.minQuantity > 0 }.map(\.id.title).joined(separator: ", ")
+      return
+        "the account already breaks the \(which) limit and no trade within the other limits brings it back (needs at least \(fmt(eval.lower)), others allow \(fmt(eval.upper)))"
+    }
+    guard let b = eval.limits.first(where: \.binding) else { return "no limit allows a positive size" }
+    if (b.maxQuantity ?? 0) <= 0 { return "the \(b.id.title) leaves no room: \(b.note ?? "its headroom is zero or negative")" }
+    return
+      "the \(b.id.title) allows \(fmt(b.maxQuantity ?? 0)) units, less than one lot of \(fmt(spec.lotSize)): rounding down gives 0"
+  }
+
+  /// Why the size is only the close-out of the opposite holding, when it is.
+  static func closeOutReason(_ eval: TradeEvaluation, quantity q: Double, spec: InstrumentSpec) -> String? {
+    guard eval.closable > 0, q > 0, q <= eval.closable * (1 + 1e-12) else { return nil }
+    let why =
+      eval.limits.first(where: \.binding).map { "the \($0.id.title) allows no new position beyond it" }
+      ?? "no limit allows more"
+    return
+      "the size closes the \(fmt(eval.closable)) \(spec.symbol) held on the other side (a reducing trade is always allowed); \(why)"
+  }
+
+  static func inputs(_ g: SizingGeometry, spec: InstrumentSpec, stats: InstrumentStats, book: Book) -> [NamedValue] {
+    let base = book.baseCurrency
+    var out: [NamedValue] = [
+      NamedValue("equity", book.equity, base, source: book.source.isEmpty ? nil : "\(book.source), valued at \(book.asOf)"),
+      NamedValue("entry", g.entry, spec.currency, source: g.entrySource),
+      NamedValue("stop", g.stop, spec.currency, source: g.stopSource),
+      NamedValue("multiplier", spec.multiplier, "", source: "instrument metadata"),
+      NamedValue("fx rate", g.fx, "\(base) per \(spec.currency)", source: spec.currency == base ? "base currency" : "account fx"),
       NamedValue(
         "daily σ", stats.dailyVolatility, "",
         source: "\(stats.volatilityMethod.rawValue), \(stats.volatilityLookback) returns to \(stats.lastDay), \(stats.source)"),
     ]
     if let atr = stats.atr {
-      inputs.append(
+      out.append(
         NamedValue("ATR(\(atr.period))", atr.value, spec.currency, source: "Wilder, \(stats.source) to \(stats.lastDay)"))
     }
     if let adv = stats.averageDailyVolume {
-      inputs.append(NamedValue("ADV(\(stats.advDays))", adv, "units", source: "\(stats.source) to \(stats.lastDay)"))
+      out.append(NamedValue("ADV(\(stats.advDays))", adv, "units", source: "\(stats.source) to \(stats.lastDay)"))
     }
-    if e0 != 0 { inputs.append(NamedValue("existing exposure to \(spec.symbol)", e0, base, source: "account")) }
+    let e0 = book.exposure(of: spec.symbol)
+    if e0 != 0 {
+      let withOptions = e0 != book.directExposure(of: spec.symbol)
+      out.append(
+        NamedValue(
+          "existing exposure to \(spec.symbol)", e0, base, source: withOptions ? "account, with options on it" : "account"))
+    }
+    let held = book.quantity(of: spec.symbol)
+    if held * g.trade.sign < 0 { out.append(NamedValue("held on the other side", abs(held), "units", source: "account")) }
+    return out
+  }
 
-    var steps: [ExplanationStep] = [
+  static func steps(
+    _ g: SizingGeometry, spec: InstrumentSpec, book: Book, profile: RegimeProfile, eval: TradeEvaluation, quantity q: Double
+  ) -> [ExplanationStep] {
+    let base = book.baseCurrency
+    let u = g.trade.unitExposure
+    let multiplier = profile.riskMultiplier(spec.assetClass)
+    return [
       ExplanationStep(
         id: "stop-distance", title: "Stop distance", formula: "|entry − stop|",
-        inputs: [NamedValue("entry", entry), NamedValue("stop", stop)], value: distance, unit: spec.currency),
+        inputs: [NamedValue("entry", g.entry), NamedValue("stop", g.stop)], value: g.distance, unit: spec.currency),
       ExplanationStep(
         id: "unit-exposure", title: "Exposure of one unit", formula: "entry × multiplier × fx",
-        inputs: [NamedValue("entry", entry), NamedValue("multiplier", perPoint), NamedValue("fx", fx)], value: u, unit: base),
+        inputs: [NamedValue("entry", g.entry), NamedValue("multiplier", spec.multiplier), NamedValue("fx", g.fx)], value: u,
+        unit: base),
       ExplanationStep(
         id: "risk-per-unit", title: "Loss of one unit at the stop", formula: "|entry − stop| × multiplier × fx",
-        inputs: [NamedValue("stop distance", distance), NamedValue("multiplier", perPoint), NamedValue("fx", fx)],
-        value: riskPerUnit, unit: base),
-    ]
-
-    // 3. Each limit as a range of quantities (numbers from LimitCalculator, explained here).
-    let geometry = TradeGeometry(
-      side: request.side, entry: entry, stop: stop, unitExposure: u, riskPerUnit: riskPerUnit, existingExposure: e0)
-    let (bounds, f) = LimitCalculator.bounds(geometry, spec: spec, stats: stats, state: state, risk: risk, profile: profile)
-    let classMultiplier = profile.riskMultiplier(spec.assetClass)
-    let budget = f.riskBudget
-    steps.append(
+        inputs: [NamedValue("stop distance", g.distance), NamedValue("multiplier", spec.multiplier), NamedValue("fx", g.fx)],
+        value: g.trade.riskPerUnit, unit: base),
       ExplanationStep(
         id: "risk-budget", title: "Money at risk allowed",
         formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
         inputs: [
-          NamedValue("equity", equity, base), NamedValue("risk per trade", profile.riskPerTrade),
-          NamedValue("multiplier", classMultiplier),
+          NamedValue("equity", book.equity, base), NamedValue("risk per trade", profile.riskPerTrade),
+          NamedValue("multiplier", multiplier),
         ],
-        value: budget, unit: base))
-    func fullNote(_ q: Double?, used: Double, cap: Double, what: String) -> String? {
-      (q ?? 1) > 0 ? nil : "\(what) \(fmt(used)) \(base) already uses the cap of \(fmt(cap)) \(base)"
-    }
-    let cls = spec.assetClass.rawValue
-    var limits: [LimitEvaluation] = []
-    var volBefore: Double? = nil
-    var volAfterAt: ((Double) -> Double)? = nil
-    var shareAt: ((Double) -> Double?)? = nil
-    for b in bounds {
-      switch b.id {
-      case .riskBudget:
-        limits.append(
-          LimitEvaluation(
-            id: b.id, minQuantity: b.min, maxQuantity: b.max,
-            formula: "equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)",
-            inputs: [NamedValue("money at risk allowed", budget, base), NamedValue("loss per unit", riskPerUnit, base)], note: nil
-          ))
-      case .notionalCap:
-        limits.append(
-          LimitEvaluation(
-            id: b.id, minQuantity: b.min, maxQuantity: b.max,
-            formula: "(max notional × equity − existing exposure in the trade's direction) ÷ unit exposure",
-            inputs: [
-              NamedValue("max notional", profile.maxPositionNotional), NamedValue("cap", f.notionalCap, base),
-              NamedValue("existing", e0, base),
-            ],
-            note: fullNote(b.max, used: abs(e0), cap: f.notionalCap, what: "the existing \(spec.symbol) exposure")))
-      case .accountLeverage:
-        limits.append(
-          LimitEvaluation(
-            id: b.id, minQuantity: b.min, maxQuantity: b.max,
-            formula: "(max gross leverage × equity − gross exposure of the other positions − existing) ÷ unit exposure",
-            inputs: [
-              NamedValue("max gross leverage", profile.maxGrossLeverage), NamedValue("cap", f.accountCap, base),
-              NamedValue("gross exposure before", state.grossExposure, base),
-            ], note: fullNote(b.max, used: state.grossExposure, cap: f.accountCap, what: "gross exposure")))
-      case .classLeverage:
-        if let cap = f.classCap {
-          limits.append(
-            LimitEvaluation(
-              id: b.id, minQuantity: b.min, maxQuantity: b.max,
-              formula: "(max \(cls) leverage × equity − \(cls) gross exposure of the others − existing) ÷ unit exposure",
-              inputs: [
-                NamedValue("max \(cls) leverage", profile.maxClassLeverage[spec.assetClass] ?? 0), NamedValue("cap", cap, base),
-                NamedValue("\(cls) gross before", f.classGross, base),
-              ], note: fullNote(b.max, used: f.classGross, cap: cap, what: "\(cls) gross exposure")))
-        } else {
-          limits.append(
-            LimitEvaluation(
-              id: b.id, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-              note: "the \(profile.name) profile sets no \(cls) leverage cap; the account cap applies"))
-        }
-      case .volatilityBudget:
-        guard f.hasCovariance else {
-          warnings.append(
-            "no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated."
-          )
-          limits.append(
-            LimitEvaluation(
-              id: b.id, minQuantity: 0, maxQuantity: 0, formula: "—", inputs: [],
-              note: "not evaluated (no covariance): fails closed"))
-          continue
-        }
-        let v0 = f.variance
-        let (skk, sek) = (f.skk, f.sek)
-        volBefore = v0.squareRoot() / equity
-        volAfterAt = { q in
-          let d = s * q * u
-          return max(0, v0 + 2 * d * sek + d * d * skk).squareRoot() / equity
-        }
-        var note: String? = nil
-        if f.qa <= 0 {
-          note = "\(spec.symbol) has no variance in the window; the budget cannot bind"
-        } else if f.volatilityDiscriminantNegative {
-          note =
-            "the portfolio is over its volatility budget and no \(request.side.rawValue) trade in \(spec.symbol) brings it within"
-        } else if b.min > 0 {
-          note =
-            "the portfolio is over its volatility budget: only trades between \(fmt(b.min)) and \(fmt(b.max ?? 0)) units bring it within"
-        } else if (b.max ?? 0) == 0 && f.qc > 0 {
-          note = "the portfolio is over its volatility budget and a \(request.side.rawValue) trade adds to it"
-        }
-        limits.append(
-          LimitEvaluation(
-            id: b.id, minQuantity: b.min, maxQuantity: b.max,
-            formula:
-              "largest q with (e + s·q·u·1ₖ)ᵀ Σ (e + s·q·u·1ₖ) ≤ (budget × equity)²: q = (−b + √(b² − a·c)) / a, a = u²Σₖₖ, b = s·u·(Σe)ₖ, c = eᵀΣe − (budget × equity)²",
-            inputs: [
-              NamedValue("budget (annual)", profile.portfolioVolatilityBudget),
-              NamedValue("σ before (annual, of equity)", v0.squareRoot() / equity),
-              NamedValue("σ of \(spec.symbol) (annual)", skk.squareRoot()), NamedValue("(Σe)ₖ", sek), NamedValue("a", f.qa),
-              NamedValue("b", f.qb),
-              NamedValue("c", f.qc),
-            ], note: note))
-      case .riskShare:
-        guard f.shareApplies else {
-          limits.append(
-            LimitEvaluation(
-              id: b.id, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-              note: f.hasCovariance
-                ? "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply"
-                : "not evaluated (no covariance)"))
-          continue
-        }
-        let (m, c0, wk, skk) = (f.m, f.c0, f.wk, f.skk)
-        shareAt = { q in
-          let y = wk + s * q * u
-          let total = c0 + 2 * m * y + skk * y * y
-          return total > 0 ? y * (skk * y + m) / total : nil
-        }
-        limits.append(
-          LimitEvaluation(
-            id: b.id, minQuantity: b.min, maxQuantity: b.max,
-            formula: "largest q whose Euler contribution yₖ(Σy)ₖ / yᵀΣy ≤ max share: root of (1−ρ)Σₖₖ y² + (1−2ρ)·m·y − ρ·c₀ = 0",
-            inputs: [
-              NamedValue("max share ρ", profile.maxRiskShare), NamedValue("m = Σⱼ≠ₖ Σₖⱼ eⱼ", m),
-              NamedValue("c₀ (variance of the others)", c0),
-              NamedValue("existing exposure", wk, base),
-            ],
-            note: b.min > 0
-              ? "the position already carries more than its share; only trades of at least \(fmt(b.min)) units bring it within"
-              : nil))
-      case .liquidity:
-        if let adv = f.adv {
-          limits.append(
-            LimitEvaluation(
-              id: b.id, minQuantity: 0, maxQuantity: b.max, formula: "max fraction of ADV × ADV(\(stats.advDays))",
-              inputs: [NamedValue("max fraction", profile.maxADVFraction), NamedValue("ADV", adv, "units")], note: nil))
-        } else {
-          limits.append(
-            LimitEvaluation(
-              id: b.id, minQuantity: 0, maxQuantity: nil, formula: "—", inputs: [],
-              note: "no volume data for \(spec.symbol) (OTC FX reports none); liquidity not capped"))
-          warnings.append("no volume data for \(spec.symbol): the liquidity cap and slippage estimate do not apply.")
-        }
-      }
-    }
-    var participation: Double? = nil
-    var slippage: Double? = nil
-
-    // 4. The recommendation.
-    let applicable = limits.filter(\.applies)
-    let upper = applicable.compactMap(\.maxQuantity).min() ?? 0
-    let lower = limits.map(\.minQuantity).max() ?? 0
-    guard upper.isFinite, lower.isFinite else { throw .nonFinite("the limits") }
-    let bindingLimit = applicable.min { ($0.maxQuantity ?? .infinity) < ($1.maxQuantity ?? .infinity) }
-    var rounded = roundDownToLot(upper, lot: spec.lotSize)
-    var zeroReason: String? = nil
-    if lower > 0 && rounded.quantity < lower {
-      let which = limits.filter { $0.minQuantity > 0 }.map(\.id.title).joined(separator: ", ")
-      zeroReason =
-        "the account already breaks the \(which) limit and no trade within the other limits brings it back (needs at least \(fmt(lower)), others allow \(fmt(upper)))"
-      rounded = (0, 0)
-    } else if rounded.quantity == 0 {
-      if let b = bindingLimit, (b.maxQuantity ?? 0) <= 0 {
-        zeroReason = "the \(b.id.title) leaves no room: \(b.note ?? "its headroom is zero or negative")"
-      } else if let b = bindingLimit {
-        zeroReason =
-          "the \(b.id.title) allows \(fmt(b.maxQuantity ?? 0)) units, less than one lot of \(fmt(spec.lotSize)): rounding down gives 0"
-      } else {
-        zeroReason = "no limit allows a positive size"
-      }
-    }
-    let q = rounded.quantity
-    var marked = limits
-    for i in marked.indices where marked[i].id == bindingLimit?.id && marked[i].maxQuantity == bindingLimit?.maxQuantity {
-      marked[i].binding = true
-    }
-    let notional = q * u
-    let moneyAtRisk = q * riskPerUnit
-    let leverageBefore = state.grossExposure / equity
-    let grossAfter = state.grossExposure - abs(e0) + abs(e0 + s * q * u)
-    steps.append(
+        value: book.equity * profile.riskPerTrade * multiplier, unit: base),
       ExplanationStep(
-        id: "recommended", title: "Recommended size", formula: "min of the limits, rounded down to the lot",
-        inputs: marked.filter(\.applies).map { NamedValue($0.id.rawValue, $0.maxQuantity ?? 0, "units") } + [
-          NamedValue("lot", spec.lotSize)
-        ],
-        value: q, unit: "units"))
-    if let adv = stats.averageDailyVolume, q > 0 {
-      participation = q / adv
-      slippage = profile.impactCoefficient * stats.dailyVolatility * (q / adv).squareRoot()
-    }
+        id: "recommended", title: "Recommended size",
+        formula: eval.closable > 0
+          ? "the larger of the close-out and the min of the limits, rounded down to the lot"
+          : "min of the limits, rounded down to the lot",
+        inputs: eval.limits.filter(\.applies).map { NamedValue($0.id.rawValue, $0.maxQuantity ?? 0, "units") }
+          + (eval.closable > 0 ? [NamedValue("close-out", eval.closable, "units")] : []) + [NamedValue("lot", spec.lotSize)],
+        value: q, unit: "units"),
+    ]
+  }
 
-    // Exits.
-    let takeProfits = (1...3).map { (multiple: $0, price: entry + s * Double($0) * distance) }
-    var trailing: Double? = nil
-    var trailingRule: String? = nil
-    if let atr = stats.atr {
-      let k: Double = {
-        if case .atr(let k, _) = profile.stopRule { return k }
-        return 3
-      }()
-      trailing = request.side == .long ? stats.highestHigh - k * atr.value : stats.lowestLow + k * atr.value
-      trailingRule =
-        request.side == .long
-        ? "chandelier: highest high of \(stats.chandelierPeriod) bars \(fmt(stats.highestHigh)) − \(fmt(k)) × ATR"
-        : "chandelier: lowest low of \(stats.chandelierPeriod) bars \(fmt(stats.lowestLow)) + \(fmt(k)) × ATR"
-    }
-
-    // What would change the answer.
-    var whatIf: [String] = []
-    let sorted = marked.filter(\.applies).sorted { ($0.maxQuantity ?? 0) < ($1.maxQuantity ?? 0) }
-    if let b = sorted.first {
-      if b.id == .riskBudget {
-        if let atr = stats.atr {
-          let wider = budget / ((distance + atr.value) * perPoint * fx)
-          whatIf.append(
-            "a stop 1 ATR wider (\(fmt(distance + atr.value)) from the entry) gives a risk budget of \(fmt(wider)) units (size ∝ 1 / stop distance)"
-          )
-        }
-        whatIf.append("each 1% more equity adds 1% to the risk budget (\(fmt((b.maxQuantity ?? 0) * 0.01)) units)")
-      }
-      if sorted.count > 1, (b.maxQuantity ?? 0) > 0 {
-        let next = sorted[1]
-        whatIf.append(
-          "the next limit is the \(next.id.title) at \(fmt(next.maxQuantity ?? 0)) units; loosening the \(b.id.title) helps only up to there"
+  /// What would change the answer.
+  static func whatIf(
+    _ eval: TradeEvaluation, g: SizingGeometry, spec: InstrumentSpec, stats: InstrumentStats, book: Book,
+    profile: RegimeProfile
+  ) -> [String] {
+    var out: [String] = []
+    let sorted = eval.limits.filter(\.applies).sorted { ($0.maxQuantity ?? 0) < ($1.maxQuantity ?? 0) }
+    guard let b = sorted.first else { return out }
+    if b.id == .riskBudget {
+      if let atr = stats.atr {
+        let budget = book.equity * profile.riskPerTrade * profile.riskMultiplier(spec.assetClass)
+        let wider = budget / ((g.distance + atr.value) * spec.multiplier * g.fx)
+        out.append(
+          "a stop 1 ATR wider (\(fmt(g.distance + atr.value)) from the entry) gives a risk budget of \(fmt(wider)) units (size ∝ 1 / stop distance)"
         )
       }
-      if b.id == .accountLeverage || b.id == .classLeverage {
-        whatIf.append(
-          "reducing other \(b.id == .classLeverage ? spec.assetClass.rawValue + " " : "")positions by 1 \(base) of exposure frees 1 \(base) of room (\(fmt(1 / u)) units)"
-        )
-      }
+      out.append("each 1% more equity adds 1% to the risk budget (\(fmt((b.maxQuantity ?? 0) * 0.01)) units)")
     }
-
-    let volAfter = volAfterAt?(q)
-    return SizeRecommendation(
-      symbol: spec.symbol, side: request.side, profile: profile, spec: spec, stats: stats, baseCurrency: base, equity: equity,
-      entry: entry, entrySource: entrySource, stop: stop, stopSource: stopSource, stopDistance: distance,
-      stopDistanceATR: stats.atr.map { distance / $0.value }, stopDistanceSigma: distance / sigmaPrice, fxRate: fx,
-      unitExposure: u, riskPerUnit: riskPerUnit, limits: marked, binding: bindingLimit?.id, unroundedQuantity: upper,
-      quantity: q, lotSize: spec.lotSize, lots: rounded.lots, roundingLoss: upper > 0 && zeroReason == nil ? upper - q : 0,
-      zeroReason: zeroReason, notional: notional, moneyAtRisk: moneyAtRisk, leverageBefore: leverageBefore,
-      leverageAfter: grossAfter / equity, portfolioVolatilityBefore: volBefore, portfolioVolatilityAfter: volAfter,
-      riskShareAfter: shareAt?(q) ?? nil, takeProfits: takeProfits, trailingStop: trailing, trailingRule: trailingRule,
-      slippageFraction: slippage, participation: participation, steps: steps, inputs: inputs, warnings: warnings,
-      whatIf: whatIf)
+    if sorted.count > 1, (b.maxQuantity ?? 0) > 0 {
+      let next = sorted[1]
+      out.append(
+        "the next limit is the \(next.id.title) at \(fmt(next.maxQuantity ?? 0)) units; loosening the \(b.id.title) helps only up to there"
+      )
+    }
+    if b.id == .accountLeverage || b.id == .classLeverage {
+      let scope = b.id == .classLeverage ? spec.assetClass.rawValue + " " : ""
+      out.append(
+        "reducing other \(scope)positions by 1 \(book.baseCurrency) of exposure frees 1 \(book.baseCurrency) of room (\(fmt(1 / g.trade.unitExposure)) units)"
+      )
+    }
+    return out
   }
 }
 

@@ -64,7 +64,7 @@ public struct InstrumentStats: Sendable {
   }
 }
 
-/// The account's risky exposures and their covariance, prepared once so that
+/// The book's risky exposures and their covariance, prepared once so that
 /// each sizing or check costs O(1) and each applied order O(N).
 ///
 /// `exposures[i]` is the signed base-currency exposure to instrument `i`
@@ -120,104 +120,5 @@ public struct PortfolioRiskModel: Sendable {
     var v = 0.0
     for i in 0..<n { v += exposures[i] * sigmaE[i] }
     variance = max(v, 0)
-  }
-}
-
-/// Everything the sizer needs about the account before the trade, in the base currency.
-public struct AccountState: Sendable {
-  public var baseCurrency: String
-  public var asOf: Day
-  public var equity: Double
-  public var grossExposure: Double
-  public var classGross: [AssetClass: Double]
-  /// Signed exposure by symbol (options by their own symbol).
-  public var exposureBySymbol: [String: Double]
-  /// Signed quantity by symbol.
-  public var quantityBySymbol: [String: Double]
-  public var fx: FXRates
-  public var source: String
-
-  public init(
-    baseCurrency: String, asOf: Day, equity: Double, grossExposure: Double = 0, classGross: [AssetClass: Double] = [:],
-    exposureBySymbol: [String: Double] = [:], quantityBySymbol: [String: Double] = [:], fx: FXRates, source: String = ""
-  ) {
-    self.baseCurrency = baseCurrency
-    self.asOf = asOf
-    self.equity = equity
-    self.grossExposure = grossExposure
-    self.classGross = classGross
-    self.exposureBySymbol = exposureBySymbol
-    self.quantityBySymbol = quantityBySymbol
-    self.fx = fx
-    self.source = source
-  }
-
-  /// From a valuation.
-  public init(_ v: AccountValuation) {
-    var classGross: [AssetClass: Double] = [:]
-    var bySymbol: [String: Double] = [:]
-    var qty: [String: Double] = [:]
-    for p in v.positions {
-      classGross[p.position.assetClass, default: 0] += abs(p.exposure)
-      bySymbol[p.position.symbol, default: 0] += p.exposure
-      qty[p.position.symbol, default: 0] += p.position.quantity
-    }
-    self.init(
-      baseCurrency: v.account.baseCurrency, asOf: v.account.asOf, equity: v.equity, grossExposure: v.grossExposure,
-      classGross: classGross, exposureBySymbol: bySymbol, quantityBySymbol: qty, fx: v.account.fx, source: v.account.source)
-  }
-
-  /// Applies a filled trade of `quantity` (signed) with exposure `exposure` (signed, base).
-  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, exposure: Double) {
-    let before = exposureBySymbol[symbol, default: 0]
-    let after = before + exposure
-    grossExposure += abs(after) - abs(before)
-    classGross[assetClass, default: 0] += abs(after) - abs(before)
-    exposureBySymbol[symbol] = after
-    quantityBySymbol[symbol, default: 0] += quantity
-  }
-}
-
-/// The account's risky exposures by instrument with market data, the way every
-/// portfolio figure sees them: options through their underlying (their
-/// delta-adjusted exposure), several holdings of one instrument added up.
-public struct RiskExposures: Sendable {
-  /// Instruments with market data, in the order first held.
-  public let symbols: [String]
-  /// Signed base-currency exposure by instrument.
-  public let exposure: [String: Double]
-  /// The positions mapped to each instrument (an option under its underlying).
-  public let holdings: [String: [PositionValuation]]
-  /// Positions without market data: outside the covariance.
-  public let excluded: [PositionValuation]
-  public let warnings: [String]
-
-  /// The instrument a position's risk is measured on: an option's underlying, else itself.
-  public static func riskSymbol(of p: Position) -> String {
-    p.assetClass == .option ? (p.underlying ?? p.symbol) : p.symbol
-  }
-
-  /// - Parameter minimumBars: positions whose instrument has fewer bars (too short for the
-  ///   covariance window) are excluded with a warning, like those without market data.
-  public static func collect(_ valuation: AccountValuation?, market data: MarketData, minimumBars: Int = 1) -> RiskExposures {
-    var order: [String] = []
-    var exposure: [String: Double] = [:]
-    var holdings: [String: [PositionValuation]] = [:]
-    var excluded: [PositionValuation] = []
-    var warnings: [String] = []
-    for p in valuation?.positions ?? [] {
-      let s = riskSymbol(of: p.position)
-      if let h = data[s], h.count >= minimumBars {
-        if exposure[s] == nil { order.append(s) }
-        exposure[s, default: 0] += p.exposure
-        holdings[s, default: []].append(p)
-      } else {
-        excluded.append(p)
-        let why = data[s] == nil ? "no market data" : "too little history for the covariance"
-        warnings.append(
-          "\(p.position.symbol) has \(why): its risk is not in the portfolio covariance, so portfolio volatility is understated.")
-      }
-    }
-    return RiskExposures(symbols: order, exposure: exposure, holdings: holdings, excluded: excluded, warnings: warnings)
   }
 }

@@ -85,163 +85,89 @@ public struct RegimeChoice: Sendable {
   public let auto: Bool
 }
 
-/// The account, market and profile prepared for sizing and checks.
-public struct SizingEnvironment: Sendable {
-  public let profile: RegimeProfile
-  public var state: AccountState
-  public let market: MarketData
-  public let catalog: InstrumentCatalog
-  public var risk: PortfolioRiskModel?
-  public let warnings: [String]
-  private var statsCache: [String: InstrumentStats]
-
-  /// - Parameters:
-  ///   - candidates: instruments that may be traded (included in the covariance).
-  /// - Throws: ``EstimationError`` when the covariance cannot be estimated.
-  public static func build(
-    state: AccountState, valuation: AccountValuation?, market: MarketData, profile: RegimeProfile, candidates: [String]
-  ) throws -> SizingEnvironment {
-    let data = market.through(state.asOf)
-    let held = RiskExposures.collect(valuation, market: data, minimumBars: profile.covarianceLookback + 1)
-    var warnings = held.warnings
-    var exposure = held.exposure
-    var order = held.symbols
-    func add(_ symbol: String, _ e: Double) {
-      if exposure[symbol] == nil { order.append(symbol) }
-      exposure[symbol, default: 0] += e
-    }
-    // A candidate without enough history stays out of the model: sizing it then fails closed.
-    for c in candidates where (data[c]?.count ?? 0) >= profile.covarianceLookback + 1 { add(c, 0) }
-    var risk: PortfolioRiskModel? = nil
-    if !order.isEmpty {
-      let histories = order.compactMap { data[$0] }
-      let aligned = try AlignedReturns(histories, lookback: profile.covarianceLookback, kind: .simple)
-      let estimate = try profile.covarianceMethod.estimator(lambda: profile.lambda).estimate(aligned.matrix)
-      if let repair = estimate.repair {
-        warnings.append(
-          "the covariance was not positive semidefinite; \(repair.clippedEigenvalues) eigenvalue(s) clipped (relative change \(repair.relativeChange))."
-        )
-      }
-      let annual = estimate.annual(periodsPerYear: aligned.periodsPerYear)
-      risk = try PortfolioRiskModel(
-        symbols: order, covariance: annual, exposures: order.map { exposure[$0, default: 0] }, observations: aligned.observations,
-        periodsPerYear: aligned.periodsPerYear, method: profile.covarianceMethod, repair: estimate.repair)
-    }
-    return SizingEnvironment(
-      profile: profile, state: state, market: data, catalog: market.catalog, risk: risk, warnings: warnings, statsCache: [:])
-  }
-
-  /// The same account and market under another profile. The covariance (the costly part)
-  /// is kept when the profile estimates it the same way (the candidates must be those it
-  /// was built with); otherwise it is rebuilt; the per-instrument statistics,
-  /// which follow the profile's volatility, ATR and liquidity settings, are recomputed.
-  public func withProfile(_ p: RegimeProfile, valuation: AccountValuation?, candidates: [String]) throws -> SizingEnvironment {
-    guard p.covarianceMethod == profile.covarianceMethod, p.covarianceLookback == profile.covarianceLookback,
-      p.lambda == profile.lambda
-    else {
-      return try Self.build(state: state, valuation: valuation, market: market, profile: p, candidates: candidates)
-    }
-    return SizingEnvironment(
-      profile: p, state: state, market: market, catalog: catalog, risk: risk, warnings: warnings, statsCache: [:])
-  }
-
-  /// The instrument's stats at the as-of date (cached).
-  public mutating func stats(for symbol: String) throws -> InstrumentStats {
-    if let s = statsCache[symbol] { return s }
-    guard let h = market[symbol] else {
-      throw UnknownInstrumentError(
-        symbol: symbol, suggestions: closeMatches(for: symbol, in: market.symbols), known: market.symbols.count)
-    }
-    let s = try InstrumentStats.compute(
-      h, profile: profile, periodsPerYear: market.periodsPerYear(of: h),
-      volumeInQuoteCurrency: catalog.spec(for: symbol).volumeInQuoteCurrency)
-    statsCache[symbol] = s
-    return s
-  }
-
-  public mutating func size(_ request: SizingRequest) throws -> SizeRecommendation {
-    let stats = try stats(for: request.symbol)
-    return try PositionSizer.size(
-      request, spec: catalog.spec(for: request.symbol), stats: stats, state: state, risk: risk, profile: profile)
-  }
-}
-
 /// `advisor size`: the recommendation under the chosen regime, and the size under every other regime.
 public struct SizeReport: Sendable {
   public let recommendation: SizeRecommendation
   public let choice: RegimeChoice
   /// (regime, quantity, binding limit) for every profile, calm to crisis.
   public let acrossRegimes: [(regime: String, quantity: Double?, binding: LimitID?, error: String?)]
-  public let warnings: [String]
+  /// The recommendation's diagnostics, then the book's and the inputs'.
+  public let diagnostics: [Diagnostic]
+  public var warnings: [String] { diagnostics.messages }
+}
+
+/// How the regime of a run is chosen: a profile by name, or `auto` from the data.
+public enum RegimeSelection: Sendable, Hashable {
+  case named(String)
+  case auto
+
+  public init(_ text: String) { self = text == "auto" ? .auto : .named(text) }
 }
 
 public enum SizingService {
-  /// Chooses the regime: by name, or from the data (`auto`): the more severe of the instrument's and the portfolio's.
+  /// Chooses the regime for a trade: by name, or from the data (`auto`): the more severe
+  /// of the instrument's and the portfolio's evidence.
+  ///
+  /// - Throws: ``UnknownRegimeError``, ``UnknownInstrumentError``, ``RegimeDetectionError``.
   public static func chooseRegime(
-    _ name: String, regimes: RegimeSet, symbol: String, market: MarketData, valuation: AccountValuation?, asOf: Day
+    _ name: String, regimes: RegimeSet, symbol: String, model: RiskModel
   ) throws -> RegimeChoice {
-    if name != "auto" {
-      guard let p = regimes.profile(name) else { throw UnknownRegimeError(name: name, known: regimes.names) }
-      return RegimeChoice(profile: p, evidence: [], auto: false)
-    }
-    let data = market.through(asOf)
+    if name != "auto" { return try named(name, regimes) }
+    let data = model.market
     guard let h = data[symbol] else {
       throw UnknownInstrumentError(
         symbol: symbol, suggestions: closeMatches(for: symbol, in: data.symbols), known: data.symbols.count)
     }
     let settings = regimes.detection
     let needed = settings.shortWindow + settings.lookback - 1
-    let r = try lastReturns(of: h, lookback: min(needed, h.count - 1), kind: .simple)
+    let r = try lastReturns(of: h, lookback: max(2, min(needed, h.count - 1)), kind: .simple)
     var evidence = [
       try RegimeDetector.evidence(subject: symbol, returns: r, periodsPerYear: data.periodsPerYear(of: h), settings: settings)
     ]
-    if let p = try portfolioEvidence(valuation: valuation, data: data, settings: settings) { evidence.append(p) }
+    if let p = try portfolioEvidence(model.book, data: data, settings: settings) { evidence.append(p) }
+    return try severest(evidence, regimes)
+  }
+
+  /// Chooses the regime for the whole book: by name, or from the portfolio's evidence alone.
+  ///
+  /// - Throws: ``UnknownRegimeError``, ``RegimeDetectionError`` when the history is too short for `auto`.
+  public static func chooseRegime(_ name: String, regimes: RegimeSet, model: RiskModel) throws -> RegimeChoice {
+    if name != "auto" { return try named(name, regimes) }
+    let settings = regimes.detection
+    guard let e = try portfolioEvidence(model.book, data: model.market, settings: settings) else {
+      let held = model.book.riskSymbols.filter { model.market[$0] != nil }
+      let available = max(0, (held.compactMap { model.market[$0]?.count }.min() ?? 1) - 1)
+      throw RegimeDetectionError.tooShort(
+        subject: "the portfolio", needed: settings.shortWindow + settings.lookback - 1, available: available)
+    }
+    return try severest([e], regimes)
+  }
+
+  static func named(_ name: String, _ regimes: RegimeSet) throws -> RegimeChoice {
+    guard let p = regimes.profile(name) else { throw UnknownRegimeError(name: name, known: regimes.names) }
+    return RegimeChoice(profile: p, evidence: [], auto: false)
+  }
+
+  static func severest(_ evidence: [RegimeEvidence], _ regimes: RegimeSet) throws -> RegimeChoice {
     let worst = evidence.max { regimes.severity($0.regime) < regimes.severity($1.regime) }?.regime ?? "normal"
     guard let p = regimes.profile(worst) else { throw UnknownRegimeError(name: worst, known: regimes.names) }
     return RegimeChoice(profile: p, evidence: evidence, auto: true)
   }
 
-  /// Chooses the regime for the whole book: by name, or from the data (`auto`),
-  /// from the portfolio's evidence alone (current exposures through the aligned history).
-  ///
-  /// - Throws: ``UnknownRegimeError``, ``RegimeDetectionError`` when the history is too short for `auto`.
-  public static func chooseRegime(
-    _ name: String, regimes: RegimeSet, market: MarketData, valuation: AccountValuation, asOf: Day
-  ) throws -> RegimeChoice {
-    if name != "auto" {
-      guard let p = regimes.profile(name) else { throw UnknownRegimeError(name: name, known: regimes.names) }
-      return RegimeChoice(profile: p, evidence: [], auto: false)
-    }
-    let settings = regimes.detection
-    let data = market.through(asOf)
-    guard let e = try portfolioEvidence(valuation: valuation, data: data, settings: settings) else {
-      let held = RiskExposures.collect(valuation, market: data)
-      let available = max(0, (held.symbols.compactMap { data[$0]?.count }.min() ?? 1) - 1)
-      throw RegimeDetectionError.tooShort(
-        subject: "the portfolio", needed: settings.shortWindow + settings.lookback - 1, available: available)
-    }
-    guard let p = regimes.profile(e.regime) else { throw UnknownRegimeError(name: e.regime, known: regimes.names) }
-    return RegimeChoice(profile: p, evidence: [e], auto: true)
-  }
-
   /// The portfolio's regime evidence: its current exposures (options through their
-  /// underlying) as weights of equity, through the aligned history; nil when the
-  /// account is empty, its equity is not positive, or the history is too short.
-  static func portfolioEvidence(
-    valuation: AccountValuation?, data: MarketData, settings: RegimeDetectionSettings
-  ) throws -> RegimeEvidence? {
-    guard let v = valuation, !v.positions.isEmpty, v.equity > 0 else { return nil }
+  /// underlying) as weights of equity, through the aligned history (``HistoricalPnL``);
+  /// nil when the book is empty, its equity is not positive, or the history is too short.
+  static func portfolioEvidence(_ book: Book, data: MarketData, settings: RegimeDetectionSettings) throws -> RegimeEvidence? {
+    guard book.equity > 0 else { return nil }
     let needed = settings.shortWindow + settings.lookback - 1
-    let held = RiskExposures.collect(v, market: data)
-    let symbols = held.symbols.sorted()
+    let symbols = book.riskSymbols.filter { book.exposure(of: $0) != 0 && data[$0] != nil }.sorted()
     guard !symbols.isEmpty else { return nil }
     let histories = symbols.compactMap { data[$0] }
-    let aligned = try AlignedReturns(histories, lookback: min(needed, (histories.map(\.count).min() ?? 2) - 1), kind: .simple)
-    var series = [Double](repeating: 0, count: aligned.observations)
-    for (j, s) in symbols.enumerated() {
-      let w = held.exposure[s, default: 0] / v.equity
-      for t in 0..<aligned.observations { series[t] += w * aligned.matrix[t, j] }
-    }
+    let lookback = min(needed, (histories.map(\.count).min() ?? 2) - 1)
+    guard lookback >= 2 else { return nil }
+    let aligned = try AlignedReturns(histories, lookback: lookback, kind: .simple)
+    let series = HistoricalPnL.series(
+      exposures: symbols.map { book.exposure(of: $0) }, returns: aligned, scale: 1 / book.equity)
     guard series.count >= needed else { return nil }
     return try RegimeDetector.evidence(
       subject: "portfolio", returns: series, periodsPerYear: aligned.periodsPerYear, settings: settings)
@@ -251,12 +177,9 @@ public enum SizingService {
   public static func run(
     _ request: SizingRequest, valuation: AccountValuation, market: MarketData, regimes: RegimeSet, regime: String
   ) throws -> SizeReport {
-    let state = AccountState(valuation)
-    let choice = try chooseRegime(
-      regime, regimes: regimes, symbol: request.symbol, market: market, valuation: valuation, asOf: state.asOf)
-    var env = try SizingEnvironment.build(
-      state: state, valuation: valuation, market: market, profile: choice.profile, candidates: [request.symbol])
-    let rec = try env.size(request)
+    var model = RiskModel(valuation: valuation, market: market)
+    let choice = try chooseRegime(regime, regimes: regimes, symbol: request.symbol, model: model)
+    let rec = try size(request, profile: choice.profile, model: &model)
     var across: [(regime: String, quantity: Double?, binding: LimitID?, error: String?)] = []
     for p in regimes.profiles {
       if p.name == choice.profile.name {
@@ -264,14 +187,26 @@ public enum SizingService {
         continue
       }
       do {
-        var e = try env.withProfile(p, valuation: valuation, candidates: [request.symbol])
-        let r = try e.size(request)
+        let r = try size(request, profile: p, model: &model)
         across.append((p.name, r.quantity, r.binding, nil))
       } catch {
         across.append((p.name, nil, nil, "\(error)"))
       }
     }
-    return SizeReport(recommendation: rec, choice: choice, acrossRegimes: across, warnings: env.warnings + valuation.warnings)
+    let (_, book) = try model.covariance(choice.profile, including: [request.symbol])
+    var diagnostics = rec.diagnostics
+    for d in book + RiskModel.droppedRows(request.symbol, in: model.market) + model.inputDiagnostics {
+      diagnostics.appendOnce(d)
+    }
+    return SizeReport(recommendation: rec, choice: choice, acrossRegimes: across, diagnostics: diagnostics)
+  }
+
+  /// One size through the model.
+  public static func size(_ request: SizingRequest, profile: RegimeProfile, model: inout RiskModel) throws -> SizeRecommendation {
+    let stats = try model.stats(request.symbol, profile)
+    let (risk, _) = try model.covariance(profile, including: [request.symbol])
+    return try PositionSizer.size(
+      request, spec: model.catalog.spec(for: request.symbol), stats: stats, book: model.book, risk: risk, profile: profile)
   }
 }
 

@@ -80,7 +80,8 @@ public struct AccountValuation: Sendable {
   public let byCurrency: [ExposureGroup]
   /// Every currency's rate used, sorted by currency.
   public let fxUsed: [(currency: String, rate: Double)]
-  public let warnings: [String]
+  public let diagnostics: [Diagnostic]
+  public var warnings: [String] { diagnostics.messages }
 }
 
 /// Values an account: prices (given, or the last close from the market data),
@@ -92,7 +93,7 @@ public enum AccountValuer {
   /// - Throws: ``InputErrors`` listing every position that cannot be valued (no price, no FX rate, …).
   public static func value(_ account: Account, market: MarketData?, maxPriceAgeDays: Int = 4) throws -> AccountValuation {
     var problems: [InputError] = []
-    var warnings: [String] = []
+    var warnings: [Diagnostic] = []
     var valued: [PositionValuation] = []
     let fx = account.fx
 
@@ -119,7 +120,10 @@ public enum AccountValuer {
         notes.append("price from market data: \(source)")
         if age > maxPriceAgeDays {
           warnings.append(
-            "\(p.symbol): the last close is \(age) days old at \(account.asOf) (\(day)); stale beyond \(maxPriceAgeDays) days.")
+            Diagnostic(
+              .stalePrice, subject: p.symbol,
+              "\(p.symbol): the last close is \(age) days old at \(account.asOf) (\(day)); stale beyond \(maxPriceAgeDays) days.")
+          )
         }
       } else {
         problems.append(
@@ -168,12 +172,17 @@ public enum AccountValuer {
           } else {
             method = .premium
             warnings.append(
-              "\(p.symbol): delta given but no underlying price (underlying_price or market data for \(p.underlying ?? "?")); exposure is the premium value."
-            )
+              Diagnostic(
+                .optionPremiumExposure, subject: p.symbol,
+                "\(p.symbol): delta given but no underlying price (underlying_price or market data for \(p.underlying ?? "?")); exposure is the premium value."
+              ))
           }
         } else {
           method = .premium
-          warnings.append("\(p.symbol): option without a delta; exposure is its premium value, which understates the risk.")
+          warnings.append(
+            Diagnostic(
+              .optionPremiumExposure, subject: p.symbol,
+              "\(p.symbol): option without a delta; exposure is its premium value, which understates the risk."))
         }
       }
       // Equity contribution and unrealised P&L.
@@ -188,8 +197,10 @@ public enum AccountValuer {
         } else {
           equity = 0
           warnings.append(
-            "\(p.symbol): \(p.assetClass.rawValue) position without average_cost: its unrealised P&L is unknown and counted as 0 in equity."
-          )
+            Diagnostic(
+              .unknownAverageCost, subject: p.symbol,
+              "\(p.symbol): \(p.assetClass.rawValue) position without average_cost: its unrealised P&L is unknown and counted as 0 in equity."
+            ))
         }
       }
       valued.append(
@@ -221,7 +232,9 @@ public enum AccountValuer {
     let net = valued.reduce(0) { $0 + $1.exposure }
     if equity <= 0 {
       warnings.append(
-        "equity is \(equity) \(account.baseCurrency): not positive, so leverage is undefined and no risk budget can be set.")
+        Diagnostic(
+          .equityNotPositive,
+          "equity is \(equity) \(account.baseCurrency): not positive, so leverage is undefined and no risk budget can be set."))
     }
 
     var classes: [String: ExposureGroup] = [:]
@@ -250,7 +263,7 @@ public enum AccountValuer {
       cashTotal: cashTotal, totalAUM: securities + futures + cashTotal, equity: equity, grossExposure: gross,
       netExposure: net, leverage: equity > 0 ? gross / equity : nil, netLeverage: equity > 0 ? net / equity : nil,
       byClass: classes.values.sorted { $0.key < $1.key }, byCurrency: currencies.values.sorted { $0.key < $1.key },
-      fxUsed: fxUsed, warnings: warnings)
+      fxUsed: fxUsed, diagnostics: warnings)
   }
 
   /// The last close on or before `day`: (close, its day, file, line).

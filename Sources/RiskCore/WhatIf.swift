@@ -29,6 +29,14 @@ public enum ReplayRequest: Sendable, Hashable {
   case worstDays(Int)
 }
 
+/// How a replay turns history into P&L.
+public enum ReplayMode: String, Sendable, Hashable, CaseIterable {
+  /// Today's exposures × the instruments' returns (the historical VaR's convention; the default).
+  case returns
+  /// Today's quantities × the old price changes (a price-level replay; only when asked for).
+  case priceLevel = "price-level"
+}
+
 /// A copy-trading capacity question: a lead trade of `leadTradeFraction` of the strategy AUM in `instrument`.
 public struct CapacityQuestion: Sendable, Hashable {
   public var instrument: String
@@ -59,6 +67,7 @@ public struct Scenario: Sendable {
   /// Orders applied first, at their price (else the last close).
   public var orders: [Order] = []
   public var replay: ReplayRequest? = nil
+  public var replayMode: ReplayMode = .returns
   /// Follower capital joining or leaving the strategy, in the base currency.
   public var followersJoin: Double = 0
   public var followersLeave: Double = 0
@@ -93,6 +102,8 @@ public struct RiskSnapshot: Sendable {
   public let equity: Double
   /// Annual σ of P&L, base currency.
   public let volatility: Double
+  /// Annual σ / equity (nil when equity is not positive).
+  public let volatilityOfEquity: Double?
   /// Per instrument: Euler contribution to annual σ (base currency) and share of variance.
   public let contributions: [Double]
   public let shares: [Double]
@@ -105,24 +116,16 @@ public struct RiskSnapshot: Sendable {
   public let repair: PSDRepair?
 }
 
-/// One limit of the regime after that the account breaks.
-public struct Breach: Sendable, Hashable {
-  public let limit: LimitID
-  /// The position or asset class concerned (nil: the whole account).
-  public let subject: String?
-  public let value: Double
-  public let cap: Double
-  public let unit: String
-}
-
 /// A lot-rounded reduction that brings the account back within its limits.
 public struct Reduction: Sendable, Hashable {
   public let symbol: String
   public let from: Double
   public let to: Double
   public let notional: Double
-  public let reason: LimitID
+  /// Every limit that required the cut: the ones one more lot would break.
+  public let reasons: [LimitID]
   public var trade: Double { to - from }
+  public var reason: LimitID { reasons.first ?? .accountLeverage }
 }
 
 /// A position's scenario P&L.
@@ -132,12 +135,30 @@ public struct PositionPnL: Sendable, Hashable {
   public let priceAfter: Double
   public let pnl: Double
   public let shock: String?
+  /// How the new price was found (``RepricingMethod``).
+  public let method: RepricingMethod
+}
+
+/// The scenario's equity, accounted for: after = before + flows + P&L − costs, exactly.
+public struct EquityIdentity: Sendable, Hashable {
+  public let before: Double
+  public let flows: Double
+  /// Orders filled at their price against the mark, base currency.
+  public let ordersPnL: Double
+  public let shocksPnL: Double
+  /// Commissions and slippage: not modelled by what-if (0), stated so the identity is complete.
+  public let costs: Double
+  public let after: Double
+  public var pnl: Double { ordersPnL + shocksPnL }
+  /// after − (before + flows + P&L − costs): zero up to rounding.
+  public var residual: Double { after - (before + flows + pnl - costs) }
 }
 
 /// The replayed P&L path of the current holdings.
 public struct ReplayResult: Sendable {
   public let request: ReplayRequest
   public let baseDay: Day?
+  public let mode: ReplayMode
   /// (day, cumulative P&L since the base) for a range; (day, that day's P&L) for worst days.
   public let path: [(day: Day, pnl: Double)]
   public let instruments: [String]
@@ -175,8 +196,10 @@ public struct WhatIfReport: Sendable {
   public let riskBefore: RiskSnapshot?
   public let riskAfter: RiskSnapshot?
   public let pnl: [PositionPnL]
+  /// Shocks and orders against the mark: the scenario's whole P&L.
   public let totalPnL: Double
   public let flows: Double
+  public let equity: EquityIdentity
   public let orderResults: [OrderResult]
   public let breaches: [Breach]
   public let reductions: [Reduction]
@@ -185,7 +208,10 @@ public struct WhatIfReport: Sendable {
   public let strategyAUMBefore: Double?
   public let strategyAUMAfter: Double?
   public let capacity: CapacityResult?
-  public let warnings: [String]
+  public let diagnostics: [Diagnostic]
+  public var warnings: [String] { diagnostics.messages }
+  /// Orders that failed their pre-trade check but were applied for the what-if.
+  public var failedOrders: [OrderResult] { orderResults.filter { !$0.passed(strict: false) } }
   public static let reductionMethod =
-    "Greedy, largest first: each position over the notional cap is cut to the cap; then, while an asset class or the account is over its leverage cap, the largest exposure in it is cut by what is needed; then, while the portfolio is over its volatility budget, the largest risk contributor is cut to the size that meets the budget (solved in closed form); then any position over its risk share is cut to the share. Every cut is rounded to whole lots so that the position ends within its limit. Cutting the largest first touches the fewest positions; it does not minimise the total notional traded."
+    "Greedy, largest first, with the limit model of advisor check: while a limit is breached (per-position notional, asset-class and account leverage, volatility budget, risk share, in that order), the largest position behind the first breach is cut by what that limit needs, solved in closed form and rounded to whole lots; then each cut position gets back whole lots while no breach appears or grows, so no cut is more than one lot larger than its limits need. Each cut names every limit one more lot would break. Cutting the largest first touches the fewest positions; it does not minimise the total notional traded."
 }

@@ -27,6 +27,11 @@ import RiskCore
 ///     underlying: NVDA           # options
 ///     underlying_price: 128.50   # options (default: market data of the underlying)
 ///     delta: 0.55                # options, per unit of underlying, for delta-adjusted exposure
+///     gamma: 0.018               # options, for delta–gamma repricing in what-if
+///     right: call                # options: call or put; with strike and expiry, what-if reprices by Black–Scholes
+///     strike: 130
+///     expiry: 2024-09-20
+///     implied_volatility: 0.58   # options, annual (default: backed out from the price)
 ///     average_cost: 180.25       # entry price; margined positions count unrealised P&L with it
 /// ```
 ///
@@ -184,13 +189,24 @@ public enum AccountFile {
     let underlying = t.string("underlying")
     let underlyingPrice = t.number("underlying_price", range: positive, rangeText: "a positive price")
     let delta = t.number("delta", range: -1...1, rangeText: "a delta in [-1, 1]")
+    let gamma = t.number("gamma", range: 0...1e6, rangeText: "a gamma ≥ 0 (per unit of underlying)")
+    let right = t.oneOf("right", OptionRight.self)
+    let strike = t.number("strike", range: 1e-12...1e12, rangeText: "a positive strike")
+    let expiry = t.day("expiry")
+    let iv = t.number("implied_volatility", range: 1e-6...10, rangeText: "an annual volatility in (0, 10]")
     let cost = t.number("average_cost")
     t.rejectUnknownKeys()
     guard ok, let quantity else { return nil }
-    return Position(
+    var position = Position(
       symbol: symbol, assetClass: assetClass, quantity: quantity, currency: currency, multiplier: multiplier ?? 1,
       faceValue: face, price: price, underlying: underlying, delta: delta, underlyingPrice: underlyingPrice,
       averageCost: cost, source: path, line: t.line)
+    position.gamma = gamma
+    position.optionRight = right
+    position.strike = strike
+    position.expiry = expiry
+    position.impliedVolatility = iv
+    return position
   }
 }
 

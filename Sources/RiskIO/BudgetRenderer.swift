@@ -200,7 +200,7 @@ public enum BudgetRenderer {
     out.append("")
 
     out.append(
-      "\(h3)Trades to the target (whole lots, towards zero; per-trade cap \(Format.money(r.perTradeCap)) \(b) = max_position_notional × equity)"
+      "\(h3)Trades to the target (nearest whole lots; every order passes advisor check in sequence under the \(r.choice.profile.name) profile)"
     )
     var tt = TextTable(
       ["Symbol", "Side", "Quantity", "Notional \(b)", "Exposure now → after", "Contribution now → after", "Orders"],
@@ -209,13 +209,14 @@ public enum BudgetRenderer {
     for tr in r.trades {
       let line = r.lines.first { $0.symbol == tr.symbol }
       tt.add([
-        tr.symbol, tr.blocked == nil ? tr.side : "—", qty(tr.blocked == nil ? tr.quantity : tr.wantedQuantity, lot: tr.lotSize),
-        tr.blocked == nil ? Format.money(tr.notional) : "—",
+        tr.symbol, tr.quantity == 0 ? "—" : tr.side, qty(tr.quantity, lot: tr.lotSize),
+        tr.quantity == 0 ? "—" : Format.money(tr.notional),
         "\(Format.money(tr.currentExposure)) → \(Format.money(tr.exposureAfter))",
         line.map { "\(Format.percent($0.contribution)) → \(Format.percent($0.contributionAfter))" } ?? "",
-        tr.blocked != nil ? "not proposed" : tr.pieces.count > 1 ? "\(tr.pieces.count) orders" : tr.quantity == 0 ? "" : "1",
+        (tr.pieces.count > 1 ? "\(tr.pieces.count) orders" : tr.quantity == 0 ? "" : "1")
+          + (tr.blocked != nil ? (tr.quantity == 0 ? "blocked" : ", rest blocked") : ""),
       ])
-      if let why = tr.blocked { notes.append("\(tr.symbol): not proposed: \(why)") }
+      if let why = tr.blocked { notes.append("\(tr.symbol): \(why)") }
       if tr.pieces.count > 1 {
         notes.append("\(tr.symbol): orders \(tr.pieces.map { qty($0, lot: tr.lotSize) }.joined(separator: ", ")).")
       }
@@ -418,8 +419,10 @@ public enum BudgetRenderer {
             "priceSource": .string(t.priceSource), "unitExposure": .number(t.unitExposure),
             "currentQuantity": .number(t.currentQuantity), "currentExposure": .number(t.currentExposure),
             "targetExposure": .number(t.targetExposure), "exposureAfter": .number(t.exposureAfter),
-            "pieces": .array(t.pieces.map { .number($0) }), "proposed": .bool(t.blocked == nil),
-            "blocked": t.blocked.map { .string($0) } ?? .null, "notes": .array(t.notes.map { .string($0) }),
+            "pieces": .array(t.pieces.map { .number($0) }), "proposed": .bool(t.quantity != 0),
+            "orders": .array(t.orders.map { ["quantity": .number($0.quantity), "stop": .optional($0.stop)] }),
+            "blocked": t.blocked.map { .string($0) } ?? .null,
+            "blockedBy": .array(t.blockedBy.map { .string($0.rawValue) }), "notes": .array(t.notes.map { .string($0) }),
           ]
         }),
       "after": [
@@ -437,6 +440,7 @@ public enum BudgetRenderer {
       ],
       "conventions": .array(conventions(periodsPerYear: r.periodsPerYear, observations: r.observations).map { .string($0) }),
       "warnings": .array(r.warnings.map { .string($0) }),
+      "diagnostics": SizeRenderer.diagnostics(r.diagnostics),
     ]
     if r.choice.auto {
       doc["regimeEvidence"] = .array(
@@ -536,6 +540,7 @@ public enum BudgetRenderer {
         solverFloor: r.solverFloor),
       "solver": solverJSON(r.solution),
       "warnings": .array(r.warnings.map { .string($0) }),
+      "diagnostics": SizeRenderer.diagnostics(r.diagnostics),
     ]
   }
 }

@@ -47,7 +47,7 @@ public enum CheckRenderer {
       "\(orderLabel(r, index: index))  \(what)  →  \(ok ? "PASS" : "FAIL")\(r.worst == .warn && ok ? " (warnings)" : "")\(r.maxQuantity.map { "  max passing quantity \(fmt($0))" } ?? "")\n"
     for f in r.findings {
       let sev = f.severity == .pass ? "PASS" : f.severity == .warn ? "WARN" : "FAIL"
-      let ctx = f.context.map { "\($0.key)=\(value($0.value))" }.joined(separator: " ")
+      let ctx = f.context.map { "\($0.key.rawValue)=\(value($0.value))" }.joined(separator: " ")
       out +=
         "  \(sev)  \(f.code.rawValue)\(String(repeating: " ", count: max(0, codeWidth - f.code.rawValue.count)))  \(f.message)\(ctx.isEmpty ? "" : "  " + ctx)\n"
     }
@@ -55,11 +55,13 @@ public enum CheckRenderer {
   }
 
   /// The closing line of a text report.
-  public static func summary(count: Int, passed: Int, strict: Bool, profile: RegimeProfile, asOf: Day) -> String {
-    "\(count) order\(count == 1 ? "" : "s") checked against the \(profile.name) profile at \(asOf): \(passed) passed, \(count - passed) failed\(strict ? " (strict: warnings fail)" : "")\n"
+  public static func summary(count: Int, passed: Int, strict: Bool, regime: String, asOf: Day) -> String {
+    let against = regime == "auto" ? "each under its instrument's regime (auto)" : "against the \(regime) profile"
+    return
+      "\(count) order\(count == 1 ? "" : "s") checked \(against) at \(asOf): \(passed) passed, \(count - passed) failed\(strict ? " (strict: warnings fail)" : "")\n"
   }
 
-  public static func json(_ r: OrderResult, strict: Bool, profile: RegimeProfile, asOf: Day, index: Int) -> JSONValue {
+  public static func json(_ r: OrderResult, strict: Bool, regime: String, asOf: Day, index: Int) -> JSONValue {
     var order: JSONValue = .null
     if let o = r.order {
       order = [
@@ -74,7 +76,7 @@ public enum CheckRenderer {
       "line": r.line.map { .integer($0) } ?? .null,
       "clientOrderId": r.clientOrderID.map { .string($0) } ?? .null,
       "order": order,
-      "regime": .string(profile.name),
+      "regime": .string(r.regime ?? regime),
       "asOf": .string(asOf.description),
       "result": .string(r.passed(strict: strict) ? "pass" : "fail"),
       "worstSeverity": .string(r.worst.rawValue),
@@ -84,7 +86,8 @@ public enum CheckRenderer {
         r.findings.map { f in
           [
             "code": .string(f.code.rawValue), "severity": .string(f.severity.rawValue), "message": .string(f.message),
-            "context": .object(Dictionary(f.context.map { ($0.key, contextJSON($0.value)) }, uniquingKeysWith: { a, _ in a })),
+            "context": .object(
+              Dictionary(f.context.map { ($0.key.rawValue, contextJSON($0.value)) }, uniquingKeysWith: { a, _ in a })),
           ]
         }),
     ]
@@ -93,7 +96,7 @@ public enum CheckRenderer {
   /// The same bytes as `json(…).rendered(pretty: false)`, written directly: a batch of
   /// 100,000 orders is rendered without building a tree of dictionaries per order.
   /// Keys in sorted order, as `JSONValue` writes them (a test checks the two agree).
-  public static func jsonLine(_ r: OrderResult, strict: Bool, profile: RegimeProfile, asOf: Day, index: Int) -> String {
+  public static func jsonLine(_ r: OrderResult, strict: Bool, regime: String, asOf: Day, index: Int) -> String {
     var out = ""
     out.reserveCapacity(2048)
     func str(_ s: String) { JSONValue.writeString(s, into: &out) }
@@ -108,11 +111,11 @@ public enum CheckRenderer {
       out += "{\"code\":"
       str(f.code.rawValue)
       out += ",\"context\":{"
-      var seen = Set<String>()
+      var seen = Set<ContextKey>()
       let unique = f.context.filter { seen.insert($0.key).inserted }
-      for (k, c) in unique.sorted(by: { $0.key < $1.key }).enumerated() {
+      for (k, c) in unique.sorted(by: { $0.key.rawValue < $1.key.rawValue }).enumerated() {
         if k > 0 { out += "," }
-        str(c.key)
+        str(c.key.rawValue)
         out += ":"
         switch c.value {
         case .number(let x):
@@ -145,7 +148,7 @@ public enum CheckRenderer {
       out += "null"
     }
     out += ",\"reducesOnly\":\(r.reducesOnly),\"regime\":"
-    str(profile.name)
+    str(r.regime ?? regime)
     out +=
       ",\"result\":\"\(r.passed(strict: strict) ? "pass" : "fail")\",\"schemaVersion\":\(schemaVersion),\"worstSeverity\":\"\(r.worst.rawValue)\"}"
     return out

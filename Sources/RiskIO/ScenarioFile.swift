@@ -110,6 +110,7 @@ public enum ScenarioFile {
       {
         s.replay = .range(from: from, to: to)
       }
+      if let m = r.oneOf("mode", ReplayMode.self) { s.replayMode = m }
       r.rejectUnknownKeys()
     }
     if let c = root.table("copy_trading") {

@@ -49,10 +49,11 @@ public enum SizeRenderer {
     let lotsText = rec.lotSize == 1 ? "" : "  (\(Format.money(rec.lots, 0)) lots of \(qty(rec.lotSize, lot: rec.lotSize)))"
     head.append(("Size", "\(qty(rec.quantity, lot: rec.lotSize)) \(rec.symbol)\(lotsText)"))
     if let z = rec.zeroReason { head.append(("Why zero", z)) }
-    head.append(("Notional", "\(Format.money(rec.notional)) \(b)  (\(Format.percent(rec.notional / rec.equity)) of equity)"))
+    if let c = rec.closeOutReason { head.append(("Close-out", c)) }
+    head.append(("Notional", "\(Format.money(rec.notional)) \(b)  (\(Format.percent(rec.notionalFraction)) of equity)"))
     head.append(("Entry", "\(Format.price(rec.entry)) \(c)  (\(rec.entrySource))"))
     let stopDetail = [
-      "\(Format.price(rec.stopDistance)) away", Format.percent(rec.stopDistance / rec.entry),
+      "\(Format.price(rec.stopDistance)) away", Format.percent(rec.stopDistanceFraction),
       rec.stopDistanceATR.map { Format.fixed($0, 2) + " ATR" },
       Format.fixed(rec.stopDistanceSigma, 2) + " daily σ",
     ].compactMap { $0 }.joined(separator: ", ")
@@ -60,28 +61,28 @@ public enum SizeRenderer {
     head.append(
       (
         "Leverage",
-        "\(Format.fixed(rec.leverageBefore, 2))× → \(Format.fixed(rec.leverageAfter, 2))×  (cap \(Format.fixed(rec.profile.maxGrossLeverage, 2))×)"
+        "\(Format.fixed(rec.leverageBefore, 2))× → \(Format.fixed(rec.leverageAfter, 2))×  (cap \(Format.fixed(rec.leverageCap, 2))×)"
       ))
     head.append(
       (
         "At risk",
-        "\(Format.money(rec.moneyAtRisk)) \(b) = \(Format.percent(rec.moneyAtRisk / rec.equity, 3)) of equity (budget \(Format.percent(rec.profile.riskPerTrade * rec.profile.riskMultiplier(rec.spec.assetClass), 3)))"
+        "\(Format.money(rec.moneyAtRisk)) \(b) = \(Format.percent(rec.moneyAtRiskFraction, 3)) of equity (budget \(Format.percent(rec.riskBudgetFraction, 3)))"
       ))
     head.append(("Binding", rec.binding.map { $0.title } ?? "none"))
     if let before = rec.portfolioVolatilityBefore, let after = rec.portfolioVolatilityAfter {
       head.append(
         (
           "Portfolio σ",
-          "\(Format.percent(before)) → \(Format.percent(after)) a year (budget \(Format.percent(rec.profile.portfolioVolatilityBudget)))"
+          "\(Format.percent(before)) → \(Format.percent(after)) a year (budget \(Format.percent(rec.portfolioVolatilityBudget)))"
         ))
     }
     head.append(("Targets", rec.takeProfits.map { "\($0.multiple)R \(Format.price($0.price))" }.joined(separator: " · ")))
     if let t = rec.trailingStop, let rule = rec.trailingRule { head.append(("Trailing", "\(Format.price(t))  (\(rule))")) }
-    if let p = rec.participation, let s = rec.slippageFraction {
+    if let p = rec.participation, let s = rec.slippageFraction, let cost = rec.slippageCost {
       head.append(
         (
           "Slippage",
-          "\(Format.percent(p, 3)) of ADV, expected \(Format.fixed(s * 10_000, 1)) bps ≈ \(Format.money(s * rec.notional)) \(b) (square-root impact)"
+          "\(Format.percent(p, 3)) of ADV, expected \(Format.fixed(s * 10_000, 1)) bps ≈ \(Format.money(cost)) \(b) (square-root impact)"
         ))
     }
     if markdown {
@@ -162,13 +163,21 @@ public enum SizeRenderer {
       }
       out.append("  The more severe of these sets the regime: \(r.choice.profile.name).")
     }
-    let warnings = rec.warnings + r.warnings
+    let warnings = r.warnings
     if !warnings.isEmpty {
       out.append("")
       out.append("\(h3)Warnings")
       out += warnings.map { "  - " + $0 }
     }
     return out.joined(separator: "\n") + "\n"
+  }
+
+  /// Coded warnings: `[{code, subject, message}]`.
+  static func diagnostics(_ d: [Diagnostic]) -> JSONValue {
+    .array(
+      d.map {
+        ["code": .string($0.code.rawValue), "subject": $0.subject.map { .string($0) } ?? .null, "message": .string($0.message)]
+      })
   }
 
   static func named(_ values: [NamedValue]) -> JSONValue {
@@ -188,8 +197,8 @@ public enum SizeRenderer {
       "unroundedQuantity": .number(rec.unroundedQuantity), "roundingLoss": .number(rec.roundingLoss),
       "notional": .number(rec.notional), "entry": .number(rec.entry), "stop": .number(rec.stop),
       "leverageBefore": .number(rec.leverageBefore), "leverageAfter": .number(rec.leverageAfter),
-      "leverageCap": .number(rec.profile.maxGrossLeverage), "moneyAtRisk": .number(rec.moneyAtRisk),
-      "riskFractionOfEquity": .number(rec.moneyAtRisk / rec.equity), "binding": rec.binding.map { .string($0.rawValue) } ?? .null,
+      "leverageCap": .number(rec.leverageCap), "moneyAtRisk": .number(rec.moneyAtRisk),
+      "riskFractionOfEquity": .number(rec.moneyAtRiskFraction), "binding": rec.binding.map { .string($0.rawValue) } ?? .null,
       "zeroReason": rec.zeroReason.map { .string($0) } ?? .null,
     ]
     if let v = rec.portfolioVolatilityBefore { recommendation["portfolioVolatilityBefore"] = .number(v) }
@@ -210,7 +219,7 @@ public enum SizeRenderer {
       "recommendation": .object(recommendation),
       "stop": [
         "price": .number(rec.stop), "source": .string(rec.stopSource), "distance": .number(rec.stopDistance),
-        "distanceFraction": .number(rec.stopDistance / rec.entry), "distanceATR": .optional(rec.stopDistanceATR),
+        "distanceFraction": .number(rec.stopDistanceFraction), "distanceATR": .optional(rec.stopDistanceATR),
         "distanceDailySigma": .number(rec.stopDistanceSigma),
       ],
       "limits": .array(
@@ -244,7 +253,8 @@ public enum SizeRenderer {
           ]
         }),
       "whatIf": .array(rec.whatIf.map { .string($0) }),
-      "warnings": .array((rec.warnings + r.warnings).map { .string($0) }),
+      "warnings": .array(r.warnings.map { .string($0) }),
+      "diagnostics": diagnostics(r.diagnostics),
     ]
     if r.choice.auto {
       doc["regimeEvidence"] = .array(

@@ -121,6 +121,10 @@ public enum WhatIfRenderer {
     for row in summaryRows(r) { t.add([row.label, row.before, row.after]) }
     t.add(["Scenario P&L", "", money(r.totalPnL)])
     out.append(table(t))
+    let e = r.equity
+    out.append(
+      "  Equity after = before \(money(e.before)) + flows \(money(e.flows)) + P&L \(money(e.pnl)) (orders at their price vs the mark \(money(e.ordersPnL)), shocks \(money(e.shocksPnL))) − costs \(money(e.costs)) = \(money(e.after))."
+    )
     out.append(
       "  VaR and ES: losses in \(base), zero mean; normal uses Φ⁻¹(α)·σ_daily·√t; historical uses today's exposures over the covariance window's returns (× the volatility multiplier), 10-day by √10."
     )
@@ -142,7 +146,8 @@ public enum WhatIfRenderer {
     }
     if !r.orderResults.isEmpty {
       out.append("")
-      out.append("\(h3)Orders applied first (checked against \(r.baseRegime.name))")
+      out.append(
+        "\(h3)Orders applied first (checked against \(r.baseRegime.name); a failing order is applied anyway and the run exits 1)")
       for o in r.orderResults {
         let fails = o.findings.filter { $0.severity == .fail }.map(\.code.rawValue)
         out.append(
@@ -165,7 +170,7 @@ public enum WhatIfRenderer {
       for x in r.reductions {
         red.add([
           x.symbol, CheckRenderer.fmt(x.from), CheckRenderer.fmt(x.to), CheckRenderer.fmt(x.trade), money(x.notional),
-          x.reason.title,
+          x.reasons.map(\.title).joined(separator: ", "),
         ])
       }
       out.append(table(red))
@@ -277,7 +282,7 @@ public enum WhatIfRenderer {
         r.pnl.map {
           [
             "symbol": .string($0.symbol), "priceBefore": .number($0.priceBefore), "priceAfter": .number($0.priceAfter),
-            "pnl": .number($0.pnl), "shock": $0.shock.map { .string($0) } ?? .null,
+            "pnl": .number($0.pnl), "shock": $0.shock.map { .string($0) } ?? .null, "method": .string($0.method.rawValue),
           ]
         }),
       "totalPnL": .number(r.totalPnL),
@@ -301,6 +306,7 @@ public enum WhatIfRenderer {
           [
             "symbol": .string($0.symbol), "from": .number($0.from), "to": .number($0.to), "trade": .number($0.trade),
             "notional": .number($0.notional), "reason": .string($0.reason.rawValue),
+            "reasons": .array($0.reasons.map { .string($0.rawValue) }),
           ]
         }),
       "reductionMethod": .string(WhatIfReport.reductionMethod),
@@ -309,11 +315,17 @@ public enum WhatIfRenderer {
         "breaches": .array(r.afterReductions.breaches.map { .string($0.limit.rawValue) }),
       ],
       "warnings": .array(r.warnings.map { .string($0) }),
+      "diagnostics": SizeRenderer.diagnostics(r.diagnostics),
+      "equityIdentity": [
+        "before": .number(r.equity.before), "flows": .number(r.equity.flows), "ordersPnL": .number(r.equity.ordersPnL),
+        "shocksPnL": .number(r.equity.shocksPnL), "costs": .number(r.equity.costs), "after": .number(r.equity.after),
+      ],
     ]
     if let rp = r.replay {
       var o: [String: JSONValue] = [
         "path": .array(rp.path.map { ["date": .string($0.day.description), "pnl": .number($0.pnl)] }),
         "instruments": .array(rp.instruments.map { .string($0) }), "excluded": .array(rp.excluded.map { .string($0) }),
+        "mode": .string(rp.mode.rawValue),
       ]
       switch rp.request {
       case .range(let from, let to):

@@ -68,8 +68,23 @@ struct BudgetBook {
   static func profile(gross: Double = 1, crypto: Double = 0.05, target: Double = 0.3, notional: Double = 0.1) -> RegimeProfile {
     RegimeProfile(
       name: "test", source: "test.yaml", riskPerTrade: 0.01, maxPositionNotional: notional, maxGrossLeverage: gross,
-      maxClassLeverage: [.crypto: crypto], covarianceMethod: .sample, covarianceLookback: 250,
-      portfolioVolatilityBudget: target, maxDataAgeDays: 4)
+      maxClassLeverage: [.crypto: crypto], stopRule: .sigma(multiple: 2, holdingDays: 5), volatilityLookback: 250,
+      covarianceMethod: .sample, covarianceLookback: 250, portfolioVolatilityBudget: target, maxRiskShare: 0.6,
+      maxDataAgeDays: 4)
+  }
+
+  /// Every order `budget` proposes passes `check` in sequence under the same profile, from the same book.
+  static func expectOrdersPass(
+    _ r: BudgetReport, _ v: AccountValuation, profile: RegimeProfile = profile(),
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    var checker = PreTradeChecker(model: RiskModel(valuation: v, market: market()), profile: profile)
+    for (symbol, o) in r.sequence {
+      let res = checker.check(
+        Order(symbol: symbol, side: o.quantity > 0 ? .long : .short, quantity: abs(o.quantity), stop: o.stop))
+      #expect(res.passed(strict: false), "\(symbol) \(o.quantity): \(res.failingCodes)", sourceLocation: sourceLocation)
+    }
+    #expect(r.sequence.count == r.trades.reduce(0) { $0 + $1.orders.count }, sourceLocation: sourceLocation)
   }
 
   static func run(
@@ -151,37 +166,33 @@ struct BudgetServiceTests {
     #expect(abs(t.leverage * t.solution.volatility - 0.01) < 1e-15)
   }
 
-  @Test("trades: whole lots towards zero, every order within the per-trade cap, a lot above the cap not proposed")
+  @Test("trades: nearest whole lots; every proposed order passes advisor check in sequence, the rest is blocked with its codes")
   func trades() throws {
     let (r, v, _) = try BudgetBook.run()
-    let cap = 0.1 * v.equity
-    #expect(r.perTradeCap == cap)
+    #expect(r.perTradeCap == 0.1 * v.equity)
     for t in r.trades {
       let lots = t.wantedQuantity / t.lotSize
       #expect(abs(lots - lots.rounded()) < 1e-9, "\(t.symbol) \(t.wantedQuantity)")
-      #expect(abs(t.wantedQuantity) <= abs(t.unroundedQuantity) + 1e-12)
-      #expect(abs(t.unroundedQuantity - t.wantedQuantity) < t.lotSize)
-      for piece in t.pieces { #expect(abs(piece) * t.unitExposure <= cap * (1 + 1e-12), "\(t.symbol) piece \(piece)") }
+      #expect(abs(t.unroundedQuantity - t.wantedQuantity) <= t.lotSize / 2 + 1e-12, "\(t.symbol): not the nearest lot")
       #expect(abs(t.pieces.reduce(0, +) - t.quantity) < 1e-9)
       #expect(abs(t.exposureAfter - (t.currentExposure + t.quantity * t.unitExposure)) < 1e-6)
+      #expect(abs(t.quantity) <= abs(t.wantedQuantity) + 1e-12)
+      if abs(t.quantity) < abs(t.wantedQuantity) - 1e-12 { #expect(t.blocked != nil && !t.blockedBy.isEmpty, "\(t.symbol)") }
     }
+    try BudgetBook.expectOrdersPass(r, v)
     // JPX: one share is its JPY close × 0.0068 USD.
     let jpx = try #require(r.trades.first { $0.symbol == "JPX" })
     #expect(abs(jpx.unitExposure - jpx.price * 0.0068) < 1e-12)
-    // FUT: one contract (50 × ~4,000) is above the cap (10% of equity), so reducing it cannot be split.
+    // FUT: 3 contracts (50 × ~4,000 each) are far over the notional cap; selling toward the target only
+    // reduces the position, which every limit allows.
     let fut = try #require(r.trades.first { $0.symbol == "FUT" })
-    #expect(fut.unitExposure > cap)
-    #expect(fut.wantedQuantity < 0 && fut.quantity == 0 && fut.pieces.isEmpty)
-    #expect(fut.blocked?.contains("cannot be split") == true)
-    #expect(fut.exposureAfter == fut.currentExposure)
-    // A trade above the cap that can be split is split into orders within it.
-    let big = try BudgetBook.run(
+    #expect(fut.quantity < 0 && fut.quantity == fut.wantedQuantity, "\(fut.quantity) vs \(fut.wantedQuantity)")
+    // A tight notional cap stops the buys where check's notional cap does; what is left is blocked by its code.
+    let (tight, tv, _) = try BudgetBook.run(
       [BudgetBook.position("STK", .stock, 10), BudgetBook.position("JPX", .stock, 10, ccy: "JPY")],
-      profile: BudgetBook.profile(gross: 2, crypto: 1, target: 0.3, notional: 0.05)
-    ).0
-    let split = big.trades.filter { $0.pieces.count > 1 }
-    #expect(!split.isEmpty)
-    for t in split { #expect(t.notes.contains { $0.contains("split into \(t.pieces.count) orders") }) }
+      profile: BudgetBook.profile(gross: 2, crypto: 1, target: 0.3, notional: 0.05))
+    try BudgetBook.expectOrdersPass(tight, tv)
+    #expect(tight.trades.contains { $0.blockedBy.contains(.notionalCapExceeded) })
     // The risk after the trades is recomputed from the exposures after.
     let afterShares = r.after.shares.reduce(0, +)
     #expect(abs(afterShares - 1) < 1e-14)

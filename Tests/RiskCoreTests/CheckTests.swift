@@ -31,14 +31,11 @@ enum Examples {
       cash: ["USD": Double.random(in: 200_000...2_000_000, using: &g)], positions: positions, source: "random")
   }
 
-  static func environment(_ account: Account, profile: RegimeProfile, candidates: [String]) throws -> (
-    SizingEnvironment, AccountValuation
-  ) {
-    let m = try #require(market)
+  /// The one risk model of an account over the example market data.
+  static func model(_ account: Account, market: MarketData? = nil) throws -> (RiskModel, AccountValuation) {
+    let m = try #require(market ?? Self.market)
     let v = try AccountValuer.value(account, market: m)
-    return (
-      try SizingEnvironment.build(state: AccountState(v), valuation: v, market: m, profile: profile, candidates: candidates), v
-    )
+    return (RiskModel(valuation: v, market: m), v)
   }
 }
 
@@ -55,11 +52,11 @@ struct CheckPropertyTests {
       let profile = try #require(regimes.profiles.randomElement(using: &g))
       let symbol = try #require((Examples.symbols + ["USDJPY"]).randomElement(using: &g))
       let side: TradeSide = Bool.random(using: &g) ? .long : .short
-      var (env, _) = try Examples.environment(account, profile: profile, candidates: [symbol])
-      let rec = try env.size(SizingRequest(symbol: symbol, side: side))
+      var (model, _) = try Examples.model(account)
+      let rec = try SizingService.size(SizingRequest(symbol: symbol, side: side), profile: profile, model: &model)
       guard rec.quantity > 0 else { continue }
       nonZero += 1
-      var checker = PreTradeChecker(environment: env)
+      var checker = PreTradeChecker(model: model, profile: profile)
       let result = checker.check(Order(symbol: symbol, side: side, quantity: rec.quantity, stop: rec.stop))
       #expect(
         result.passed(strict: false),
@@ -71,10 +68,10 @@ struct CheckPropertyTests {
       // One lot more than a binding size limit fails it.
       if let b = rec.binding, b != .riskShare, b != .volatilityBudget {
         let more = rec.unroundedQuantity + rec.lotSize * 1.5
-        var fresh = PreTradeChecker(environment: env)
+        var fresh = PreTradeChecker(model: model, profile: profile)
         let r2 = fresh.check(
           Order(symbol: symbol, side: side, quantity: roundDownToLot(more, lot: rec.lotSize).quantity, stop: rec.stop))
-        let held = env.state.quantityBySymbol[symbol, default: 0]
+        let held = model.book.quantity(of: symbol)
         if !(held * side.sign < 0) { #expect(!r2.passed(strict: false), "\(symbol) one lot above \(b) passed") }
       }
     }
@@ -88,16 +85,16 @@ struct CheckPropertyTests {
     let account = Account(
       name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 1_000_000], positions: [],
       source: "t")
-    let (env, _) = try Examples.environment(account, profile: crisis, candidates: ["AAPL"])
+    let (env, _) = try Examples.model(account)
     // Crisis notional cap: 6% of 1,000,000 = 60,000 → 265 AAPL at 226.40. 200 + 200 breaks it.
     // (Risk budget: 0.25% of 1,000,000 = 2,500 over a 6.40 stop distance allows 390.)
-    var checker = PreTradeChecker(environment: env)
+    var checker = PreTradeChecker(model: env, profile: crisis)
     let first = checker.check(Order(symbol: "AAPL", side: .long, quantity: 200, stop: 220))
     let second = checker.check(Order(symbol: "AAPL", side: .long, quantity: 200, stop: 220))
     #expect(first.passed(strict: false))
     #expect(!second.passed(strict: false))
     #expect(second.findings.contains { $0.code == .notionalCapExceeded })
-    var alone = PreTradeChecker(environment: env)
+    var alone = PreTradeChecker(model: env, profile: crisis)
     #expect(alone.check(Order(symbol: "AAPL", side: .long, quantity: 200, stop: 220)).passed(strict: false))
   }
 
@@ -109,8 +106,8 @@ struct CheckPropertyTests {
     let account = Account(
       name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": -28_500],
       positions: [Position(symbol: "NVDA", assetClass: .stock, quantity: 1_000, currency: "USD", source: "t")], source: "t")
-    let (env, _) = try Examples.environment(account, profile: crisis, candidates: ["NVDA"])
-    var checker = PreTradeChecker(environment: env)
+    let (env, _) = try Examples.model(account)
+    var checker = PreTradeChecker(model: env, profile: crisis)
     let sell = checker.check(Order(symbol: "NVDA", side: .short, quantity: 400))
     #expect(sell.passed(strict: false), "\(sell.findings.filter { $0.severity == .fail }.map(\.code))")
     #expect(sell.reducesOnly)
@@ -125,15 +122,21 @@ struct CheckPropertyTests {
     let market = try #require(Examples.market)
     let regimes = try #require(Examples.regimes)
     let normal = try #require(regimes.profile("normal"))
-    var env = try Examples.environment(
+    // AAPL with 100 bars: too short for the 252-return window, so no covariance can hold it.
+    let h = try #require(market["AAPL"]?.through(Examples.asOf))
+    let n = h.count
+    let short = PriceHistory(
+      symbol: "AAPL", source: h.source, days: Array(h.days[(n - 100)...]), open: Array(h.open[(n - 100)...]),
+      high: Array(h.high[(n - 100)...]), low: Array(h.low[(n - 100)...]), close: Array(h.close[(n - 100)...]),
+      volume: Array(h.volume[(n - 100)...]), lines: Array(h.lines[(n - 100)...]))
+    var profile = normal
+    profile.volatilityLookback = 60
+    let (env, _) = try Examples.model(
       Account(
         name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 100_000], positions: [],
         source: "t"),
-      profile: normal, candidates: ["AAPL"]
-    ).0
-    env.risk = nil
-    _ = market
-    var checker = PreTradeChecker(environment: env)
+      market: MarketData(histories: [short], catalog: market.catalog))
+    var checker = PreTradeChecker(model: env, profile: profile)
     let r = checker.check(Order(symbol: "AAPL", side: .long, quantity: 10, stop: 200))
     #expect(!r.passed(strict: false))
     #expect(r.findings.contains { $0.code == .checkNotEvaluated })
@@ -143,12 +146,11 @@ struct CheckPropertyTests {
   func strict() throws {
     let regimes = try #require(Examples.regimes)
     let normal = try #require(regimes.profile("normal"))
-    let (env, _) = try Examples.environment(
+    let (env, _) = try Examples.model(
       Account(
         name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 1_000_000], positions: [],
-        source: "t"),
-      profile: normal, candidates: ["AAPL"])
-    var checker = PreTradeChecker(environment: env, strict: true)
+        source: "t"))
+    var checker = PreTradeChecker(model: env, profile: normal, strict: true)
     // A stop 0.1% away is inside one day's noise: a warning.
     let r = checker.check(Order(symbol: "AAPL", side: .long, quantity: 10, stop: 226.2))
     #expect(r.worst == .warn)
@@ -162,8 +164,8 @@ struct CheckPropertyTests {
     let account = Account(
       name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 100_000],
       positions: [Position(symbol: "TSLA", assetClass: .stock, quantity: -100, currency: "USD", source: "t")], source: "t")
-    let (env, _) = try Examples.environment(account, profile: normal, candidates: ["AAPL", "BTC", "TSLA"])
-    var checker = PreTradeChecker(environment: env)
+    let (env, _) = try Examples.model(account)
+    var checker = PreTradeChecker(model: env, profile: normal)
     let inputs: [OrderInput] = [
       .order(
         Order(clientOrderID: "a \"quoted\" id", symbol: "AAPL", side: .long, quantity: 10, price: 226.5, stop: 215, line: 2)),
@@ -174,9 +176,9 @@ struct CheckPropertyTests {
     ]
     for (i, input) in inputs.enumerated() {
       let r = checker.check(input)
-      let viaTree = try CheckRenderer.json(r, strict: false, profile: normal, asOf: Examples.asOf, index: i + 1).rendered(
+      let viaTree = try CheckRenderer.json(r, strict: false, regime: normal.name, asOf: Examples.asOf, index: i + 1).rendered(
         pretty: false)
-      #expect(CheckRenderer.jsonLine(r, strict: false, profile: normal, asOf: Examples.asOf, index: i + 1) == viaTree)
+      #expect(CheckRenderer.jsonLine(r, strict: false, regime: normal.name, asOf: Examples.asOf, index: i + 1) == viaTree)
     }
   }
 

@@ -21,9 +21,16 @@ func stats(
     highestHigh: close * 1.05, lowestLow: close * 0.95, chandelierPeriod: 22)
 }
 
-/// A flat account (no positions) with a one-instrument risk model.
-func flat(_ equity: Double, base: String = "USD", fx: [String: Double] = [:], day: Day = Day(ordinal: 20_000)) -> AccountState {
-  AccountState(baseCurrency: base, asOf: day, equity: equity, fx: FXRates(base: base, basePerUnit: fx))
+/// A flat account (no positions), or one holding `lines`.
+func flat(
+  _ equity: Double, base: String = "USD", fx: [String: Double] = [:], day: Day = Day(ordinal: 20_000), lines: [BookLine] = []
+) -> Book {
+  Book(baseCurrency: base, asOf: day, equity: equity, fx: FXRates(base: base, basePerUnit: fx), lines: lines)
+}
+
+/// A holding of `exposure` base-currency units (one unit = 1) of a stock.
+func holding(_ symbol: String, _ exposure: Double, _ assetClass: AssetClass = .stock) -> BookLine {
+  BookLine(symbol: symbol, assetClass: assetClass, quantity: exposure, unitExposure: 1)
 }
 
 func singleRisk(_ symbol: String, annualVol: Double = 0.2) throws -> PortfolioRiskModel {
@@ -41,7 +48,7 @@ struct PublishedSizingTests {
     let spec = InstrumentSpec(symbol: symbol, assetClass: .fx, multiplier: multiplier, lotSize: lot, tickSize: 0.00001)
     let st = stats(symbol, close: entry, sigma: 0.0001, adv: hardLimit)
     return try PositionSizer.size(
-      SizingRequest(symbol: symbol, side: .long, entry: entry, stop: stop), spec: spec, stats: st, state: flat(equity),
+      SizingRequest(symbol: symbol, side: .long, entry: entry, stop: stop), spec: spec, stats: st, book: flat(equity),
       risk: try singleRisk(symbol), profile: looseProfile(risk: risk))
   }
 
@@ -100,7 +107,7 @@ struct SizingCaseTests {
     let spec = InstrumentSpec(symbol: "7203", assetClass: .stock, currency: "JPY", lotSize: 100)
     let r = try PositionSizer.size(
       SizingRequest(symbol: "7203", side: .long, entry: 3_000, stop: 2_850), spec: spec, stats: stats("7203", close: 3_000),
-      state: flat(1_000_000, fx: ["JPY": 0.0068]), risk: try singleRisk("7203"), profile: looseProfile(risk: 0.01))
+      book: flat(1_000_000, fx: ["JPY": 0.0068]), risk: try singleRisk("7203"), profile: looseProfile(risk: 0.01))
     #expect(r.quantity == 9_800)
     #expect(abs(r.notional - 9_800 * 3_000 * 0.0068) < 1e-6)
     #expect(abs(r.moneyAtRisk - 9_800 * 1.02) < 1e-6)
@@ -114,7 +121,7 @@ struct SizingCaseTests {
     let spec = InstrumentSpec(symbol: "EURUSD", assetClass: .fx, currency: "USD", lotSize: 1_000)
     let r = try PositionSizer.size(
       SizingRequest(symbol: "EURUSD", side: .long, entry: 1.10, stop: 1.09), spec: spec, stats: stats("EURUSD", close: 1.10),
-      state: flat(500_000), risk: try singleRisk("EURUSD"), profile: profile)
+      book: flat(500_000), risk: try singleRisk("EURUSD"), profile: profile)
     #expect(r.binding == .notionalCap)
     #expect(r.quantity == 90_000)
     let limit = try #require(r.limits.first { $0.id == .riskBudget }?.maxQuantity)
@@ -125,11 +132,10 @@ struct SizingCaseTests {
   func leverage() throws {
     var profile = looseProfile(risk: 1)
     profile.maxGrossLeverage = 2
-    var state = flat(100_000)
-    state.grossExposure = 150_000
+    let state = flat(100_000, lines: [holding("OTHER", 150_000)])
     let spec = InstrumentSpec(symbol: "X", lotSize: 1)
     let r = try PositionSizer.size(
-      SizingRequest(symbol: "X", side: .long, entry: 100, stop: 90), spec: spec, stats: stats("X", close: 100), state: state,
+      SizingRequest(symbol: "X", side: .long, entry: 100, stop: 90), spec: spec, stats: stats("X", close: 100), book: state,
       risk: try singleRisk("X"), profile: profile)
     // Room 200,000 − 150,000 = 50,000 → 500 shares.
     #expect(r.quantity == 500)
@@ -145,7 +151,7 @@ struct SizingCaseTests {
     let r = try PositionSizer.size(
       SizingRequest(symbol: "X", side: .long, entry: 100, stop: 50), spec: InstrumentSpec(symbol: "X"),
       stats: stats("X", close: 100),
-      state: flat(1_000_000), risk: try singleRisk("X", annualVol: 0.2), profile: profile)
+      book: flat(1_000_000), risk: try singleRisk("X", annualVol: 0.2), profile: profile)
     #expect(r.binding == .volatilityBudget)
     #expect(r.quantity == 5_000)
     #expect(abs((r.portfolioVolatilityAfter ?? 0) - 0.10) < 1e-12)
@@ -155,16 +161,14 @@ struct SizingCaseTests {
   func riskShare() throws {
     var profile = looseProfile(risk: 1)
     profile.maxRiskShare = 0.5
-    var state = flat(1_000_000)
-    state.grossExposure = 100_000
-    state.exposureBySymbol = ["A": 100_000]
+    let state = flat(1_000_000, lines: [holding("A", 100_000)])
     let model = try PortfolioRiskModel(
       symbols: ["A", "B"], covariance: SymmetricMatrix(diagonal: [0.04, 0.04]), exposures: [100_000, 0], observations: 252,
       periodsPerYear: 252, method: .sample, repair: nil)
     let r = try PositionSizer.size(
       SizingRequest(symbol: "B", side: .long, entry: 100, stop: 50), spec: InstrumentSpec(symbol: "B"),
       stats: stats("B", close: 100),
-      state: state, risk: model, profile: profile)
+      book: state, risk: model, profile: profile)
     #expect(r.binding == .riskShare)
     #expect(r.quantity == 1_000)
     #expect(abs((r.riskShareAfter ?? 0) - 0.5) < 1e-12)
@@ -177,22 +181,22 @@ struct SizingCaseTests {
     let spec = InstrumentSpec(symbol: "X")
     let st = stats("X", close: 100, sigma: 0.02, atr: 3)
     let r = try PositionSizer.size(
-      SizingRequest(symbol: "X", side: .short), spec: spec, stats: st, state: flat(100_000), risk: try singleRisk("X"),
+      SizingRequest(symbol: "X", side: .short), spec: spec, stats: st, book: flat(100_000), risk: try singleRisk("X"),
       profile: profile)
     #expect(r.stop == 106)
     #expect(r.takeProfits.map(\.price) == [94, 88, 82])
     #expect(throws: SizingError.stopOnWrongSide(side: .long, entry: 100, stop: 101)) {
       try PositionSizer.size(
-        SizingRequest(symbol: "X", side: .long, stop: 101), spec: spec, stats: st, state: flat(100_000),
+        SizingRequest(symbol: "X", side: .long, stop: 101), spec: spec, stats: st, book: flat(100_000),
         risk: try singleRisk("X"), profile: profile)
     }
     #expect(throws: SizingError.stopEqualsEntry(100)) {
       try PositionSizer.size(
-        SizingRequest(symbol: "X", side: .long, stop: 100), spec: spec, stats: st, state: flat(100_000),
+        SizingRequest(symbol: "X", side: .long, stop: 100), spec: spec, stats: st, book: flat(100_000),
         risk: try singleRisk("X"), profile: profile)
     }
     let tight = try PositionSizer.size(
-      SizingRequest(symbol: "X", side: .long, stop: 99.5), spec: spec, stats: st, state: flat(100_000), risk: try singleRisk("X"),
+      SizingRequest(symbol: "X", side: .long, stop: 99.5), spec: spec, stats: st, book: flat(100_000), risk: try singleRisk("X"),
       profile: profile)
     #expect(tight.warnings.contains { $0.contains("inside one day's noise") })
   }
@@ -205,27 +209,27 @@ struct SizingCaseTests {
     profile.maxDataAgeDays = 4
     #expect(throws: SizingError.self) {
       try PositionSizer.size(
-        SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: st, state: flat(1_000, fx: ["CHF": 1.1]), risk: nil,
+        SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: st, book: flat(1_000, fx: ["CHF": 1.1]), risk: nil,
         profile: profile)
     }
     let fresh = stats("X", close: 100)
     #expect(throws: SizingError.nonPositiveEquity(-5, "USD")) {
       try PositionSizer.size(
-        SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: fresh, state: flat(-5), risk: nil, profile: profile)
+        SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: fresh, book: flat(-5), risk: nil, profile: profile)
     }
     #expect(throws: SizingError.noFXRate(currency: "CHF", base: "USD")) {
       try PositionSizer.size(
-        SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: fresh, state: flat(1_000), risk: nil,
+        SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: fresh, book: flat(1_000), risk: nil,
         profile: profile)
     }
     #expect(throws: SizingError.nonPositiveEntry(0)) {
       try PositionSizer.size(
-        SizingRequest(symbol: "X", side: .long, entry: 0, stop: -1), spec: spec, stats: fresh, state: flat(1_000, fx: ["CHF": 1]),
+        SizingRequest(symbol: "X", side: .long, entry: 0, stop: -1), spec: spec, stats: fresh, book: flat(1_000, fx: ["CHF": 1]),
         risk: nil, profile: profile)
     }
     // No covariance: the volatility budget cannot be evaluated, so the size is 0 (fail closed).
     let r = try PositionSizer.size(
-      SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: fresh, state: flat(1_000, fx: ["CHF": 1]), risk: nil,
+      SizingRequest(symbol: "X", side: .long, stop: 90), spec: spec, stats: fresh, book: flat(1_000, fx: ["CHF": 1]), risk: nil,
       profile: profile)
     #expect(r.quantity == 0)
   }
@@ -289,12 +293,10 @@ struct RandomCase {
       periodsPerYear: 252, method: .sample, repair: nil)
   }
 
-  func state() -> AccountState {
-    var s = AccountState(
-      baseCurrency: "USD", asOf: Day(ordinal: 20_000), equity: equity, fx: FXRates(base: "USD", basePerUnit: ["EUR": fx]))
-    s.grossExposure = existing.reduce(0, +)
-    s.classGross = [.stock: s.grossExposure]
-    return s
+  func state() -> Book {
+    Book(
+      baseCurrency: "USD", asOf: Day(ordinal: 20_000), equity: equity, fx: FXRates(base: "USD", basePerUnit: ["EUR": fx]),
+      lines: existing.indices.map { holding("H\($0)", existing[$0]) })
   }
 
   var spec: InstrumentSpec {
@@ -308,7 +310,7 @@ struct RandomCase {
     let d = distanceATR * atr * volScale * stopScale
     let stop = useRule ? nil : (side == .long ? entry - d : entry + d)
     return try PositionSizer.size(
-      SizingRequest(symbol: "X", side: side, entry: entry, stop: stop), spec: spec, stats: st, state: state(),
+      SizingRequest(symbol: "X", side: side, entry: entry, stop: stop), spec: spec, stats: st, book: state(),
       risk: try model(volScale: volScale), profile: profile)
   }
 }

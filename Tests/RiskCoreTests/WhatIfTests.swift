@@ -87,25 +87,37 @@ struct WhatIfTests {
     #expect((v.leverage ?? 9) <= crisis.maxGrossLeverage)
   }
 
-  @Test("replay 2020-03-09 … 2020-03-23 equals the P&L computed directly from the CSV closes")
+  /// A close from the example CSVs (column 4 is Close).
+  static func close(_ file: String, _ date: String) throws -> Double {
+    let text = try String(contentsOfFile: repoPath("examples/market/\(file)"), encoding: .utf8)
+    let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(date) })
+    return try #require(Double(line.split(separator: ",")[4]))
+  }
+
+  @Test("replay 2020-03-09 … 2020-03-23: today's exposures × the CSV closes' returns since the base close")
   func replay() throws {
     var s = Scenario(name: "t")
     s.replay = .range(from: day("2020-03-09"), to: day("2020-03-23"))
     let a = Self.account([Self.stock("AAPL", 100), Self.stock("MSFT", -50)], cash: 50_000)
     let r = try run(s, a)
     let rp = try #require(r.replay)
-    // examples/market/AAPL.csv and MSFT.csv: closes on 2020-03-06 (the base) and 2020-03-23.
-    func close(_ file: String, _ date: String) throws -> Double {
-      let text = try String(contentsOfFile: repoPath("examples/market/\(file)"), encoding: .utf8)
-      let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(date) })
-      return try #require(Double(line.split(separator: ",")[4]))
-    }
+    #expect(rp.mode == .returns)
+    // examples/market/AAPL.csv and MSFT.csv: closes on 2020-03-06 (the base) and 2020-03-23, today's exposures.
+    let aapl = 100 * (try #require(Examples.market?["AAPL"]?.through(Examples.asOf).lastClose))
+    let msft = -50 * (try #require(Examples.market?["MSFT"]?.through(Examples.asOf).lastClose))
     let want =
-      100 * (try close("AAPL.csv", "2020-03-23") - close("AAPL.csv", "2020-03-06"))
-      - 50 * (try close("MSFT.csv", "2020-03-23") - close("MSFT.csv", "2020-03-06"))
+      aapl * (try Self.close("AAPL.csv", "2020-03-23") / Self.close("AAPL.csv", "2020-03-06") - 1)
+      + msft * (try Self.close("MSFT.csv", "2020-03-23") / Self.close("MSFT.csv", "2020-03-06") - 1)
     #expect(rp.baseDay == day("2020-03-06"))
     #expect(rp.path.last?.day == day("2020-03-23"))
-    #expect(abs(rp.total - want) < 1e-9 * abs(want))
+    #expect(abs(rp.total - want) < 1e-9 * abs(want), "\(rp.total) vs \(want)")
+    // Price-level mode, only when asked for: today's quantities × the old price changes.
+    s.replayMode = .priceLevel
+    let level = try #require(try run(s, a).replay)
+    let wantLevel =
+      100 * (try Self.close("AAPL.csv", "2020-03-23") - Self.close("AAPL.csv", "2020-03-06"))
+      - 50 * (try Self.close("MSFT.csv", "2020-03-23") - Self.close("MSFT.csv", "2020-03-06"))
+    #expect(abs(level.total - wantLevel) < 1e-9 * abs(wantLevel))
   }
 
   @Test("copy-trading capacity against a hand computation")
@@ -140,7 +152,8 @@ struct WhatIfTests {
     var regime = Scenario(name: "t")
     regime.regime = "panic"
     return [
-      (notHeld, "does not hold"), (unknown, "unknown instrument 'BTX'"), (tooMuch, "below −100%"), (outside, "outside the data"),
+      (notHeld, "does not hold"), (unknown, "unknown instrument 'BTX'"), (tooMuch, "at or below −100%"),
+      (outside, "outside the data"),
       (corr, "outside [−1, 1]"), (regime, "unknown regime 'panic'"),
     ]
   }()

@@ -1,0 +1,146 @@
+/// One holding as the risk model sees it: its quantity and the base-currency
+/// exposure of one unit, so any quantity can be priced without revaluing.
+public struct BookLine: Sendable, Hashable {
+  /// The position's own symbol (an option by its contract symbol).
+  public let symbol: String
+  /// The instrument its risk is measured on: an option's underlying, else itself.
+  public let riskSymbol: String
+  public let assetClass: AssetClass
+  /// Signed: negative is short.
+  public var quantity: Double
+  /// Signed base-currency exposure of one unit held long (options: delta × multiplier × underlying × FX).
+  public let unitExposure: Double
+  /// The exposure as valued for the quantity first held, kept exact (no round trip through the unit).
+  let valued: (quantity: Double, exposure: Double)?
+
+  public init(
+    symbol: String, riskSymbol: String? = nil, assetClass: AssetClass, quantity: Double, unitExposure: Double,
+    valuedExposure: Double? = nil
+  ) {
+    self.symbol = symbol
+    self.riskSymbol = riskSymbol ?? symbol
+    self.assetClass = assetClass
+    self.quantity = quantity
+    self.unitExposure = unitExposure
+    self.valued = valuedExposure.map { (quantity, $0) }
+  }
+
+  public var exposure: Double {
+    if let v = valued, v.quantity == quantity { return v.exposure }
+    return quantity * unitExposure
+  }
+
+  public static func == (a: BookLine, b: BookLine) -> Bool {
+    a.symbol == b.symbol && a.riskSymbol == b.riskSymbol && a.assetClass == b.assetClass && a.quantity == b.quantity
+      && a.unitExposure == b.unitExposure
+  }
+  public func hash(into h: inout Hasher) {
+    h.combine(symbol)
+    h.combine(quantity)
+  }
+}
+
+/// The account as every limit sees it: equity and each holding's exposure, in the
+/// base currency, with the sums the limits read (gross, by asset class, by risk
+/// instrument) kept up to date as trades are applied.
+///
+/// Conventions (the same for `size`, `check`, `budget` and `whatif`):
+/// - gross exposure is Σ |exposure| over the holdings as held (an option counts by
+///   its delta-adjusted exposure, under the `option` asset class);
+/// - the per-position notional cap, the covariance and the risk share see the
+///   exposure of each *risk instrument*: a stock and the options on it together;
+/// - equity does not move when a trade is applied (it fills at its entry price).
+public struct Book: Sendable {
+  public let baseCurrency: String
+  public let asOf: Day
+  public let fx: FXRates
+  /// Where the account came from, for explanations.
+  public let source: String
+  /// Net liquidation value, base currency: the base of every limit.
+  public let equity: Double
+  public private(set) var lines: [BookLine]
+  public private(set) var grossExposure: Double = 0
+  public private(set) var classGross: [AssetClass: Double] = [:]
+  /// Signed exposure by risk instrument.
+  public private(set) var riskExposure: [String: Double] = [:]
+  /// Risk instruments in the order first held.
+  public private(set) var riskSymbols: [String] = []
+  private var index: [String: Int] = [:]
+
+  public init(baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "") {
+    self.baseCurrency = baseCurrency
+    self.asOf = asOf
+    self.equity = equity
+    self.fx = fx
+    self.source = source
+    self.lines = []
+    for l in lines { add(l) }
+  }
+
+  /// The book of a valuation: every position, its exposure per unit from the valuation.
+  public init(_ v: AccountValuation) {
+    let lines = v.positions.map { p in
+      BookLine(
+        symbol: p.position.symbol, riskSymbol: Book.riskSymbol(of: p.position), assetClass: p.position.assetClass,
+        quantity: p.position.quantity, unitExposure: p.position.quantity != 0 ? p.exposure / p.position.quantity : 0,
+        valuedExposure: p.exposure)
+    }
+    self.init(
+      baseCurrency: v.account.baseCurrency, asOf: v.account.asOf, equity: v.equity, fx: v.account.fx, lines: lines,
+      source: v.account.source)
+  }
+
+  /// The instrument a position's risk is measured on: an option's underlying, else itself.
+  public static func riskSymbol(of p: Position) -> String {
+    p.assetClass == .option ? (p.underlying ?? p.symbol) : p.symbol
+  }
+
+  public func line(_ symbol: String) -> BookLine? { index[symbol].map { lines[$0] } }
+  /// Signed quantity held of the instrument itself (not through options).
+  public func quantity(of symbol: String) -> Double { line(symbol)?.quantity ?? 0 }
+  /// Signed exposure of the instrument's own holding (not through options).
+  public func directExposure(of symbol: String) -> Double { line(symbol)?.exposure ?? 0 }
+  /// Signed exposure to the risk instrument: its own holding and the options on it.
+  public func exposure(of riskSymbol: String) -> Double { riskExposure[riskSymbol, default: 0] }
+  public var netExposure: Double { lines.reduce(0) { $0 + $1.exposure } }
+  /// Gross exposure / equity; nil when equity is not positive.
+  public var leverage: Double? { equity > 0 ? grossExposure / equity : nil }
+
+  mutating func add(_ l: BookLine) {
+    if let i = index[l.symbol] {
+      // Several holdings of one symbol (a file may list them): one line, quantities added.
+      setQuantity(l.symbol, lines[i].quantity + l.quantity)
+      return
+    }
+    index[l.symbol] = lines.count
+    lines.append(l)
+    if riskExposure[l.riskSymbol] == nil {
+      riskSymbols.append(l.riskSymbol)
+      riskExposure[l.riskSymbol] = 0
+    }
+    let e = l.exposure
+    grossExposure += abs(e)
+    classGross[l.assetClass, default: 0] += abs(e)
+    riskExposure[l.riskSymbol, default: 0] += e
+  }
+
+  /// Sets a holding's quantity, keeping the sums: O(1).
+  public mutating func setQuantity(_ symbol: String, _ q: Double) {
+    guard let i = index[symbol] else { return }
+    let before = lines[i].exposure
+    lines[i].quantity = q
+    let after = lines[i].exposure
+    grossExposure += abs(after) - abs(before)
+    classGross[lines[i].assetClass, default: 0] += abs(after) - abs(before)
+    riskExposure[lines[i].riskSymbol, default: 0] += after - before
+  }
+
+  /// Applies a fill of `quantity` (signed) of the instrument itself, `unitExposure` per unit.
+  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double) {
+    if let l = line(symbol) {
+      setQuantity(symbol, l.quantity + quantity)
+    } else {
+      add(BookLine(symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure))
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/// Every limit of a profile for one trade, as the quantities it allows: the one
+/// answer `size` (which takes the largest allowed), `check` (which compares an
+/// order with it), `budget` (which proposes only what it allows) and `whatif`
+/// (which reduces a book until it holds) all read.
+///
+/// The allowed quantities are `[0, closable] ∪ [lower, upper]`:
+/// - up to `closable`, the units held on the other side, a trade only reduces the
+///   position; a reduce-only trade is always allowed, by every limit, whatever the
+///   equity (it lowers the position's risk and the account's exposure);
+/// - beyond it, every applicable limit's interval must hold (``TradeLimit``).
+public struct TradeEvaluation: Sendable {
+  public let trade: CandidateTrade
+  /// In the order of ``LimitID/allCases``, the binding one marked.
+  public let limits: [LimitEvaluation]
+  public let closable: Double
+  /// The intersection of the applicable limits' intervals.
+  public let lower: Double
+  public let upper: Double
+  /// The largest whole-lot quantity every limit allows: at least the close-out.
+  public let maxQuantity: Double
+  /// The applicable limit with the smallest maximum.
+  public let binding: LimitID?
+
+  /// The trade only reduces the position (no limit applies to it).
+  public func isReduceOnly(_ q: Double) -> Bool { closable > 0 && q <= closable * (1 + 1e-12) }
+
+  /// The trade of `q` breaks no limit.
+  public func allows(_ q: Double) -> Bool { isReduceOnly(q) || exceeded(q).isEmpty }
+
+  /// The limits a trade of `q` breaks (none for a reduce-only trade).
+  public func exceeded(_ q: Double) -> [LimitID] {
+    if isReduceOnly(q) { return [] }
+    return limits.compactMap { l in
+      guard let a = l.allowed else { return nil }
+      return l.evaluated && a.contains(q) ? nil : l.id
+    }
+  }
+
+  /// The largest whole-lot quantity the limit allows on its own (with the close-out).
+  public func maxQuantity(of id: LimitID) -> Double? {
+    guard let l = limits.first(where: { $0.id == id }), let a = l.allowed else { return nil }
+    return roundDownToLot(max(l.evaluated ? a.upper : 0, closable), lot: trade.lotSize).quantity
+  }
+}
+
+public struct LimitModel: Sendable {
+  public let profile: RegimeProfile
+
+  public init(_ profile: RegimeProfile) { self.profile = profile }
+
+  /// The rule type of each limit: the compiler asks for one when a ``LimitID`` is added.
+  public static func limit(_ id: LimitID) -> any TradeLimit {
+    switch id {
+    case .riskBudget: return RiskBudgetLimit()
+    case .notionalCap: return NotionalCapLimit()
+    case .accountLeverage: return AccountLeverageLimit()
+    case .classLeverage: return ClassLeverageLimit()
+    case .volatilityBudget: return VolatilityBudgetLimit()
+    case .riskShare: return RiskShareLimit()
+    case .liquidity: return LiquidityLimit()
+    }
+  }
+
+  public static let tradeLimits: [any TradeLimit] = LimitID.allCases.map(limit)
+  /// The limits a whole book can break, in the order reductions cure them.
+  public static let bookLimits: [any BookLimit] = [
+    NotionalCapLimit(), ClassLeverageLimit(), AccountLeverageLimit(), VolatilityBudgetLimit(), RiskShareLimit(),
+  ]
+
+  public func evaluate(_ t: CandidateTrade, book: Book, risk: PortfolioRiskModel?) -> TradeEvaluation {
+    let c = LimitContext(book: book, risk: risk, profile: profile)
+    let closable = c.closable(t)
+    var limits: [LimitEvaluation]
+    if c.equity > 0 && c.equity.isFinite {
+      limits = Self.tradeLimits.map { $0.evaluate(t, in: c) }
+    } else {
+      let why = "equity is \(fmt(c.equity)) \(book.baseCurrency), not positive: only a trade that reduces the position is allowed"
+      limits = LimitID.allCases.map { LimitEvaluation.notEvaluated($0, why) }
+    }
+    var lower = 0.0
+    var upper = Double.infinity
+    var binding: Int? = nil
+    for (i, l) in limits.enumerated() {
+      guard let a = l.allowed else { continue }
+      lower = max(lower, a.lower)
+      if a.upper < upper {
+        upper = a.upper
+        binding = i
+      }
+    }
+    if let b = binding { limits[b].binding = true }
+    let closeOut = roundDownToLot(closable, lot: t.lotSize).quantity
+    var opening = 0.0
+    if lower <= upper, upper.isFinite {
+      let m = roundDownToLot(upper, lot: t.lotSize).quantity
+      if m >= lower * (1 - QuantityRoots.tolerance) { opening = m }
+    }
+    return TradeEvaluation(
+      trade: t, limits: limits, closable: closable, lower: lower, upper: upper, maxQuantity: max(closeOut, opening),
+      binding: binding.map { limits[$0].id })
+  }
+
+  /// Every limit's reading after a trade of `q`.
+  public func readings(_ t: CandidateTrade, quantity q: Double, book: Book, risk: PortfolioRiskModel?) -> [LimitReading] {
+    let c = LimitContext(book: book, risk: risk, profile: profile)
+    return Self.tradeLimits.map { $0.reading(t, quantity: q, in: c) }
+  }
+
+  /// Every limit the whole book breaks, in the order of ``bookLimits``.
+  public func breaches(book: Book, risk: PortfolioRiskModel?) -> [Breach] {
+    guard book.equity > 0, book.equity.isFinite else {
+      return [Breach(limit: .accountLeverage, subject: nil, value: book.grossExposure, cap: 0, unit: "equity is not positive")]
+    }
+    let c = LimitContext(book: book, risk: risk, profile: profile)
+    return Self.bookLimits.flatMap { $0.breaches(in: c) }
+  }
+}
