@@ -22,6 +22,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
   case lotSizeMismatch = "LOT_SIZE_MISMATCH"
   case marketDataOK = "MARKET_DATA_OK"
   case staleMarketData = "STALE_MARKET_DATA"
+  case marketDataGaps = "MARKET_DATA_GAPS"
   case marketDataInsufficient = "MARKET_DATA_INSUFFICIENT"
   case priceBandOK = "PRICE_BAND_OK"
   case priceOutsideBand = "PRICE_OUTSIDE_BAND"
@@ -56,7 +57,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
 public enum ContextKey: String, Sendable, Hashable, CaseIterable {
   case line, instrument, quantity, lot, value, limit, headroom, maxQuantity, minQuantity
   case lastDate, asOf, ageDays, lastClose, stop, price, distance, dailySigma, required, held, after
-  case equity, currency, unitExposure, riskPerUnit, applies, clientOrderId, firstIndex, holdings, regime
+  case equity, currency, unitExposure, riskPerUnit, applies, clientOrderId, firstIndex, holdings, regime, droppedRows, file
 }
 
 /// A value in a finding's context.
@@ -167,6 +168,8 @@ public struct OrderContext: Sendable {
   public let duplicateOf: Int?
   /// Holdings the covariance leaves out (no, too little or stale data).
   public let unmodelled: [Diagnostic]
+  /// Rows dropped from the instrument's market data for a missing value.
+  public let droppedRows: Int
   /// The limits of the trade (nil when the trade could not be set up).
   public let evaluation: TradeEvaluation?
   public let risk: PortfolioRiskModel?
@@ -178,12 +181,20 @@ public struct OrderContext: Sendable {
   }
 }
 
+/// The numbers of an order's context a rule reads (for the rule contract test).
+public enum OrderField: String, Sendable, Hashable, CaseIterable {
+  case quantity, price, stop, equity, fx, dailyVolatility, lastClose
+}
+
 /// One pre-trade rule: reads the context, emits findings with its own codes only.
 ///
 /// Contract (one test runs it over every rule): a rule emits only the codes in
-/// ``codes``; a non-finite input never gives a pass; what it could not evaluate fails.
+/// ``codes``; when a field it ``reads`` is not finite it emits a warning or a failure,
+/// never only passes; what it could not evaluate fails.
 public protocol PreTradeRule: Sendable {
   var codes: Set<FindingCode> { get }
+  /// The numbers it reads.
+  var reads: Set<OrderField> { get }
   /// A failing finding of this rule stops the checks after it (the later ones need what it checks).
   var halts: Bool { get }
   func check(_ c: OrderContext) -> [Finding]
@@ -193,6 +204,7 @@ public protocol PreTradeRule: Sendable {
 
 extension PreTradeRule {
   public var halts: Bool { false }
+  public var reads: Set<OrderField> { [] }
   public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool {
     halts && findings.contains { $0.severity == .fail }
   }
@@ -217,6 +229,7 @@ public struct InstrumentKnownRule: PreTradeRule {
 }
 
 public struct QuantityRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.quantity] }
   public var codes: Set<FindingCode> { [.invalidQuantity] }
   public var halts: Bool { true }
   public func check(_ c: OrderContext) -> [Finding] {
@@ -254,6 +267,7 @@ public struct MarketDataSufficientRule: PreTradeRule {
 }
 
 public struct LotSizeRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.quantity] }
   public var codes: Set<FindingCode> { [.lotSizeOK, .lotSizeMismatch] }
   public func check(_ c: OrderContext) -> [Finding] {
     let lot = c.spec.lotSize
@@ -301,8 +315,24 @@ public struct MarketDataFreshRule: PreTradeRule {
   }
 }
 
+/// Rows dropped from the instrument's file for a missing value change its statistics (the
+/// ATR, so the rule's stop): a warning, which `--strict` fails.
+public struct MarketDataGapsRule: PreTradeRule {
+  public var codes: Set<FindingCode> { [.marketDataGaps] }
+  public func check(_ c: OrderContext) -> [Finding] {
+    guard c.droppedRows > 0 else { return [] }
+    return [
+      Finding(
+        .marketDataGaps, .warn,
+        "\(c.stats?.source.path ?? c.order.symbol): \(c.droppedRows) row\(c.droppedRows == 1 ? "" : "s") with a missing price dropped for \(c.order.symbol); its volatility and ATR are from the rows that remain.",
+        [(.droppedRows, .number(Double(c.droppedRows))), (.file, .text(c.stats?.source.path ?? ""))])
+    ]
+  }
+}
+
 /// The fat-finger guard: the order's price within `checks.price_band` of the last close.
 public struct PriceBandRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.price, .lastClose] }
   public var codes: Set<FindingCode> { [.priceBandOK, .priceOutsideBand] }
   /// A price outside the band still lets the limits be read; one that is not a positive number does not.
   public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool { c.entry == nil }
@@ -333,6 +363,7 @@ public struct PriceBandRule: PreTradeRule {
 
 /// No order can be sized without positive equity; a reduce-only order passes whatever the equity.
 public struct EquityRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.equity] }
   public var codes: Set<FindingCode> { [.equityNotPositive] }
   public var halts: Bool { true }
   public func check(_ c: OrderContext) -> [Finding] {
@@ -348,6 +379,7 @@ public struct EquityRule: PreTradeRule {
 }
 
 public struct FXRateRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.fx] }
   public var codes: Set<FindingCode> { [.noFXRate] }
   public var halts: Bool { true }
   public func check(_ c: OrderContext) -> [Finding] {
@@ -379,6 +411,7 @@ public struct HoldingsModelledRule: PreTradeRule {
 }
 
 public struct StopPlacementRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.stop, .price, .dailyVolatility] }
   public var codes: Set<FindingCode> { [.stopOK, .stopMissing, .stopWrongSide, .stopInsideNoise, .stopNotRequired] }
   public func check(_ c: OrderContext) -> [Finding] {
     if c.reducesOnly {
@@ -413,7 +446,15 @@ public struct StopPlacementRule: PreTradeRule {
         [(.stop, .number(st)), (.distance, .number(abs(entry - st)))])
     ]
     let sigmaPrice = (c.stats?.dailyVolatility ?? .nan) * entry
-    if !(abs(entry - st) >= c.profile.noiseThresholdSigma * sigmaPrice) {
+    guard sigmaPrice.isFinite, sigmaPrice > 0 else {
+      out.append(
+        Finding(
+          .stopInsideNoise, .warn,
+          "the daily σ is not a finite positive number: whether the stop is inside one day's noise is unknown.",
+          [(.distance, .number(abs(entry - st))), (.dailySigma, .number(sigmaPrice))]))
+      return out
+    }
+    if abs(entry - st) < c.profile.noiseThresholdSigma * sigmaPrice {
       out.append(
         Finding(
           .stopInsideNoise, .warn, "the stop is \(fmt(abs(entry - st) / sigmaPrice)) daily σ away, inside one day's noise.",
@@ -440,6 +481,7 @@ public struct ReducesPositionRule: PreTradeRule {
 /// One limit of the model as a pre-trade rule: within, exceeded (with the largest
 /// passing quantity), or not evaluated (fails closed). Reduce-only orders skip it.
 public struct LimitRule: PreTradeRule {
+  public var reads: Set<OrderField> { [.quantity, .price, .equity, .fx] }
   public let limit: any TradeLimit
   public init(_ limit: any TradeLimit) { self.limit = limit }
 
@@ -495,7 +537,8 @@ public enum PreTradeRules {
   public static let all: [any PreTradeRule] =
     [
       InstrumentKnownRule(), QuantityRule(), DuplicateOrderIDRule(), MarketDataSufficientRule(), LotSizeRule(),
-      MarketDataFreshRule(), PriceBandRule(), EquityRule(), FXRateRule(), HoldingsModelledRule(), StopPlacementRule(),
+      MarketDataFreshRule(), MarketDataGapsRule(), PriceBandRule(), EquityRule(), FXRateRule(), HoldingsModelledRule(),
+      StopPlacementRule(),
       ReducesPositionRule(),
     ] + LimitModel.tradeLimits.map { LimitRule($0) }
 
@@ -675,7 +718,7 @@ public struct PreTradeChecker: Sendable {
     return OrderContext(
       order: o, profile: profile, asOf: model.book.asOf, book: model.book, knownSymbols: model.market.symbols, isKnown: known,
       spec: spec, stats: stats, statsError: statsError, entry: entry, fx: fx, duplicateOf: duplicateOf, unmodelled: unmodelled,
-      evaluation: evaluation, risk: risk)
+      droppedRows: model.market[o.symbol]?.droppedRows ?? 0, evaluation: evaluation, risk: risk)
   }
 }
 

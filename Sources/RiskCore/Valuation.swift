@@ -245,14 +245,24 @@ public enum AccountValuer {
       classes[c, default: ExposureGroup(key: c)].net += v.exposure
       classes[c, default: ExposureGroup(key: c)].aum += v.aum
       classes[c, default: ExposureGroup(key: c)].positions += 1
-      let k = v.position.currency
+      // An FX pair is long its base currency and short its quote currency; anything else is in its own currency.
+      let (k, funding) = Self.currencyLegs(v.position)
       currencies[k, default: ExposureGroup(key: k)].gross += abs(v.exposure)
       currencies[k, default: ExposureGroup(key: k)].net += v.exposure
       currencies[k, default: ExposureGroup(key: k)].aum += v.aum
       currencies[k, default: ExposureGroup(key: k)].positions += 1
+      if let f = funding, f != account.baseCurrency {
+        currencies[f, default: ExposureGroup(key: f)].gross += abs(v.exposure)
+        currencies[f, default: ExposureGroup(key: f)].net -= v.exposure
+      }
     }
     for c in cash {
       currencies[c.currency, default: ExposureGroup(key: c.currency)].aum += c.value
+      // Cash in a foreign currency is an exposure to that currency.
+      if c.currency != account.baseCurrency {
+        currencies[c.currency, default: ExposureGroup(key: c.currency)].gross += abs(c.value)
+        currencies[c.currency, default: ExposureGroup(key: c.currency)].net += c.value
+      }
     }
     var used = Set(valued.map(\.position.currency))
     used.formUnion(cash.map(\.currency))
@@ -264,6 +274,19 @@ public enum AccountValuer {
       netExposure: net, leverage: equity > 0 ? gross / equity : nil, netLeverage: equity > 0 ? net / equity : nil,
       byClass: classes.values.sorted { $0.key < $1.key }, byCurrency: currencies.values.sorted { $0.key < $1.key },
       fxUsed: fxUsed, diagnostics: warnings)
+  }
+
+  /// The currency a position's price risk is in, and for an FX pair the currency it is funded in.
+  ///
+  /// An FX position whose symbol is six letters ending in its quote currency (EURUSD
+  /// quoted in USD) is long the first three (EUR) and short the quote currency (USD);
+  /// every other position is exposed to the currency it is priced in.
+  public static func currencyLegs(_ p: Position) -> (currency: String, funding: String?) {
+    let s = p.symbol.uppercased()
+    guard p.assetClass == .fx, s.count == 6, s.allSatisfy({ $0.isLetter }), s.hasSuffix(p.currency.uppercased()) else {
+      return (p.currency, nil)
+    }
+    return (String(s.prefix(3)), p.currency)
   }
 
   /// The last close on or before `day`: (close, its day, file, line).

@@ -66,6 +66,8 @@ public struct Book: Sendable {
   /// Risk instruments in the order first held.
   public private(set) var riskSymbols: [String] = []
   private var index: [String: Int] = [:]
+  private var linesOfRisk: [String: [Int]] = [:]
+  private var linesOfClass: [AssetClass: [Int]] = [:]
 
   public init(baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "") {
     self.baseCurrency = baseCurrency
@@ -113,26 +115,26 @@ public struct Book: Sendable {
       return
     }
     index[l.symbol] = lines.count
+    linesOfRisk[l.riskSymbol, default: []].append(lines.count)
+    linesOfClass[l.assetClass, default: []].append(lines.count)
     lines.append(l)
-    if riskExposure[l.riskSymbol] == nil {
-      riskSymbols.append(l.riskSymbol)
-      riskExposure[l.riskSymbol] = 0
-    }
-    let e = l.exposure
-    grossExposure += abs(e)
-    classGross[l.assetClass, default: 0] += abs(e)
-    riskExposure[l.riskSymbol, default: 0] += e
+    if riskExposure[l.riskSymbol] == nil { riskSymbols.append(l.riskSymbol) }
+    resum(l.riskSymbol, l.assetClass)
   }
 
-  /// Sets a holding's quantity, keeping the sums: O(1).
+  /// Sets a holding's quantity and recomputes the sums it is in, exactly (no running
+  /// totals that drift: a book cut to zero has zero exposure): O(holdings of its instrument
+  /// and class).
   public mutating func setQuantity(_ symbol: String, _ q: Double) {
     guard let i = index[symbol] else { return }
-    let before = lines[i].exposure
     lines[i].quantity = q
-    let after = lines[i].exposure
-    grossExposure += abs(after) - abs(before)
-    classGross[lines[i].assetClass, default: 0] += abs(after) - abs(before)
-    riskExposure[lines[i].riskSymbol, default: 0] += after - before
+    resum(lines[i].riskSymbol, lines[i].assetClass)
+  }
+
+  private mutating func resum(_ riskSymbol: String, _ assetClass: AssetClass) {
+    riskExposure[riskSymbol] = linesOfRisk[riskSymbol, default: []].reduce(0) { $0 + lines[$1].exposure }
+    classGross[assetClass] = linesOfClass[assetClass, default: []].reduce(0) { $0 + abs(lines[$1].exposure) }
+    grossExposure = AssetClass.allCases.reduce(0) { $0 + (classGross[$1] ?? 0) }
   }
 
   /// Applies a fill of `quantity` (signed) of the instrument itself, `unitExposure` per unit.
