@@ -19,16 +19,6 @@ struct AccountOptions: ParsableArguments {
     throw CLIError("no account: pass --account FILE, or run from a directory with an advisor.yaml that names one.")
   }
 
-  /// Loads the account (with extra holdings) against the market data's instrument catalog.
-  func load(_ config: AdvisorConfig, catalog: InstrumentCatalog) throws -> AccountFile.Loaded {
-    var loaded = try AccountFile.load(try accountPath(config), catalog: catalog)
-    if let holdings {
-      let extra = try HoldingsCSV.load(holdings, catalog: catalog, base: loaded.account.baseCurrency)
-      loaded.account.positions += extra.positions
-      for (c, a) in extra.cash { loaded.account.cash[c, default: 0] += a }
-    }
-    return loaded
-  }
 }
 
 struct AUMCommand: ParsableCommand {
@@ -59,12 +49,10 @@ struct AUMCommand: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let config = try inputs.resolvedConfig()
-      let market: MarketData? = (inputs.market != nil || config.market != nil) ? try inputs.loadMarket(config) : nil
-      let loaded = try accountOptions.load(config, catalog: market?.catalog ?? InstrumentCatalog())
-      var account = loaded.account
-      if let asOf = inputs.asOf { account.asOf = asOf }
-      let valuation = try AccountValuer.value(account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
+      let workspace = try inputs.workspace(account: accountOptions, profiles: nil, marketRequired: false)
+      let config = workspace.config
+      let valuation = try workspace.valuation()
+      let account = valuation.account
       var copy: CopyTradingAUM? = nil
       // The configured followers belong to the configured account only.
       if let path = followers ?? (accountOptions.account == nil ? config.followers : nil) {

@@ -10,11 +10,11 @@ struct ProfileOptions: ParsableArguments {
   @Option(name: .long, help: "Directory of regime profiles (YAML); default: profiles in advisor.yaml.")
   var profiles: String?
 
-  func load(_ config: AdvisorConfig) throws -> RegimeSet {
+  func directory(_ config: AdvisorConfig) throws -> String {
     guard let dir = profiles ?? config.profiles else {
       throw CLIError("no regime profiles: pass --profiles DIR, or run from a directory with an advisor.yaml that names one.")
     }
-    return try ProfileFile.loadDirectory(dir)
+    return dir
   }
 }
 

@@ -62,7 +62,6 @@ struct InputOptions: ParsableArguments {
     return try MarketInputs.load(market: path, instruments: instrumentsFile ?? (market == nil ? config.instruments : nil))
   }
 
-  func asOfDay(_ config: AdvisorConfig) -> Day? { asOf ?? config.asOf }
 }
 
 /// An error raised by the CLI layer itself.
@@ -102,8 +101,9 @@ func emit(_ s: String) {
 }
 
 /// What every account command loads first: configuration, market data, regime profiles
-/// and the account, valued at the as-of date (flag, else advisor.yaml, else today).
+/// and the account, dated by the one as-of rule (``AsOfRule``: flag, else advisor.yaml, else today).
 struct AccountContext {
+  let workspace: Workspace
   let config: AdvisorConfig
   let market: MarketData
   let regimes: RegimeSet
@@ -111,16 +111,37 @@ struct AccountContext {
   var account: Account
 
   init(_ inputs: InputOptions, _ accountOptions: AccountOptions, _ profileOptions: ProfileOptions) throws {
-    config = try inputs.resolvedConfig()
-    market = try inputs.loadMarket(config)
-    regimes = try profileOptions.load(config)
-    let loaded = try accountOptions.load(config, catalog: market.catalog)
-    maxPriceAgeDays = loaded.maxPriceAgeDays
-    account = loaded.account
-    account.asOf = inputs.asOfDay(config) ?? today()
+    workspace = try inputs.workspace(account: accountOptions, profiles: profileOptions)
+    config = workspace.config
+    guard let market = workspace.market, let regimes = workspace.regimes, let account = workspace.account else {
+      throw CLIError("the workspace is incomplete: market data, profiles and an account are needed.")
+    }
+    self.market = market
+    self.regimes = regimes
+    self.account = account
+    maxPriceAgeDays = workspace.maxPriceAgeDays
   }
 
   func valuation() throws -> AccountValuation {
     try AccountValuer.value(account, market: market, maxPriceAgeDays: maxPriceAgeDays)
   }
+}
+
+extension InputOptions {
+  /// The one workspace loader: every command's inputs by flag, else advisor.yaml.
+  func workspace(account: AccountOptions?, profiles: ProfileOptions?, marketRequired: Bool = true) throws -> Workspace {
+    let config = try resolvedConfig()
+    var paths = Workspace.Paths()
+    paths.market = marketRequired ? try marketPath(config) : (market ?? config.market)
+    paths.instruments = instrumentsFile ?? (market == nil ? config.instruments : nil)
+    if let profiles { paths.profiles = try profiles.directory(config) }
+    if let account {
+      paths.account = try account.accountPath(config)
+      paths.holdings = account.holdings
+    }
+    return try Workspace.load(config: config, paths: paths, asOf: asOf, today: today())
+  }
+
+  /// The run's as-of date by the one rule.
+  func asOfDay(_ config: AdvisorConfig) -> Day { AsOfRule.resolve(flag: asOf, config: config, today: today()).day }
 }

@@ -425,6 +425,10 @@ public enum BudgetRenderer {
             "blockedBy": .array(t.blockedBy.map { .string($0.rawValue) }), "notes": .array(t.notes.map { .string($0) }),
           ]
         }),
+      "sequence": .array(
+        r.sequence.map { s in
+          ["symbol": .string(s.symbol), "quantity": .number(s.order.quantity), "stop": .optional(s.order.stop)]
+        }),
       "after": [
         "annualVolatility": .number(r.after.volatility), "diversificationRatio": .optional(r.after.diversificationRatio),
       ],

@@ -1,0 +1,75 @@
+import Foundation
+import RiskCore
+
+/// The one as-of rule of every command: `--as-of`, else `as_of` in `advisor.yaml`, else
+/// today (UTC). The account file's own `as_of` says when its holdings were taken; it never
+/// moves the run's date (a stale account must not make stale market data look fresh).
+public enum AsOfRule {
+  public static func resolve(flag: Day?, config: AdvisorConfig, today: Day) -> (day: Day, source: String) {
+    if let flag { return (flag, "--as-of") }
+    if let c = config.asOf { return (c, "as_of in \(config.path ?? AdvisorConfig.fileName)") }
+    return (today, "today")
+  }
+}
+
+/// What a command loads, once, the same way for every command (and the benchmarks): the
+/// configuration, the market data with its instrument catalog, the regime profiles, the
+/// account with any extra holdings, and the as-of date by ``AsOfRule``.
+public struct Workspace: Sendable {
+  public let config: AdvisorConfig
+  public let asOf: Day
+  public let asOfSource: String
+  public let market: MarketData?
+  public let regimes: RegimeSet?
+  /// Dated at the run's as-of date.
+  public let account: Account?
+  public let maxPriceAgeDays: Int
+
+  /// Where each part comes from; nil parts are not loaded.
+  public struct Paths: Sendable {
+    public var market: String?
+    public var instruments: String?
+    public var profiles: String?
+    public var account: String?
+    public var holdings: String?
+    public init(
+      market: String? = nil, instruments: String? = nil, profiles: String? = nil, account: String? = nil,
+      holdings: String? = nil
+    ) {
+      self.market = market
+      self.instruments = instruments
+      self.profiles = profiles
+      self.account = account
+      self.holdings = holdings
+    }
+  }
+
+  public static func load(config: AdvisorConfig, paths: Paths, asOf flag: Day?, today: Day) throws -> Workspace {
+    let (asOf, source) = AsOfRule.resolve(flag: flag, config: config, today: today)
+    let market = try paths.market.map { try MarketInputs.load(market: $0, instruments: paths.instruments) }
+    let regimes = try paths.profiles.map { try ProfileFile.loadDirectory($0) }
+    var account: Account? = nil
+    var maxAge = 4
+    if let path = paths.account {
+      let catalog = market?.catalog ?? InstrumentCatalog()
+      var loaded = try AccountFile.load(path, catalog: catalog)
+      if let holdings = paths.holdings {
+        let extra = try HoldingsCSV.load(holdings, catalog: catalog, base: loaded.account.baseCurrency)
+        loaded.account.positions += extra.positions
+        for (c, a) in extra.cash { loaded.account.cash[c, default: 0] += a }
+      }
+      loaded.account.asOf = asOf
+      account = loaded.account
+      maxAge = loaded.maxPriceAgeDays
+    }
+    return Workspace(
+      config: config, asOf: asOf, asOfSource: source, market: market, regimes: regimes, account: account,
+      maxPriceAgeDays: maxAge)
+  }
+
+  /// The account valued at the as-of date against the market data.
+  public func valuation() throws -> AccountValuation {
+    guard let account else { throw InputError(.missingKey, path: nil, "no account was loaded.") }
+    return try AccountValuer.value(account, market: market, maxPriceAgeDays: maxPriceAgeDays)
+  }
+}
