@@ -21,13 +21,7 @@ struct AccountOptions: ParsableArguments {
 
   /// Loads the account (with extra holdings) against the market data's instrument catalog.
   func load(_ config: AdvisorConfig, catalog: InstrumentCatalog) throws -> AccountFile.Loaded {
-    var loaded = try AccountFile.load(try accountPath(config), catalog: catalog)
-    if let holdings {
-      let extra = try HoldingsCSV.load(holdings, catalog: catalog, base: loaded.account.baseCurrency)
-      loaded.account.positions += extra.positions
-      for (c, a) in extra.cash { loaded.account.cash[c, default: 0] += a }
-    }
-    return loaded
+    try AccountFile.load(try accountPath(config), catalog: catalog, holdings: holdings.map { [$0] } ?? [])
   }
 }
 
@@ -70,7 +64,7 @@ struct AUMCommand: ParsableCommand {
       if let path = followers ?? (accountOptions.account == nil ? config.followers : nil) {
         copy = try CopyTradingAUM.compute(try FollowersCSV.load(path), fx: account.fx, includeLead: includeLead, source: path)
       }
-      emit(try AUMRenderer.render(valuation, copy: copy, as: format))
+      try emit(try AUMRenderer.render(valuation, copy: copy, as: format))
     }
   }
 }

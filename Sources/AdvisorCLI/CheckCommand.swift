@@ -73,6 +73,11 @@ struct CheckCommand: ParsableCommand {
     } else if instrument == nil || side == nil || quantity == nil {
       throw ValidationError("a single order needs --instrument, --side and --quantity (or pass --orders FILE).")
     }
+    try checkFlag {
+      try FlagCheck.number(quantity, "--quantity", InputRange.orderQuantity)
+      try FlagCheck.number(price, "--price", InputRange.orderPrice)
+      try FlagCheck.number(stop, "--stop", InputRange.orderPrice)
+    }
   }
 
   func run() throws {
@@ -101,7 +106,7 @@ struct CheckCommand: ParsableCommand {
       if format == .json && orders == nil, let only = batch.first {
         let r = checker.check(only)
         anyFailed = !r.passed(strict: strict)
-        emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: asOf, index: 1).rendered() + "\n")
+        try emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: asOf, index: 1).rendered() + "\n")
         return
       }
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
@@ -115,14 +120,14 @@ struct CheckCommand: ParsableCommand {
         case .text: buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
         }
         if buffer.utf8.count > 1 << 20 {
-          emit(buffer)
+          try emit(buffer)
           buffer = ""
         }
       }
       if format == .text {
         buffer += CheckRenderer.summary(count: batch.count, passed: passed, strict: strict, profile: choice.profile, asOf: asOf)
       }
-      emit(buffer)
+      try emit(buffer)
     }
     if anyFailed { throw ExitCode(AdvisorExit.checkFailed) }
   }

@@ -10,11 +10,13 @@ public enum AUMRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ v: AccountValuation, copy: CopyTradingAUM?, as format: ReportFormat) throws -> String {
-    switch format {
-    case .text: return text(v, copy: copy, markdown: false)
-    case .markdown: return text(v, copy: copy, markdown: true)
-    case .json: return try json(v, copy: copy).rendered() + "\n"
-    case .csv: return csv(v)
+    try NonFinite.guarding("aum report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(v, copy: copy, markdown: false)
+      case .markdown: return text(v, copy: copy, markdown: true)
+      case .json: return try json(v, copy: copy).rendered() + "\n"
+      case .csv: return csv(v)
+      }
     }
   }
 
@@ -64,8 +66,8 @@ public enum AUMRenderer {
       ("Net exposure", v.netExposure, "Σ exposure"),
     ]
     var tt = TextTable(["", "Amount", "How"], leftAligned: [0, 2])
-    for (label, value, how) in rows { tt.add([label, value.map { Format.money($0) } ?? "n/a", how]) }
-    tt.add(["Leverage", v.leverage.map { Format.fixed($0, 2) + "×" } ?? "n/a", "gross exposure / equity"])
+    for (label, value, how) in rows { tt.add([label, value.map { Format.money($0) } ?? "—", how]) }
+    tt.add(["Leverage", v.leverage.map { Format.fixed($0, 2) + "×" } ?? "—", "gross exposure / equity"])
     out.append(markdown ? markdownTable(tt) : tt.render())
     out.append("")
     out.append("Equity, not AUM, is the base for risk budgets: AUM counts short and margined positions at full size.")

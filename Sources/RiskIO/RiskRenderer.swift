@@ -13,10 +13,12 @@ public enum RiskRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ report: RiskReport, as format: RiskFormat) throws -> String {
-    switch format {
-    case .text: return text(report)
-    case .json: return try json(report).rendered() + "\n"
-    case .csv: return csv(report)
+    try NonFinite.guarding("risk report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(report)
+      case .json: return try json(report).rendered() + "\n"
+      case .csv: return csv(report)
+      }
     }
   }
 
@@ -55,7 +57,7 @@ public enum RiskRenderer {
       t.add([
         i.symbol, i.lastDay.description, Format.price(i.lastClose), String(i.bars), String(i.periodsPerYear),
         Format.percent(i.dailyVolatility, 3), Format.percent(i.annualVolatility, 2),
-        i.atr.map { Format.price($0.value) } ?? "n/a", i.atr?.fractionOfClose.map { Format.percent($0, 2) } ?? "n/a",
+        i.atr.map { Format.price($0.value) } ?? "—", i.atr?.fractionOfClose.map { Format.percent($0, 2) } ?? "—",
       ])
     }
     out.append(t.render())
