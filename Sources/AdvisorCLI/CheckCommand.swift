@@ -86,24 +86,28 @@ struct CheckCommand: ParsableCommand {
       let context = try AccountContext(inputs, accountOptions, profileOptions)
       let (market, regimes, account) = (context.market, context.regimes, context.account)
       let valuation = try context.valuation()
-      let batch: [OrderInput]
+      // The batch streams (constant memory): one pass collects the traded instruments the
+      // covariance needs, the second checks and writes as it goes.
+      let batch: OrdersFile.Stream
       if let orders {
-        batch = try OrdersFile.load(orders) { FileHandle.standardInput.readDataToEndOfFile() }
+        batch = try OrdersFile.Stream(orders)
       } else if let instrument, let side, let quantity {
-        batch = [.order(Order(symbol: instrument, side: side.tradeSide, quantity: quantity, price: price, stop: stop))]
+        batch = OrdersFile.Stream(orders: [
+          .order(Order(symbol: instrument, side: side.tradeSide, quantity: quantity, price: price, stop: stop))
+        ])
       } else {
-        batch = []
+        batch = OrdersFile.Stream(orders: [])
       }
-      let symbols = batch.compactMap { if case .order(let o) = $0 { return o.symbol } else { return nil } }
-      let first = symbols.first { market[$0] != nil } ?? symbols.first ?? ""
+      let scan = try batch.scan { market[$0] != nil }
+      let first = scan.firstKept ?? scan.first ?? ""
       let choice = try SizingService.chooseRegime(
         regime, regimes: regimes, symbol: first, market: market, valuation: valuation, asOf: account.asOf)
       let env = try SizingEnvironment.build(
         state: AccountState(valuation), valuation: valuation, market: market, profile: choice.profile,
-        candidates: Array(Set(symbols)).sorted())
+        candidates: scan.kept.sorted())
       var checker = PreTradeChecker(environment: env, strict: strict)
       let asOf = account.asOf
-      if format == .json && orders == nil, let only = batch.first {
+      if format == .json && orders == nil, let only = try batch.next() {
         let r = checker.check(only)
         anyFailed = !r.passed(strict: strict)
         try emit(try CheckRenderer.json(r, strict: strict, profile: choice.profile, asOf: asOf, index: 1).rendered() + "\n")
@@ -112,7 +116,9 @@ struct CheckCommand: ParsableCommand {
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
       var buffer = ""
       var passed = 0
-      for (i, input) in batch.enumerated() {
+      var i = 0
+      while let input = try batch.next() {
+        defer { i += 1 }
         let r = checker.check(input)
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
         switch format {
@@ -125,7 +131,7 @@ struct CheckCommand: ParsableCommand {
         }
       }
       if format == .text {
-        buffer += CheckRenderer.summary(count: batch.count, passed: passed, strict: strict, profile: choice.profile, asOf: asOf)
+        buffer += CheckRenderer.summary(count: i, passed: passed, strict: strict, profile: choice.profile, asOf: asOf)
       }
       try emit(buffer)
     }

@@ -51,7 +51,15 @@ public enum AccountFile {
   /// `--holdings` flag): every position from every file passes the same checks
   /// (``PositionRules``), and a symbol held twice, in any of them, is an error naming both.
   public static func load(_ path: String, catalog: InstrumentCatalog, holdings: [String] = []) throws -> Loaded {
-    let (reader, root) = try YAMLReader.open(path)
+    try parse(
+      try InputFiles.readText(path, what: "account file", maxBytes: InputLimits.yamlBytes), path: path, catalog: catalog,
+      holdings: holdings)
+  }
+
+  /// Parses account YAML in memory (the fuzzer's and the tests' entry point); a
+  /// `positions_file` it names is read from disk, relative to `path`.
+  public static func parse(_ text: String, path: String, catalog: InstrumentCatalog, holdings: [String] = []) throws -> Loaded {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     let name = root.string("name") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let base = root.string("base_currency", required: "the base currency, e.g. USD") ?? "USD"

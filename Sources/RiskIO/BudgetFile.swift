@@ -19,7 +19,12 @@ public enum BudgetFile {
   public static let version = 1
 
   public static func load(_ path: String) throws -> [BudgetEntry] {
-    let (reader, root) = try YAMLReader.open(path)
+    try parse(try InputFiles.readText(path, what: "budgets file", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses budgets YAML in memory (the fuzzer's and the tests' entry point).
+  public static func parse(_ text: String, path: String) throws -> [BudgetEntry] {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     _ = root.string("description")
     var entries: [BudgetEntry] = []

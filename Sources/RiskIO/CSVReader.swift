@@ -28,10 +28,10 @@ struct CSVReader {
   private(set) var line = 1
   private var scratch = [CChar](repeating: 0, count: 128)
 
-  init(bytes: [UInt8]) {
+  init(bytes: [UInt8], skippingByteOrderMark: Bool = true) {
     self.bytes = bytes
     // Skip a UTF-8 byte-order mark.
-    if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+    if skippingByteOrderMark && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
   }
 
   var isAtEnd: Bool { position >= bytes.count }

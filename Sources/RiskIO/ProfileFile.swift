@@ -61,7 +61,12 @@ public enum ProfileFile {
   }
 
   public static func load(_ path: String) throws -> RegimeProfile {
-    let (reader, root) = try YAMLReader.open(path)
+    try parse(try InputFiles.readText(path, what: "profile", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses a regime profile in memory (the fuzzer's and the tests' entry point).
+  public static func parse(_ text: String, path: String) throws -> RegimeProfile {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     let fileStem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let name = root.string("regime", required: "the regime's name, e.g. normal") ?? fileStem
@@ -155,7 +160,12 @@ public enum ProfileFile {
   }
 
   static func loadDetection(_ path: String) throws -> RegimeDetectionSettings {
-    let (reader, root) = try YAMLReader.open(path)
+    try parseDetection(try InputFiles.readText(path, what: "auto.yaml", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses `auto.yaml` in memory (the fuzzer's and the tests' entry point).
+  public static func parseDetection(_ text: String, path: String) throws -> RegimeDetectionSettings {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     var s = RegimeDetectionSettings()
     s.shortWindow = root.integer("short_window", range: 2...260) ?? 20
