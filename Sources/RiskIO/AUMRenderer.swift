@@ -220,17 +220,19 @@ public enum AUMRenderer {
       let pos = p.position
       lines.append(
         [
-          RiskRenderer.csvField(pos.symbol), pos.assetClass.rawValue, "\(pos.quantity)", "\(p.price)",
+          RiskRenderer.csvField(pos.symbol), pos.assetClass.rawValue, Format.full(pos.quantity), Format.full(p.price),
           RiskRenderer.csvField(p.priceSource.description),
-          "\(pos.multiplier)", pos.faceValue.map { "\($0)" } ?? "", pos.currency, "\(p.fxRate)", "\(p.marketValue)", "\(p.aum)",
-          p.bucket.rawValue, "\(p.exposure)", p.exposureMethod.rawValue, "\(p.equityContribution)",
+          Format.full(pos.multiplier), pos.faceValue.map { Format.full($0) } ?? "", pos.currency, Format.full(p.fxRate),
+          Format.full(p.marketValue), Format.full(p.aum),
+          p.bucket.rawValue, Format.full(p.exposure), p.exposureMethod.rawValue, Format.full(p.equityContribution),
         ].joined(separator: ","))
     }
     for c in v.cash {
       lines.append(
         [
-          "cash", "cash", "\(c.amount)", "", "", "", "", c.currency, "\(c.fxRate)", "\(c.value)", "\(c.value)", "cash", "", "",
-          "\(c.value)",
+          "cash", "cash", Format.full(c.amount), "", "", "", "", c.currency, Format.full(c.fxRate), Format.full(c.value),
+          Format.full(c.value), "cash", "", "",
+          Format.full(c.value),
         ].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

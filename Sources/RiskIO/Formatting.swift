@@ -90,6 +90,10 @@ enum Format {
     }
   }
 
+  /// `x` at full precision (Swift's shortest round-trip form), for CSV; a non-finite number is
+  /// reported to ``NonFinite`` instead of printed.
+  static func full(_ x: Double) -> String { x.isFinite ? "\(x)" : fixed(x, 0) }
+
   /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
   static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
 

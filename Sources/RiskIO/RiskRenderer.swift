@@ -191,9 +191,11 @@ public enum RiskRenderer {
     ]
     for i in r.instruments {
       let fields: [String] = [
-        csvField(i.symbol), i.lastDay.description, "\(i.lastClose)", String(i.bars), String(i.periodsPerYear),
-        r.request.volatility.rawValue, String(r.request.lookback), "\(i.dailyVolatility)", "\(i.annualVolatility)",
-        String(r.request.atrPeriod), i.atr.map { "\($0.value)" } ?? "", i.atr?.fractionOfClose.map { "\($0)" } ?? "",
+        csvField(i.symbol), i.lastDay.description, Format.full(i.lastClose), String(i.bars), String(i.periodsPerYear),
+        r.request.volatility.rawValue, String(r.request.lookback), Format.full(i.dailyVolatility),
+        Format.full(i.annualVolatility),
+        String(r.request.atrPeriod), i.atr.map { Format.full($0.value) } ?? "",
+        i.atr?.fractionOfClose.map { Format.full($0) } ?? "",
         csvField(i.source.path),
       ]
       lines.append(fields.joined(separator: ","))
@@ -202,6 +204,7 @@ public enum RiskRenderer {
   }
 
   static func csvField(_ s: String) -> String {
-    s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+      ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 }

@@ -265,6 +265,10 @@ public enum SizeRenderer {
   public static func csv(_ r: SizeReport) -> String {
     let rec = r.recommendation
     return "instrument,side,regime,quantity,notional,entry,stop,money_at_risk,leverage_after,binding\n"
-      + "\(rec.symbol),\(rec.side.rawValue),\(rec.profile.name),\(rec.quantity),\(rec.notional),\(rec.entry),\(rec.stop),\(rec.moneyAtRisk),\(rec.leverageAfter),\(rec.binding?.rawValue ?? "")\n"
+      + [
+        RiskRenderer.csvField(rec.symbol), rec.side.rawValue, RiskRenderer.csvField(rec.profile.name), Format.full(rec.quantity),
+        Format.full(rec.notional), Format.full(rec.entry), Format.full(rec.stop), Format.full(rec.moneyAtRisk),
+        Format.full(rec.leverageAfter), rec.binding?.rawValue ?? "",
+      ].joined(separator: ",") + "\n"
   }
 }
