@@ -1,6 +1,6 @@
 # advisor — see README.md. `make demo` and `make test` are the quick start.
 SWIFT ?= swift
-.PHONY: setup build release demo test golden bench bench-peers format lint clean
+.PHONY: setup build release demo test golden bench bench-peers fuzz format lint clean
 
 setup:            ## install LAPACKE and OpenBLAS if missing
 	@./scripts/setup.sh
@@ -26,6 +26,9 @@ bench: release    ## benchmarks (never part of the tests): BENCHMARKS.md
 bench-peers: release  ## the same jobs in numpy, pandas, scikit-learn, PyPortfolioOpt, Riskfolio-Lib (venv in bench/.venv)
 	./bench/peers.sh
 
+fuzz: setup       ## libFuzzer on every parser, FUZZ_SECONDS (300) each, in .build-fuzz (docs/FUZZING.md)
+	./scripts/fuzz.sh $(FUZZ_TARGETS)
+
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
@@ -33,4 +36,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

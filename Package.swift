@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -38,3 +39,13 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer targets (`make fuzz`, docs/FUZZING.md): only with ADVISOR_FUZZ=1, built in
+// their own scratch path with -sanitize=fuzzer; never part of `swift build` or `swift test`.
+if ProcessInfo.processInfo.environment["ADVISOR_FUZZ"] == "1" {
+  package.targets.append(
+    .executableTarget(
+      name: "AdvisorFuzz", dependencies: ["RiskIO"], path: "Fuzz",
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+  package.products.append(.executable(name: "advisor-fuzz", targets: ["AdvisorFuzz"]))
+}

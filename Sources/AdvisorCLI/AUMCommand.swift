@@ -58,7 +58,7 @@ struct AUMCommand: ParsableCommand {
       if let path = followers ?? (accountOptions.account == nil ? config.followers : nil) {
         copy = try CopyTradingAUM.compute(try FollowersCSV.load(path), fx: account.fx, includeLead: includeLead, source: path)
       }
-      emit(try AUMRenderer.render(valuation, copy: copy, as: format))
+      try emit(try AUMRenderer.render(valuation, copy: copy, as: format))
     }
   }
 }

@@ -60,13 +60,16 @@ struct BudgetCommand: ParsableCommand {
   @Option(name: .long, help: "Output format: text, json or markdown.")
   var format: BudgetFormat = .text
 
-  var symbols: [String] {
-    instruments.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces() } }.filter { !$0.isEmpty }
-  }
+  var symbols: [String] { (try? instrumentSymbols(instruments)) ?? [] }
 
   func validate() throws {
     if let lookback, lookback < 2 { throw ValidationError("--lookback must be at least 2 returns, got \(lookback).") }
     if let lambda, !(lambda > 0 && lambda < 1) { throw ValidationError("--lambda must be in (0, 1), got \(lambda).") }
+    try checkFlag {
+      try FlagCheck.integer(lookback, "--lookback", 2...InputLimits.maxLookback)
+      try FlagCheck.number(lambda, "--lambda", InputRange.lambda)
+    }
+    if !instruments.isEmpty { _ = try instrumentList(instruments) }
     if !symbols.isEmpty {
       if accountOptions.account != nil || accountOptions.holdings != nil {
         throw ValidationError("--instruments proposes a new portfolio without an account; leave out --account and --holdings.")
@@ -90,7 +93,7 @@ struct BudgetCommand: ParsableCommand {
           lambdaSource: lambda == nil ? "default" : "--lambda")
         let proposal = try BudgetService.propose(
           market: market, symbols: symbols, settings: settings, asOf: inputs.asOfDay(config), budgets: entries)
-        emit(try BudgetRenderer.render(proposal, as: format))
+        try emit(try BudgetRenderer.render(proposal, as: format))
         return
       }
       let context = try AccountContext(inputs, accountOptions, profileOptions)
@@ -98,7 +101,7 @@ struct BudgetCommand: ParsableCommand {
       let request = BudgetRequest(
         regime: regime ?? "normal", method: estimator, lookback: lookback, lambda: lambda, budgets: entries)
       let report = try BudgetService.run(valuation: valuation, market: context.market, regimes: context.regimes, request: request)
-      emit(try BudgetRenderer.render(report, as: format))
+      try emit(try BudgetRenderer.render(report, as: format))
     }
   }
 }

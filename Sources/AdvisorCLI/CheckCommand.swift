@@ -73,6 +73,11 @@ struct CheckCommand: ParsableCommand {
     } else if instrument == nil || side == nil || quantity == nil {
       throw ValidationError("a single order needs --instrument, --side and --quantity (or pass --orders FILE).")
     }
+    try checkFlag {
+      try FlagCheck.number(quantity, "--quantity", InputRange.orderQuantity)
+      try FlagCheck.number(price, "--price", InputRange.orderPrice)
+      try FlagCheck.number(stop, "--stop", InputRange.orderPrice)
+    }
   }
 
   func run() throws {
@@ -81,28 +86,38 @@ struct CheckCommand: ParsableCommand {
       let context = try AccountContext(inputs, accountOptions, profileOptions)
       let (market, regimes, account) = (context.market, context.regimes, context.account)
       let valuation = try context.valuation()
-      let batch: [OrderInput]
+      // The batch streams (constant memory): one pass collects the traded instruments the
+      // covariance needs, the second checks and writes as it goes.
+      let batch: OrdersFile.Stream
       if let orders {
-        batch = try OrdersFile.load(orders) { FileHandle.standardInput.readDataToEndOfFile() }
+        batch = try OrdersFile.Stream(orders)
       } else if let instrument, let side, let quantity {
-        batch = [.order(Order(symbol: instrument, side: side.tradeSide, quantity: quantity, price: price, stop: stop))]
+        batch = OrdersFile.Stream(orders: [
+          .order(Order(symbol: instrument, side: side.tradeSide, quantity: quantity, price: price, stop: stop))
+        ])
       } else {
-        batch = []
+        batch = OrdersFile.Stream(orders: [])
       }
       var checker = try PreTradeChecker(
         model: RiskModel(valuation: valuation, market: market), regimes: regimes, regime: RegimeSelection(regime),
         strict: strict)
+      // Every traded instrument is in the covariance from the first order on, so an order's
+      // verdict does not depend on where in the batch it comes.
+      let scan = try batch.scan { market[$0] != nil }
+      try checker.prepare(candidates: scan.kept.sorted())
       let asOf = account.asOf
-      if format == .json && orders == nil, let only = batch.first {
+      if format == .json && orders == nil, let only = try batch.next() {
         let r = checker.check(only)
         anyFailed = !r.passed(strict: strict)
-        emit(try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: 1).rendered() + "\n")
+        try emit(try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: 1).rendered() + "\n")
         return
       }
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
       var buffer = ""
       var passed = 0
-      for (i, input) in batch.enumerated() {
+      var i = 0
+      while let input = try batch.next() {
+        defer { i += 1 }
         let r = checker.check(input)
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
         switch format {
@@ -110,14 +125,14 @@ struct CheckCommand: ParsableCommand {
         case .text: buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
         }
         if buffer.utf8.count > 1 << 20 {
-          emit(buffer)
+          try emit(buffer)
           buffer = ""
         }
       }
       if format == .text {
-        buffer += CheckRenderer.summary(count: batch.count, passed: passed, strict: strict, regime: regime, asOf: asOf)
+        buffer += CheckRenderer.summary(count: i, passed: passed, strict: strict, regime: regime, asOf: asOf)
       }
-      emit(buffer)
+      try emit(buffer)
     }
     if anyFailed { throw ExitCode(AdvisorExit.checkFailed) }
   }

@@ -50,6 +50,12 @@ struct RiskCommand: ParsableCommand {
     guard lookback >= 2 else { throw ValidationError("--lookback must be at least 2 returns, got \(lookback).") }
     guard lambda > 0 && lambda < 1 else { throw ValidationError("--lambda must be in (0, 1), got \(lambda).") }
     guard atrPeriod >= 1 else { throw ValidationError("--atr-period must be at least 1, got \(atrPeriod).") }
+    try checkFlag {
+      try FlagCheck.integer(lookback, "--lookback", 2...InputLimits.maxLookback)
+      try FlagCheck.integer(atrPeriod, "--atr-period", 1...InputLimits.maxATRPeriod)
+      try FlagCheck.number(lambda, "--lambda", InputRange.lambda)
+    }
+    if !instruments.isEmpty { _ = try instrumentList(instruments) }
     if let p = periodsPerYear, !(1...366).contains(p) {
       throw ValidationError("--periods-per-year must be in 1...366, got \(p).")
     }
@@ -59,13 +65,13 @@ struct RiskCommand: ParsableCommand {
     try reportingErrors {
       let config = try inputs.resolvedConfig()
       let market = try inputs.loadMarket(config)
-      let symbols = instruments.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces() } }.filter { !$0.isEmpty }
+      let symbols = instruments.isEmpty ? [] : try instrumentList(instruments)
       let request = RiskRequest(
         instruments: symbols.isEmpty ? nil : symbols, covariance: estimator, volatility: volEstimator,
         lookback: lookback, lambda: lambda, atrPeriod: atrPeriod, returnKind: returns, asOf: inputs.asOfDay(config),
         periodsPerYear: periodsPerYear)
       let report = try RiskAnalysis.run(market, request)
-      emit(try RiskRenderer.render(report, as: format))
+      try emit(try RiskRenderer.render(report, as: format))
     }
   }
 }

@@ -63,6 +63,10 @@ struct SizeCommand: ParsableCommand {
 
   func validate() throws {
     if let stop, !stop.isFinite { throw ValidationError("--stop must be a finite price.") }
+    try checkFlag {
+      try FlagCheck.number(entry, "--entry", InputRange.entry)
+      try FlagCheck.number(stop, "--stop", InputRange.stop)
+    }
   }
 
   func run() throws {
@@ -76,7 +80,7 @@ struct SizeCommand: ParsableCommand {
       }
       let request = SizingRequest(symbol: instrument, side: side, entry: entry, stop: stop)
       let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)
-      emit(try SizeRenderer.render(report, as: format))
+      try emit(try SizeRenderer.render(report, as: format))
     }
   }
 }

@@ -59,9 +59,46 @@ struct InputOptions: ParsableArguments {
 
   func loadMarket(_ config: AdvisorConfig) throws -> MarketData {
     let path = try marketPath(config)
-    return try MarketInputs.load(market: path, instruments: instrumentsFile ?? (market == nil ? config.instruments : nil))
+    let data = try MarketInputs.load(market: path, instruments: instrumentsFile ?? (market == nil ? config.instruments : nil))
+    let (day, source) = AsOfRule.resolve(flag: asOf, config: config, today: today())
+    if source != "today" { try MarketInputs.requireData(data, onOrBefore: day, source: asOf != nil ? "--as-of" : config.path) }
+    return data
   }
 
+}
+
+/// A flag check for `validate()`: a value outside its documented range cannot give an answer,
+/// so it is exit 2 (as a bad value in a file is), with one line naming the flag.
+func checkFlag(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch {
+    printError("Error: \(error)")
+    throw ExitCode(AdvisorExit.couldNotRun)
+  }
+}
+
+/// The symbols of an `--instruments A,B,…` flag: none empty, none twice.
+func instrumentList(_ values: [String]) throws -> [String] {
+  var result: [String] = []
+  try checkFlag { result = try instrumentSymbols(values) }
+  return result
+}
+
+func instrumentSymbols(_ values: [String]) throws -> [String] {
+  let symbols = values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() } }
+  if symbols.allSatisfy(\.isEmpty) {
+    throw CLIError("--instruments is empty; give instruments separated by commas, e.g. --instruments BTC,ETH.")
+  }
+  if let blank = symbols.firstIndex(where: \.isEmpty) {
+    throw ValidationError(
+      "--instruments has an empty name at position \(blank + 1); give instruments separated by single commas.")
+  }
+  var seen: Set<String> = []
+  for s in symbols where !seen.insert(s).inserted {
+    throw CLIError("--instruments lists \(escapedForMessage(s)) twice; give each instrument once.")
+  }
+  return symbols
 }
 
 /// An error raised by the CLI layer itself.
@@ -72,9 +109,16 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Runs `body`, printing any failure as one `Error: …` line (or one per problem)
 /// on standard error and exiting with ``AdvisorExit/couldNotRun``.
+///
+/// The body runs under a ``NonFinite`` collector (no non-finite number reaches standard
+/// output: ``emit(_:)`` refuses once one was formatted), and standard output is closed and
+/// checked at the end (a failed write, `ENOSPC` or `EPIPE`, is exit 2, never a success).
 func reportingErrors(_ body: () throws -> Void) throws {
   do {
-    try body()
+    try NonFinite.$current.withValue(NonFinite.Collector()) {
+      try body()
+      try Output.finishStandardOutput()
+    }
   } catch let e as ExitCode {
     throw e
   } catch let e as CleanExit {
@@ -91,13 +135,19 @@ func reportingErrors(_ body: () throws -> Void) throws {
   }
 }
 
+/// Writes `s` to standard error as one line: control characters (newlines included) are
+/// escaped, so a message is always one line and never carries a terminal escape.
 func printError(_ s: String) {
-  FileHandle.standardError.write(Data((s + "\n").utf8))
+  Output.writeStandardError(oneLine(s) + "\n")
 }
 
-/// Writes to standard output in one call.
-func emit(_ s: String) {
-  FileHandle.standardOutput.write(Data(s.utf8))
+/// Writes to standard output (checked ``Output/writeStandardOutput(_:)``); refuses when a
+/// non-finite number was formatted since the command started.
+func emit(_ s: String) throws {
+  if let c = NonFinite.current, c.count > 0 {
+    throw NonFiniteOutputError(report: "report", count: c.count, example: c.first ?? .nan)
+  }
+  try Output.writeStandardOutput(s)
 }
 
 /// What every account command loads first: configuration, market data, regime profiles

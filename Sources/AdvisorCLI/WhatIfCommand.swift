@@ -99,6 +99,19 @@ struct WhatIfCommand: ParsableCommand {
   @Option(name: .long, help: "Write the report to this file instead of standard output.")
   var output: String?
 
+  func validate() throws {
+    try checkFlag {
+      try FlagCheck.number(volMultiplier, "--vol-multiplier", InputRange.volatilityMultiplier)
+      try FlagCheck.number(correlationTarget, "--correlation-target", InputRange.correlation)
+      try FlagCheck.number(correlationWeight, "--correlation-weight", InputRange.weight)
+      try FlagCheck.number(followersJoin, "--followers-join", InputRange.followerFlow)
+      try FlagCheck.number(followersLeave, "--followers-leave", InputRange.followerFlow)
+      try FlagCheck.number(leadFraction, "--lead-fraction", InputRange.leadTradeFraction)
+      try FlagCheck.number(slippageBudgetBps, "--slippage-budget-bps", InputRange.slippageBudgetBps)
+      try FlagCheck.integer(worstDays, "--worst-days", 1...InputLimits.maxLookback)
+    }
+  }
+
   func run() throws {
     var failed = false
     try reportingErrors {
@@ -106,30 +119,48 @@ struct WhatIfCommand: ParsableCommand {
       let (config, market, regimes, account) = (context.config, context.market, context.regimes, context.account)
       var s = Scenario(name: "flags")
       var base: String? = nil
+      var sources = ScenarioFile.Sources()
       if let path = scenario {
         let file = try ScenarioFile.load(path)
         s = file.scenario
         base = file.baseRegime
+        sources = file.sources
       }
       for spec in shock {
         guard let parsed = ScenarioFile.parseShock(spec) else {
-          throw CLIError("--shock '\(spec)' is not SYMBOL=CHANGE or class:NAME=CHANGE (e.g. BTC=-30%).")
+          throw CLIError("--shock \(quoted(spec)) is not SYMBOL=CHANGE or class:NAME=CHANGE (e.g. BTC=-30%).")
+        }
+        guard InputRange.shock.contains(parsed.change) else {
+          throw InputError(
+            .invalidValue, path: "--shock \(quoted(spec))", InputRange.shock.violation("\(parsed.change * 100)%"))
         }
         s.shocks.append(parsed)
+        sources.shocks.append(.flag("--shock", spec))
       }
       if let m = volMultiplier { s.volatilityMultiplier = m }
       if let t = correlationTarget { s.correlationTarget = t }
       if let w = correlationWeight { s.correlationWeight = w }
-      if let r = toRegime { s.regime = r }
+      if let r = toRegime {
+        s.regime = r
+        sources.regime = .flag("--to-regime", r)
+      }
+      if let r = regime { sources.baseRegime = .flag("--regime", r) }
       for (text, sign) in [(deposit, 1.0), (withdraw, -1.0)] {
         guard let text else { continue }
+        let flag = sign > 0 ? "--deposit" : "--withdraw"
         if text.hasSuffix("%"), let f = ScenarioFile.parseFraction(text), f >= 0 {
+          let range = sign > 0 ? InputRange.depositFraction : InputRange.withdrawFraction
+          guard range.contains(f) else { throw InputError(.invalidValue, path: flag, range.violation(text)) }
           s.flows.append(.fractionOfEquity(sign * f))
-        } else if let a = Double(text), a >= 0 {
+        } else if let a = NumericRange.parseDecimal(text), a >= 0 {
+          guard InputRange.flowAmount.contains(a) else {
+            throw InputError(.invalidValue, path: flag, InputRange.flowAmount.violation(text))
+          }
           s.flows.append(.money(sign * a, currency: ""))
         } else {
-          throw CLIError("--\(sign > 0 ? "deposit" : "withdraw") '\(text)' is not a non-negative amount or percentage.")
+          throw CLIError("\(flag) \(quoted(text)) is not a non-negative amount or percentage.")
         }
+        sources.flows.append(.flag(flag, text))
       }
       if let orders {
         for input in try OrdersFile.load(orders, standardInput: { FileHandle.standardInput.readDataToEndOfFile() }) {
@@ -142,16 +173,21 @@ struct WhatIfCommand: ParsableCommand {
       if let replay {
         let parts = replay.split(separator: ":").map(String.init)
         guard parts.count == 2, let from = Day(iso: parts[0]), let to = Day(iso: parts[1]) else {
-          throw CLIError("--replay '\(replay)' is not FROM:TO with dates YYYY-MM-DD.")
+          throw CLIError("--replay \(quoted(replay)) is not FROM:TO with dates YYYY-MM-DD.")
         }
         s.replay = .range(from: from, to: to)
+        sources.replay = .flag("--replay", replay)
       }
-      if let n = worstDays { s.replay = .worstDays(n) }
+      if let n = worstDays {
+        s.replay = .worstDays(n)
+        sources.replay = .flag("--worst-days", String(n))
+      }
       if let m = replayMode { s.replayMode = m }
       if let j = followersJoin { s.followersJoin = j }
       if let l = followersLeave { s.followersLeave = l }
       if let c = capacity {
         s.capacity = CapacityQuestion(instrument: c, leadTradeFraction: leadFraction, slippageBudget: slippageBudgetBps / 10_000)
+        sources.capacity = .flag("--capacity", c)
       }
       if scenario == nil && s.isEmpty {
         throw CLIError(
@@ -160,19 +196,24 @@ struct WhatIfCommand: ParsableCommand {
       }
       let followersPath = followers ?? (accountOptions.account == nil ? config.followers : nil)
       let followerList = try followersPath.map { try FollowersCSV.load($0) }
+      let before = try context.valuation()
+      let held = account.positions.map(\.symbol) + account.positions.compactMap(\.underlying)
+      let days = market.histories.compactMap { $0.days.first }
+      let lasts = market.histories.compactMap { $0.days.last }
+      try ScenarioFile.validate(
+        s, baseRegime: regime ?? base ?? "normal", sources,
+        against: ScenarioFile.Context(
+          instruments: Set(market.symbols + held), assetClasses: Set(account.positions.map(\.assetClass)),
+          regimes: regimes.names, equity: before.equity, firstDay: days.min(), lastDay: lasts.max()))
       let report = try WhatIfEngine.run(
         s, account: account, market: market, regimes: regimes, baseRegime: regime ?? base ?? "normal", followers: followerList,
         includeLead: includeLead, maxPriceAgeDays: context.maxPriceAgeDays)
       let rendered = try WhatIfRenderer.render(report, as: format)
       if let output {
-        do {
-          try rendered.write(toFile: output, atomically: true, encoding: .utf8)
-        } catch {
-          throw CLIError("cannot write \(output): \(error.localizedDescription)")
-        }
-        emit("wrote \(output)\n")
+        try Output.writeFile(rendered, to: output)
+        try emit("wrote \(escapedForMessage(output, limit: 200))\n")
       } else {
-        emit(rendered)
+        try emit(rendered)
       }
       failed = !report.failedOrders.isEmpty
     }

@@ -602,6 +602,17 @@ public struct PreTradeChecker: Sendable {
   public var asOf: Day { model.book.asOf }
   public var book: Book { model.book }
 
+  /// Estimates, once, the covariance of every profile the run may use with `candidates` in
+  /// it, so that each order of a batch sees the same window whatever its place.
+  public mutating func prepare(candidates: [String]) throws {
+    let profiles: [RegimeProfile]
+    switch selection {
+    case .named(let n): profiles = regimes.profile(n).map { [$0] } ?? []
+    case .auto: profiles = regimes.profiles
+    }
+    for p in profiles { _ = try model.covariance(p, including: candidates) }
+  }
+
   /// The instrument's statistics under a profile (the model's cache).
   public mutating func stats(_ symbol: String, _ profile: RegimeProfile) throws -> InstrumentStats {
     try model.stats(symbol, profile)

@@ -10,11 +10,13 @@ public enum AUMRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ v: AccountValuation, copy: CopyTradingAUM?, as format: ReportFormat) throws -> String {
-    switch format {
-    case .text: return text(v, copy: copy, markdown: false)
-    case .markdown: return text(v, copy: copy, markdown: true)
-    case .json: return try json(v, copy: copy).rendered() + "\n"
-    case .csv: return csv(v)
+    try NonFinite.guarding("aum report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(v, copy: copy, markdown: false)
+      case .markdown: return text(v, copy: copy, markdown: true)
+      case .json: return try json(v, copy: copy).rendered() + "\n"
+      case .csv: return csv(v)
+      }
     }
   }
 
@@ -64,8 +66,8 @@ public enum AUMRenderer {
       ("Net exposure", v.netExposure, "Σ exposure"),
     ]
     var tt = TextTable(["", "Amount", "How"], leftAligned: [0, 2])
-    for (label, value, how) in rows { tt.add([label, value.map { Format.money($0) } ?? "n/a", how]) }
-    tt.add(["Leverage", v.leverage.map { Format.fixed($0, 2) + "×" } ?? "n/a", "gross exposure / equity"])
+    for (label, value, how) in rows { tt.add([label, value.map { Format.money($0) } ?? "—", how]) }
+    tt.add(["Leverage", v.leverage.map { Format.fixed($0, 2) + "×" } ?? "—", "gross exposure / equity"])
     out.append(markdown ? markdownTable(tt) : tt.render())
     out.append("")
     out.append("Equity, not AUM, is the base for risk budgets: AUM counts short and margined positions at full size.")
@@ -218,17 +220,19 @@ public enum AUMRenderer {
       let pos = p.position
       lines.append(
         [
-          RiskRenderer.csvField(pos.symbol), pos.assetClass.rawValue, "\(pos.quantity)", "\(p.price)",
+          RiskRenderer.csvField(pos.symbol), pos.assetClass.rawValue, Format.full(pos.quantity), Format.full(p.price),
           RiskRenderer.csvField(p.priceSource.description),
-          "\(pos.multiplier)", pos.faceValue.map { "\($0)" } ?? "", pos.currency, "\(p.fxRate)", "\(p.marketValue)", "\(p.aum)",
-          p.bucket.rawValue, "\(p.exposure)", p.exposureMethod.rawValue, "\(p.equityContribution)",
+          Format.full(pos.multiplier), pos.faceValue.map { Format.full($0) } ?? "", pos.currency, Format.full(p.fxRate),
+          Format.full(p.marketValue), Format.full(p.aum),
+          p.bucket.rawValue, Format.full(p.exposure), p.exposureMethod.rawValue, Format.full(p.equityContribution),
         ].joined(separator: ","))
     }
     for c in v.cash {
       lines.append(
         [
-          "cash", "cash", "\(c.amount)", "", "", "", "", c.currency, "\(c.fxRate)", "\(c.value)", "\(c.value)", "cash", "", "",
-          "\(c.value)",
+          "cash", "cash", Format.full(c.amount), "", "", "", "", c.currency, Format.full(c.fxRate), Format.full(c.value),
+          Format.full(c.value), "cash", "", "",
+          Format.full(c.value),
         ].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

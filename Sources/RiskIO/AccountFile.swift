@@ -52,14 +52,25 @@ public enum AccountFile {
     public var maxPriceAgeDays: Int
   }
 
-  public static func load(_ path: String, catalog: InstrumentCatalog) throws -> Loaded {
-    let (reader, root) = try YAMLReader.open(path)
+  /// Loads the account, its `positions_file` and any extra `holdings` CSV files (the
+  /// `--holdings` flag): every position from every file passes the same checks
+  /// (``PositionRules``), and a symbol held twice, in any of them, is an error naming both.
+  public static func load(_ path: String, catalog: InstrumentCatalog, holdings: [String] = []) throws -> Loaded {
+    try parse(
+      try InputFiles.readText(path, what: "account file", maxBytes: InputLimits.yamlBytes), path: path, catalog: catalog,
+      holdings: holdings)
+  }
+
+  /// Parses account YAML in memory (the fuzzer's and the tests' entry point); a
+  /// `positions_file` it names is read from disk, relative to `path`.
+  public static func parse(_ text: String, path: String, catalog: InstrumentCatalog, holdings: [String] = []) throws -> Loaded {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     let name = root.string("name") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let base = root.string("base_currency", required: "the base currency, e.g. USD") ?? "USD"
     if !isCurrencyCode(base) {
       reader.report(
-        .invalidValue, root.value("base_currency"), "base_currency", "'\(base)' is not an ISO currency code such as USD.")
+        .invalidValue, root.value("base_currency"), "base_currency", "\(quoted(base)) is not an ISO currency code such as USD.")
     }
     let asOf = root.day("as_of", required: "the valuation date, YYYY-MM-DD") ?? Day(ordinal: 0)
     let quote = root.oneOf("fx_quote", FXQuote.self, required: "base-per-unit or units-per-base, the FX quoting convention")
@@ -67,13 +78,12 @@ public enum AccountFile {
     if let fx = root.table("fx") {
       for key in fx.keys {
         guard
-          let r = fx.number(
-            key, range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive rate")
+          let r = fx.number(key, range: InputRange.fxRate)
         else {
           continue
         }
         if !isCurrencyCode(key) {
-          reader.report(.invalidValue, fx.value(key), fx.child(key), "'\(key)' is not an ISO currency code.")
+          reader.report(.invalidValue, fx.value(key), fx.child(key), "\(quoted(key)) is not an ISO currency code.")
           continue
         }
         if key == base && r != 1 {
@@ -87,9 +97,9 @@ public enum AccountFile {
     if let c = root.table("cash") {
       for key in c.keys {
         if !isCurrencyCode(key) {
-          reader.report(.invalidValue, c.value(key), c.child(key), "'\(key)' is not an ISO currency code.")
+          reader.report(.invalidValue, c.value(key), c.child(key), "\(quoted(key)) is not an ISO currency code.")
         }
-        if let amount = c.number(key) { cash[key] = amount }
+        if let amount = c.number(key, range: InputRange.cash) { cash[key] = amount }
       }
     }
     let maxAge = root.integer("max_price_age_days", range: 0...3650) ?? 4
@@ -98,18 +108,38 @@ public enum AccountFile {
       if let p = position(from: t, catalog: catalog, base: base, path: path) { positions.append(p) }
     }
     var csvErrors: [InputError] = []
+    var csvFiles: [String] = []
     if let file = root.string("positions_file") {
-      let csvPath =
-        file.hasPrefix("/") ? file : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file)
+      csvFiles.append(
+        file.hasPrefix("/") ? file : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file))
+    }
+    csvFiles += holdings
+    for csvPath in csvFiles {
       do {
-        let holdings = try HoldingsCSV.load(csvPath, catalog: catalog, base: base)
-        positions += holdings.positions
-        for (currency, amount) in holdings.cash { cash[currency, default: 0] += amount }
+        let h = try HoldingsCSV.load(csvPath, catalog: catalog, base: base)
+        positions += h.positions
+        for (currency, amount) in h.cash {
+          let total = cash[currency, default: 0] + amount
+          guard InputRange.cash.contains(total) else {
+            csvErrors.append(
+              InputError(
+                .invalidValue, path: csvPath, field: "cash \(currency)",
+                "the \(currency) cash of the account and this file adds up to \(total), outside \(InputRange.cash.expected)."))
+            continue
+          }
+          cash[currency] = total
+        }
       } catch let e as InputErrors {
-        csvErrors = e.errors
+        csvErrors += e.errors
       } catch let e as InputError {
-        csvErrors = [e]
+        csvErrors.append(e)
       }
+    }
+    if positions.count > InputLimits.maxPositions {
+      csvErrors.append(
+        InputError(
+          .invalidValue, path: path, field: "positions",
+          "the account holds \(positions.count) positions; advisor reads at most \(InputLimits.maxPositions)."))
     }
     root.rejectUnknownKeys()
     var errors = reader.errors + csvErrors
@@ -147,66 +177,145 @@ public enum AccountFile {
       t.rejectUnknownKeys()
       return nil
     }
-    let spec = catalog.isDescribed(symbol) ? catalog.spec(for: symbol) : nil
-    var ok = true
-    let quantity = t.number("quantity", required: "a signed quantity (negative is short)")
-    if let q = quantity, q == 0 {
-      reader.report(
-        .invalidValue, t.value("quantity"), t.child("quantity"), "a quantity of 0 is not a position; remove the line.")
-      ok = false
+    // Numbers are read as finite decimals here; their ranges and the rules between them are
+    // PositionRules', the same for the holdings CSV.
+    let any = InputRange.anyFinite
+    var fields = PositionRules.Fields(symbol: symbol)
+    fields.quantity = t.number("quantity", required: "a signed quantity (negative is short)", range: any)
+    fields.quantityGiven = t.has("quantity")
+    var classOK = true
+    if t.has("asset_class") {
+      fields.assetClass = t.oneOf("asset_class", AssetClass.self)
+      classOK = fields.assetClass != nil
     }
-    let assetClass = t.oneOf("asset_class", AssetClass.self) ?? spec?.assetClass ?? .stock
-    let currency = t.string("currency") ?? spec?.currency ?? base
-    if !isCurrencyCode(currency) {
-      reader.report(.invalidValue, t.value("currency"), t.child("currency"), "'\(currency)' is not an ISO currency code.")
-      ok = false
-    }
-    let positive = Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude
-    var multiplier = t.number("multiplier", range: positive, rangeText: "a positive number")
-    if multiplier == nil, let m = spec?.multiplier, catalog.isDescribed(symbol), assetClass == spec?.assetClass { multiplier = m }
-    if (assetClass == .option || assetClass == .future) && multiplier == nil {
-      if !t.has("multiplier") {
-        reader.report(
-          .missingKey, t.node, t.child("multiplier"),
-          "an \(assetClass.rawValue) needs its contract multiplier (e.g. 100 for US equity options).")
-      }
-      ok = false
-    }
-    let face = t.number("face_value", range: positive, rangeText: "a positive par value")
-    if assetClass == .bond && face == nil {
-      if !t.has("face_value") {
-        reader.report(
-          .missingKey, t.node, t.child("face_value"),
-          "a bond needs face_value, the par value of one unit (its price is percent of par).")
-      }
-      ok = false
-    }
-    let price = t.number("price")
-    if let p = price, p <= 0, assetClass != .future, assetClass != .cfd {
-      reader.report(.nonPositivePrice, t.value("price"), t.child("price"), "price \(p) is not positive.")
-      ok = false
-    }
-    let underlying = t.string("underlying")
-    let underlyingPrice = t.number("underlying_price", range: positive, rangeText: "a positive price")
-    let delta = t.number("delta", range: -1...1, rangeText: "a delta in [-1, 1]")
-    let gamma = t.number("gamma", range: 0...1e6, rangeText: "a gamma ≥ 0 (per unit of underlying)")
-    let right = t.oneOf("right", OptionRight.self)
-    let strike = t.number("strike", range: 1e-12...1e12, rangeText: "a positive strike")
-    let expiry = t.day("expiry")
-    let iv = t.number("implied_volatility", range: 1e-6...10, rangeText: "an annual volatility in (0, 10]")
-    let cost = t.number("average_cost")
+    fields.currency = t.string("currency")
+    fields.multiplier = t.number("multiplier", range: any)
+    fields.multiplierGiven = t.has("multiplier")
+    fields.faceValue = t.number("face_value", range: any)
+    fields.faceValueGiven = t.has("face_value")
+    fields.price = t.number("price", range: any)
+    fields.underlying = t.string("underlying")
+    fields.underlyingPrice = t.number("underlying_price", range: any)
+    fields.delta = t.number("delta", range: any)
+    fields.averageCost = t.number("average_cost", range: any)
+    fields.gamma = t.number("gamma", range: any)
+    fields.right = t.oneOf("right", OptionRight.self)
+    fields.strike = t.number("strike", range: any)
+    fields.expiry = t.day("expiry")
+    fields.impliedVolatility = t.number("implied_volatility", range: any)
     t.rejectUnknownKeys()
+    let position = PositionRules.validate(fields, catalog: catalog, base: base, source: path, line: t.line) {
+      kind, key, message in
+      reader.report(kind, t.value(key) ?? t.node, t.child(key), message)
+    }
+    return classOK ? position : nil
+  }
+}
+
+/// The one validation of a position, whatever file it came from (the account's YAML list,
+/// its `positions_file`, a `--holdings` CSV): ranges from ``InputRange`` and the rules between
+/// fields. Every problem is reported (kind, key, message) to the caller, which locates it.
+public enum PositionRules {
+  public struct Fields: Sendable {
+    public var symbol: String
+    public var assetClass: AssetClass?
+    public var quantity: Double?
+    /// The key or column was present (a missing quantity is reported by the reader).
+    public var quantityGiven = false
+    public var currency: String?
+    public var multiplier: Double?
+    public var multiplierGiven = false
+    public var faceValue: Double?
+    public var faceValueGiven = false
+    public var price: Double?
+    public var underlying: String?
+    public var underlyingPrice: Double?
+    public var delta: Double?
+    public var averageCost: Double?
+    /// Options: gamma, and the terms for Black–Scholes repricing.
+    public var gamma: Double?
+    public var right: OptionRight?
+    public var strike: Double?
+    public var expiry: Day?
+    public var impliedVolatility: Double?
+    public init(symbol: String) { self.symbol = symbol }
+  }
+
+  static func number(_ x: Double) -> String { "\(x)" }
+
+  /// The position, or nil after reporting every problem.
+  public static func validate(
+    _ f: Fields, catalog: InstrumentCatalog, base: String, source: String, line: Int?,
+    report: (InputError.Kind, String, String) -> Void
+  ) -> Position? {
+    var ok = true
+    func fail(_ kind: InputError.Kind, _ key: String, _ message: String) {
+      report(kind, key, message)
+      ok = false
+    }
+    func ranged(_ x: Double?, _ key: String, _ range: NumericRange) -> Double? {
+      guard let x else { return nil }
+      guard range.contains(x) else {
+        fail(.invalidValue, key, range.violation(number(x)))
+        return nil
+      }
+      return x
+    }
+    let symbol = f.symbol
+    if symbol.isEmpty || symbol.count > 64 || symbol.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    {
+      fail(.invalidValue, "symbol", "\(quoted(symbol)) is not a symbol (1 to 64 characters, no control characters).")
+    }
+    let spec = catalog.isDescribed(symbol) ? catalog.spec(for: symbol) : nil
+    let assetClass = f.assetClass ?? spec?.assetClass ?? .stock
+    var quantity: Double? = nil
+    if let q = f.quantity {
+      if q == 0 {
+        fail(.invalidValue, "quantity", "a quantity of 0 is not a position; remove the line.")
+      } else {
+        quantity = ranged(q, "quantity", InputRange.quantity)
+      }
+    }
+    let currency = f.currency ?? spec?.currency ?? base
+    if !AccountFile.isCurrencyCode(currency) {
+      fail(.invalidValue, "currency", "\(quoted(currency)) is not an ISO currency code.")
+    }
+    var multiplier = ranged(f.multiplier, "multiplier", InputRange.multiplier)
+    if f.multiplier == nil, let m = spec?.multiplier, assetClass == spec?.assetClass { multiplier = m }
+    if (assetClass == .option || assetClass == .future) && multiplier == nil && !f.multiplierGiven {
+      fail(
+        .missingKey, "multiplier", "an \(assetClass.rawValue) needs its contract multiplier (e.g. 100 for US equity options).")
+    }
+    let face = ranged(f.faceValue, "face_value", InputRange.faceValue)
+    if assetClass == .bond && f.faceValue == nil && !f.faceValueGiven {
+      fail(.missingKey, "face_value", "a bond needs face_value, the par value of one unit (its price is percent of par).")
+    }
+    var price: Double? = nil
+    if let p = f.price {
+      if p <= 0 && assetClass != .future && assetClass != .cfd {
+        fail(.nonPositivePrice, "price", "price \(number(p)) is not positive.")
+      } else {
+        price = ranged(
+          p, "price", assetClass == .future || assetClass == .cfd ? InputRange.marginedPrice : InputRange.positionPrice)
+      }
+    }
+    if let u = f.underlying, u.isEmpty || u.count > 64 {
+      fail(.invalidValue, "underlying", "\(quoted(u)) is not a symbol.")
+    }
+    let underlyingPrice = ranged(f.underlyingPrice, "underlying_price", InputRange.underlyingPrice)
+    let delta = ranged(f.delta, "delta", InputRange.delta)
+    let cost = ranged(f.averageCost, "average_cost", InputRange.averageCost)
     guard ok, let quantity else { return nil }
     var position = Position(
       symbol: symbol, assetClass: assetClass, quantity: quantity, currency: currency, multiplier: multiplier ?? 1,
-      faceValue: face, price: price, underlying: underlying, delta: delta, underlyingPrice: underlyingPrice,
-      averageCost: cost, source: path, line: t.line)
-    position.gamma = gamma
-    position.optionRight = right
-    position.strike = strike
-    position.expiry = expiry
-    position.impliedVolatility = iv
-    return position
+      faceValue: face, price: price, underlying: f.underlying, delta: delta, underlyingPrice: underlyingPrice,
+      averageCost: cost, source: source, line: line)
+    position.gamma = ranged(f.gamma, "gamma", InputRange.gamma)
+    position.optionRight = f.right
+    position.strike = ranged(f.strike, "strike", InputRange.strike)
+    position.expiry = f.expiry
+    position.impliedVolatility = ranged(f.impliedVolatility, "implied_volatility", InputRange.impliedVolatility)
+    return ok ? position : nil
   }
 }
 
@@ -219,12 +328,23 @@ public enum HoldingsCSV {
   public static func load(_ path: String, catalog: InstrumentCatalog, base: String) throws -> (
     positions: [Position], cash: [String: Double]
   ) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw InputError(.fileNotFound, path: path, "no such file.")
-    }
-    var reader = CSVReader(bytes: [UInt8](data))
+    let bytes = try InputFiles.readAll(path, what: "holdings file", maxBytes: InputLimits.tableBytes)
+    return try parse(bytes, path: path, catalog: catalog, base: base)
+  }
+
+  /// Parses holdings CSV bytes in memory (the fuzzer's and the tests' entry point).
+  public static func parse(_ bytes: [UInt8], path: String, catalog: InstrumentCatalog, base: String) throws -> (
+    positions: [Position], cash: [String: Double]
+  ) {
+    var reader = CSVReader(bytes: bytes)
     var fields: [CSVReader.Field] = []
-    guard let headerLine = try reader.nextRecord(into: &fields) else {
+    let headerLine: Int?
+    do {
+      headerLine = try reader.nextRecord(into: &fields)
+    } catch {
+      throw InputError(error.kind, path: path, line: error.line, field: error.field, error.message)
+    }
+    guard let headerLine else {
       throw InputError(
         .empty, path: path, "the file is empty; expected a header such as symbol,asset_class,quantity,currency,price.")
     }
@@ -240,12 +360,25 @@ public enum HoldingsCSV {
           .unknownKey, path: path, line: headerLine, field: h,
           "unknown column; expected some of \(known.sorted().joined(separator: ", "))."))
     }
+    var seenColumns: Set<String> = []
+    for h in header where !seenColumns.insert(h).inserted {
+      errors.append(InputError(.invalidValue, path: path, line: headerLine, field: h, "the column appears twice."))
+    }
     guard let sCol = header.firstIndex(of: "symbol"), let qCol = header.firstIndex(of: "quantity") else {
       throw InputError(.missingColumn, path: path, line: headerLine, "the header needs symbol and quantity columns.")
     }
     var positions: [Position] = []
     var cash: [String: Double] = [:]
-    while let line = try reader.nextRecord(into: &fields) {
+    while true {
+      let next: Int?
+      do {
+        next = try reader.nextRecord(into: &fields)
+      } catch {
+        errors.append(InputError(error.kind, path: path, line: error.line, field: error.field, error.message))
+        break
+      }
+      guard let line = next else { break }
+      guard errors.count < 100 else { break }
       guard fields.count == header.count else {
         errors.append(
           InputError(
@@ -257,69 +390,87 @@ public enum HoldingsCSV {
         let s = reader.string(fields[c])
         return s.isEmpty ? nil : s
       }
-      func number(_ name: String) -> Double?? {
-        guard let c = header.firstIndex(of: name), !reader.isMissing(fields[c]) else { return .some(nil) }
+      var rowOK = true
+      func number(_ name: String) -> Double? {
+        guard let c = header.firstIndex(of: name), !reader.isMissing(fields[c]) else { return nil }
         switch reader.number(fields[c]) {
-        case .value(let v): return .some(v)
-        default:
+        case .value(let v): return v
+        case .nonFinite:
           errors.append(
-            InputError(.notANumber, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a number."))
-          return nil
+            InputError(
+              .nonFinite, path: path, line: line, field: name, "\(reader.quotedField(fields[c])) is not a finite number."))
+        case .notANumber:
+          errors.append(InputError(.notANumber, path: path, line: line, field: name, reader.notANumberText(fields[c])))
         }
+        rowOK = false
+        return nil
       }
       let symbol = reader.string(fields[sCol])
-      guard let q = number("quantity"), let quantity = q else {
-        if !reader.isMissing(fields[qCol]) { continue }
+      if reader.isMissing(fields[qCol]) {
         errors.append(InputError(.missingKey, path: path, line: line, field: "quantity", "a position needs a quantity."))
         continue
       }
+      guard let quantity = number("quantity") else { continue }
       let classText = text("asset_class")
       if classText?.lowercased() == "cash" {
-        cash[text("currency") ?? base, default: 0] += quantity
+        let currency = text("currency") ?? base
+        guard AccountFile.isCurrencyCode(currency) else {
+          errors.append(
+            InputError(
+              .invalidValue, path: path, line: line, field: "currency", "\(quoted(currency)) is not an ISO currency code."))
+          continue
+        }
+        let total = cash[currency, default: 0] + quantity
+        guard InputRange.cash.contains(quantity), InputRange.cash.contains(total) else {
+          errors.append(
+            InputError(
+              .invalidValue, path: path, line: line, field: "quantity", InputRange.cash.violation(reader.string(fields[qCol]))))
+          continue
+        }
+        cash[currency] = total
         continue
       }
       guard !symbol.isEmpty else {
         errors.append(InputError(.missingKey, path: path, line: line, field: "symbol", "a position needs a symbol."))
         continue
       }
-      if quantity == 0 {
-        errors.append(InputError(.invalidValue, path: path, line: line, field: "quantity", "a quantity of 0 is not a position."))
-        continue
-      }
-      let spec = catalog.isDescribed(symbol) ? catalog.spec(for: symbol) : nil
-      var assetClass = spec?.assetClass ?? .stock
+      var f = PositionRules.Fields(symbol: symbol)
+      f.quantity = quantity
+      f.quantityGiven = true
       if let c = classText {
         guard let parsed = AssetClass(rawValue: c.lowercased()) else {
           errors.append(
             InputError(
               .invalidValue, path: path, line: line, field: "asset_class",
-              "'\(c)' is not one of \(AssetClass.allCases.map(\.rawValue).joined(separator: ", ")), cash."))
+              "\(quoted(c)) is not one of \(AssetClass.allCases.map(\.rawValue).joined(separator: ", ")), cash."))
           continue
         }
-        assetClass = parsed
+        f.assetClass = parsed
       }
-      guard let price = number("price"), let multiplier = number("multiplier"), let face = number("face_value"),
-        let underlyingPrice = number("underlying_price"), let delta = number("delta"), let cost = number("average_cost")
-      else { continue }
-      let m = multiplier ?? (spec?.assetClass == assetClass ? spec?.multiplier : nil)
-      if (assetClass == .option || assetClass == .future) && m == nil {
+      f.currency = text("currency")
+      f.price = number("price")
+      f.multiplier = number("multiplier")
+      f.multiplierGiven = f.multiplier != nil
+      f.faceValue = number("face_value")
+      f.faceValueGiven = f.faceValue != nil
+      f.underlying = text("underlying")
+      f.underlyingPrice = number("underlying_price")
+      f.delta = number("delta")
+      f.averageCost = number("average_cost")
+      guard rowOK else { continue }
+      let p = PositionRules.validate(f, catalog: catalog, base: base, source: path, line: line) { kind, key, message in
+        errors.append(InputError(kind, path: path, line: line, field: key, message))
+      }
+      if let p { positions.append(p) }
+      if positions.count > InputLimits.maxPositions {
         errors.append(
           InputError(
-            .missingKey, path: path, line: line, field: "multiplier", "an \(assetClass.rawValue) needs its contract multiplier."))
-        continue
+            .invalidValue, path: path, line: line, "more than \(InputLimits.maxPositions) positions; advisor reads at most that.")
+        )
+        break
       }
-      if assetClass == .bond && face == nil {
-        errors.append(
-          InputError(
-            .missingKey, path: path, line: line, field: "face_value", "a bond needs face_value (its price is percent of par)."))
-        continue
-      }
-      positions.append(
-        Position(
-          symbol: symbol, assetClass: assetClass, quantity: quantity, currency: text("currency") ?? spec?.currency ?? base,
-          multiplier: m ?? 1, faceValue: face, price: price, underlying: text("underlying"), delta: delta,
-          underlyingPrice: underlyingPrice, averageCost: cost, source: path, line: line))
     }
+    errors += AccountFile.duplicates(positions)
     if errors.count == 1 { throw errors[0] }
     if !errors.isEmpty { throw InputErrors(errors) }
     return (positions, cash)
@@ -329,12 +480,23 @@ public enum HoldingsCSV {
 /// The copy-trading followers file: `follower_id,allocated_capital,currency[,is_lead]`.
 public enum FollowersCSV {
   public static func load(_ path: String) throws -> [Follower] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw InputError(.fileNotFound, path: path, "no such file.")
-    }
-    var reader = CSVReader(bytes: [UInt8](data))
+    let bytes = try InputFiles.readAll(path, what: "followers file", maxBytes: InputLimits.tableBytes)
+    return try parse(bytes, path: path)
+  }
+
+  /// Parses followers CSV bytes in memory (the fuzzer's and the tests' entry point). Each
+  /// follower needs a nonempty, unique id, an allocation in ``InputRange/allocation`` and an
+  /// ISO currency; at most one row is the lead.
+  public static func parse(_ bytes: [UInt8], path: String) throws -> [Follower] {
+    var reader = CSVReader(bytes: bytes)
     var fields: [CSVReader.Field] = []
-    guard let headerLine = try reader.nextRecord(into: &fields) else {
+    let headerLine: Int?
+    do {
+      headerLine = try reader.nextRecord(into: &fields)
+    } catch {
+      throw InputError(error.kind, path: path, line: error.line, field: error.field, error.message)
+    }
+    guard let headerLine else {
       throw InputError(.empty, path: path, "the file is empty; expected follower_id,allocated_capital,currency[,is_lead].")
     }
     let header = fields.map { reader.string($0).lowercased() }
@@ -348,17 +510,63 @@ public enum FollowersCSV {
     let leadCol = header.firstIndex(of: "is_lead")
     var out: [Follower] = []
     var errors: [InputError] = []
-    while let line = try reader.nextRecord(into: &fields) {
+    var ids: [String: Int] = [:]
+    var leadLine: Int? = nil
+    while true {
+      let next: Int?
+      do {
+        next = try reader.nextRecord(into: &fields)
+      } catch {
+        errors.append(InputError(error.kind, path: path, line: error.line, field: error.field, error.message))
+        break
+      }
+      guard let line = next else { break }
+      guard errors.count < 100 else { break }
       guard fields.count == header.count else {
         errors.append(
           InputError(.malformedRow, path: path, line: line, "expected \(header.count) fields, found \(fields.count)."))
         continue
       }
-      guard case .value(let cap) = reader.number(fields[capCol]) else {
+      let cap: Double
+      switch reader.number(fields[capCol]) {
+      case .value(let x):
+        guard InputRange.allocation.contains(x) else {
+          errors.append(
+            InputError(
+              .invalidValue, path: path, line: line, field: "allocated_capital",
+              InputRange.allocation.violation(reader.string(fields[capCol]))))
+          continue
+        }
+        cap = x
+      case .nonFinite:
         errors.append(
           InputError(
-            .notANumber, path: path, line: line, field: "allocated_capital", "'\(reader.string(fields[capCol]))' is not a number."
-          ))
+            .nonFinite, path: path, line: line, field: "allocated_capital",
+            "\(reader.quotedField(fields[capCol])) is not a finite number."))
+        continue
+      case .notANumber:
+        errors.append(
+          InputError(.notANumber, path: path, line: line, field: "allocated_capital", reader.notANumberText(fields[capCol])))
+        continue
+      }
+      let id = reader.string(fields[idCol])
+      guard !id.isEmpty else {
+        errors.append(InputError(.missingKey, path: path, line: line, field: "follower_id", "a follower needs an id."))
+        continue
+      }
+      if let first = ids[id] {
+        errors.append(
+          InputError(
+            .duplicateInstrument, path: path, line: line, field: "follower_id",
+            "follower \(quoted(id)) is already on line \(first); give one row per follower."))
+        continue
+      }
+      ids[id] = line
+      let currency = reader.string(fields[curCol])
+      guard AccountFile.isCurrencyCode(currency) else {
+        errors.append(
+          InputError(.invalidValue, path: path, line: line, field: "currency", "\(quoted(currency)) is not an ISO currency code.")
+        )
         continue
       }
       var lead = false
@@ -367,17 +575,39 @@ public enum FollowersCSV {
         case "true", "yes", "1": lead = true
         case "false", "no", "0", "": lead = false
         case let other:
-          errors.append(InputError(.invalidValue, path: path, line: line, field: "is_lead", "'\(other)' is not true or false."))
+          errors.append(
+            InputError(.invalidValue, path: path, line: line, field: "is_lead", "\(quoted(other)) is not true or false."))
           continue
         }
       }
-      out.append(
-        Follower(
-          id: reader.string(fields[idCol]), allocation: cap, currency: reader.string(fields[curCol]), isLead: lead, line: line))
+      if lead {
+        if let first = leadLine {
+          errors.append(
+            InputError(
+              .invalidValue, path: path, line: line, field: "is_lead",
+              "the lead is already on line \(first); a strategy has one lead."))
+          continue
+        }
+        leadLine = line
+      }
+      out.append(Follower(id: id, allocation: cap, currency: currency, isLead: lead, line: line))
+      if out.count > InputLimits.maxFollowers {
+        errors.append(
+          InputError(
+            .invalidValue, path: path, line: line, "more than \(InputLimits.maxFollowers) followers; advisor reads at most that.")
+        )
+        break
+      }
     }
     if errors.count == 1 { throw errors[0] }
     if !errors.isEmpty { throw InputErrors(errors) }
     if out.isEmpty { throw InputError(.empty, path: path, line: headerLine, "no followers after the header.") }
+    let total = out.reduce(0) { $0 + $1.allocation }
+    guard InputRange.allocation.contains(total) else {
+      throw InputError(
+        .invalidValue, path: path, field: "allocated_capital",
+        "the allocations add up to \(total), outside \(InputRange.allocation.expected).")
+    }
     return out
   }
 }

@@ -69,6 +69,20 @@ public struct AdvisorConfig: Sendable {
 /// (explicit file, else `instruments.yaml` beside or inside the market path),
 /// then the prices.
 public enum MarketInputs {
+  /// Refuses an as-of date before every bar of the market data, naming the date, where it came
+  /// from and the earliest bar (instead of "AAPL has 0 bars" later).
+  public static func requireData(_ market: MarketData, onOrBefore day: Day, source: String?) throws(InputError) {
+    let firsts = market.histories.compactMap { h in h.days.first.map { ($0, h) } }
+    guard let earliest = firsts.min(by: { $0.0 < $1.0 }) else { return }
+    guard earliest.0 <= day else {
+      let h = earliest.1
+      throw InputError(
+        .invalidValue, path: source, field: source == "--as-of" ? nil : "as_of",
+        "no market data on or before \(day) (the earliest bar is \(earliest.0), \(h.symbol) in \(h.source) line \(h.lines.first ?? 0)); choose a later as-of date."
+      )
+    }
+  }
+
   public static func load(market: String, instruments: String?) throws -> MarketData {
     var catalogPath = instruments
     if catalogPath == nil {

@@ -19,7 +19,12 @@ public enum BudgetFile {
   public static let version = 1
 
   public static func load(_ path: String) throws -> [BudgetEntry] {
-    let (reader, root) = try YAMLReader.open(path)
+    try parse(try InputFiles.readText(path, what: "budgets file", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses budgets YAML in memory (the fuzzer's and the tests' entry point).
+  public static func parse(_ text: String, path: String) throws -> [BudgetEntry] {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     _ = root.string("description")
     var entries: [BudgetEntry] = []
@@ -30,11 +35,11 @@ public enum BudgetFile {
         guard let key = key(name) else {
           reader.report(
             .invalidValue, node, field,
-            "'\(name.dropFirst(6))' is not an asset class; expected class:CLASS with CLASS one of \(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))."
+            "\(quoted(String(name.dropFirst(6)))) is not an asset class; expected class:CLASS with CLASS one of \(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))."
           )
           continue
         }
-        guard let value = table.number(name) else { continue }
+        guard let value = table.number(name, range: InputRange.budgetShare) else { continue }
         entries.append(BudgetEntry(key: key, value: value, source: path, line: node?.mark?.line, field: field))
       }
       if table.keys.isEmpty {
@@ -54,19 +59,29 @@ public enum BudgetFile {
   ///
   /// - Throws: ``InputError`` naming the flag when it is not of that form.
   public static func parseFlag(_ text: String) throws(InputError) -> BudgetEntry {
-    let flag = "--budget \(text)"
+    let flag = "--budget \(escapedForMessage(text))"
     let example = "expected SYMBOL=SHARE or class:CLASS=SHARE, e.g. --budget AAPL=0.3"
     guard let eq = text.lastIndex(of: "=") else { throw InputError(.invalidValue, path: flag, "no '='; \(example).") }
     let name = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
     let number = String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
     guard !name.isEmpty else { throw InputError(.invalidValue, path: flag, "no instrument before '='; \(example).") }
-    guard let value = Double(number), value.isFinite else {
-      throw InputError(.notANumber, path: flag, "'\(number)' is not a number; \(example).")
+    let value: Double
+    switch YAMLTable.decimal(number) {
+    case .value(let v):
+      guard InputRange.budgetShare.contains(v) else {
+        throw InputError(.invalidValue, path: flag, InputRange.budgetShare.violation(number))
+      }
+      value = v
+    case .tooLong(let n):
+      throw InputError(.notANumber, path: flag, "\(quoted(number, limit: 20)) is too long for a number (\(n) characters).")
+    case .nonFinite, .notANumber:
+      throw InputError(.notANumber, path: flag, "\(quoted(number)) is not a number; \(example).")
     }
     guard let key = key(name) else {
       throw InputError(
         .invalidValue, path: flag,
-        "'\(name.dropFirst(6))' is not an asset class (\(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))).")
+        "\(quoted(String(name.dropFirst(6)))) is not an asset class (\(AssetClass.allCases.map(\.rawValue).joined(separator: ", ")))."
+      )
     }
     return BudgetEntry(key: key, value: value, source: "--budget \(text)")
   }

@@ -11,18 +11,22 @@ public enum BudgetRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ report: BudgetReport, as format: BudgetFormat) throws -> String {
-    switch format {
-    case .text: return text(report, markdown: false)
-    case .markdown: return text(report, markdown: true)
-    case .json: return try json(report).rendered() + "\n"
+    try NonFinite.guarding("budget report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(report, markdown: false)
+      case .markdown: return text(report, markdown: true)
+      case .json: return try json(report).rendered() + "\n"
+      }
     }
   }
 
   public static func render(_ proposal: PortfolioProposal, as format: BudgetFormat) throws -> String {
-    switch format {
-    case .text: return text(proposal, markdown: false)
-    case .markdown: return text(proposal, markdown: true)
-    case .json: return try json(proposal).rendered() + "\n"
+    try NonFinite.guarding("portfolio proposal (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(proposal, markdown: false)
+      case .markdown: return text(proposal, markdown: true)
+      case .json: return try json(proposal).rendered() + "\n"
+      }
     }
   }
 
@@ -99,7 +103,7 @@ public enum BudgetRenderer {
         "Portfolio σ",
         "\(Format.percent(r.current.volatility)) a year = \(Format.money(r.current.volatility * r.equity)) \(b) (1-day \(Format.money(dailyMoney)) \(b))"
       ),
-      ("Diversification", r.current.diversificationRatio.map { Format.fixed($0, 2) + "  (Σ |w| σ / σ_p)" } ?? "n/a"),
+      ("Diversification", r.current.diversificationRatio.map { Format.fixed($0, 2) + "  (Σ |w| σ / σ_p)" } ?? "—"),
     ]
     if let v = r.parametric.first(where: { $0.level == 0.99 && $0.horizonDays == 1 }),
       let h = r.historical.first(where: { $0.level == 0.99 && $0.horizonDays == 1 })
@@ -177,7 +181,7 @@ public enum BudgetRenderer {
     out.append("\(h3)Target: budgeted risk parity (long-only), levered to the regime")
     out.append("  " + solverLine(r.solution))
     out.append(
-      "  Unlevered σ \(Format.percent(r.solution.volatility)) a year, diversification \(r.target.diversificationRatio.map { Format.fixed($0, 2) } ?? "n/a"); leverage = the smallest of:"
+      "  Unlevered σ \(Format.percent(r.solution.volatility)) a year, diversification \(r.target.diversificationRatio.map { Format.fixed($0, 2) } ?? "—"); leverage = the smallest of:"
     )
     var c = TextTable(["Cap", "Max leverage", "", "How"], leftAligned: [0, 2, 3])
     for cap in r.caps {
@@ -485,7 +489,7 @@ public enum BudgetRenderer {
     out.append(table(t, markdown: markdown))
     out.append("")
     out.append(
-      "  Portfolio σ \(Format.percent(d.volatility)) a year, diversification ratio \(d.diversificationRatio.map { Format.fixed($0, 2) } ?? "n/a")."
+      "  Portfolio σ \(Format.percent(d.volatility)) a year, diversification ratio \(d.diversificationRatio.map { Format.fixed($0, 2) } ?? "—")."
     )
     out.append("  " + solverLine(r.solution))
     if !r.budgets.isDefault {

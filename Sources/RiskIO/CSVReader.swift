@@ -28,10 +28,10 @@ struct CSVReader {
   private(set) var line = 1
   private var scratch = [CChar](repeating: 0, count: 128)
 
-  init(bytes: [UInt8]) {
+  init(bytes: [UInt8], skippingByteOrderMark: Bool = true) {
     self.bytes = bytes
     // Skip a UTF-8 byte-order mark.
-    if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+    if skippingByteOrderMark && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
   }
 
   var isAtEnd: Bool { position >= bytes.count }
@@ -137,6 +137,20 @@ struct CSVReader {
     }
   }
 
+  /// The field quoted for a message (control characters escaped, long values cut).
+  func quotedField(_ f: Field) -> String { quoted(string(f)) }
+
+  /// Why a field is not a number, for a message: too long (with its length), not finite, or
+  /// not a number at all.
+  func notANumberText(_ f: Field) -> String {
+    let (a, b) = trimmed(f)
+    if b - a > InputLimits.numberCharacters {
+      return
+        "\(quoted(string(f), limit: 20)) is too long for a number (\(b - a) characters; at most \(InputLimits.numberCharacters))."
+    }
+    return "\(quotedField(f)) is not a number."
+  }
+
   enum NumberResult {
     case value(Double)
     case notANumber
@@ -148,7 +162,7 @@ struct CSVReader {
   mutating func number(_ f: Field) -> NumberResult {
     let (a, b) = trimmed(f)
     let n = b - a
-    guard n > 0, n < 127 else { return .notANumber }
+    guard n > 0, n <= InputLimits.numberCharacters else { return .notANumber }
     // Only digits, sign, point and exponent: strtod alone would accept "0x1p3", "inf", "nan".
     var sawDigit = false
     for i in a..<b {

@@ -20,7 +20,7 @@ public enum CheckRenderer {
   }
 
   static func fmt(_ x: Double) -> String {
-    guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+    guard x.isFinite else { return Format.fixed(x, 0) }
     if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
     let a = abs(x)
     let d = a >= 1000 ? 2 : a >= 1 ? 6 : 8
@@ -100,7 +100,13 @@ public enum CheckRenderer {
     var out = ""
     out.reserveCapacity(2048)
     func str(_ s: String) { JSONValue.writeString(s, into: &out) }
-    func num(_ x: Double?) { out += x.map { $0.isFinite ? JSONValue.numberText($0) : "null" } ?? "null" }
+    func num(_ x: Double?) {
+      guard let x else {
+        out += "null"
+        return
+      }
+      if x.isFinite { out += JSONValue.numberText(x) } else { NonFinite.report(x); out += "null" }
+    }
     out += "{\"asOf\":"
     str(asOf.description)
     out += ",\"clientOrderId\":"
@@ -119,7 +125,7 @@ public enum CheckRenderer {
         out += ":"
         switch c.value {
         case .number(let x):
-          if x.isFinite { out += JSONValue.numberText(x) } else { str(x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")) }
+          num(x)
         case .text(let t): str(t)
         }
       }
@@ -156,7 +162,7 @@ public enum CheckRenderer {
 
   static func contextJSON(_ v: ContextValue) -> JSONValue {
     switch v {
-    case .number(let x): return x.isFinite ? .number(x) : .string(x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf"))
+    case .number(let x): return .number(x)
     case .text(let t): return .string(t)
     }
   }

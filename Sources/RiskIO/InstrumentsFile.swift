@@ -23,7 +23,12 @@ public enum InstrumentsFile {
   public static let version = 1
 
   public static func load(_ path: String) throws -> InstrumentCatalog {
-    let (reader, root) = try YAMLReader.open(path)
+    try parse(try InputFiles.readText(path, what: "instruments file", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses instruments YAML in memory (the fuzzer's and the tests' entry point).
+  public static func parse(_ text: String, path: String) throws -> InstrumentCatalog {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     var specs: [InstrumentSpec] = []
     if let table = root.table("instruments", required: "a mapping of symbol to instrument") {
@@ -35,22 +40,16 @@ public enum InstrumentsFile {
             spec.currency = c
           } else {
             reader.report(
-              .invalidValue, t.value("currency"), t.child("currency"), "'\(c)' is not an ISO currency code such as USD.")
+              .invalidValue, t.value("currency"), t.child("currency"), "\(quoted(c)) is not an ISO currency code such as USD.")
           }
         }
-        if let m = t.number(
-          "multiplier", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number")
-        {
+        if let m = t.number("multiplier", range: InputRange.multiplier) {
           spec.multiplier = m
         }
-        if let l = t.number(
-          "lot_size", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number")
-        {
+        if let l = t.number("lot_size", range: InputRange.lotSize) {
           spec.lotSize = l
         }
-        if let x = t.number(
-          "tick_size", range: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, rangeText: "a positive number")
-        {
+        if let x = t.number("tick_size", range: InputRange.tickSize) {
           spec.tickSize = x
         }
         if let b = t.bool("allows_negative_prices") { spec.allowsNegativePrices = b }
@@ -60,7 +59,7 @@ public enum InstrumentsFile {
           case "units": spec.volumeInQuoteCurrency = false
           case "quote": spec.volumeInQuoteCurrency = true
           default:
-            reader.report(.invalidValue, t.value("volume_unit"), t.child("volume_unit"), "'\(unit)' is not units or quote.")
+            reader.report(.invalidValue, t.value("volume_unit"), t.child("volume_unit"), "\(quoted(unit)) is not units or quote.")
           }
         }
         spec.dataFile = t.string("data_file")

@@ -30,13 +30,15 @@ public struct MarketDataLoader: Sendable {
   /// Loads a file or a directory.
   /// - Parameter symbol: the symbol for a single-instrument file (overrides the file name).
   public func load(path: String, symbol: String? = nil) throws(InputError) -> MarketData {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    let st: stat
+    do {
+      st = try InputFiles.status(path, what: "file or directory")
+    } catch let e where e.kind == .fileNotFound {
       throw InputError(
         .fileNotFound, path: path,
         "no such file or directory; pass --market with a CSV file, a directory of CSV files or a wide price panel.")
     }
-    if isDirectory.boolValue { return try loadDirectory(path) }
+    if st.st_mode & S_IFMT == S_IFDIR { return try loadDirectory(path) }
     let histories = try loadFile(path, symbol: symbol)
     return MarketData(histories: histories, warnings: Self.warnings(histories), catalog: catalog)
   }
@@ -51,8 +53,17 @@ public struct MarketDataLoader: Sendable {
     guard !names.isEmpty else { throw InputError(.empty, path: path, "the directory holds no .csv files.") }
     var all: [PriceHistory] = []
     var seen: [String: String] = [:]
+    var skipped: [String] = []
     for name in names {
       let file = (path as NSString).appendingPathComponent(name)
+      // Only regular files are read: a FIFO named *.csv would block forever, a directory or
+      // a device is not data. Each is skipped with a warning.
+      do {
+        try InputFiles.requireRegular(file)
+      } catch {
+        skipped.append("\(escapedForMessage(file, limit: 200)) skipped: \(error.message)")
+        continue
+      }
       for h in try loadFile(file, symbol: nil) {
         if let other = seen[h.symbol] {
           throw InputError(
@@ -62,8 +73,11 @@ public struct MarketDataLoader: Sendable {
         all.append(h)
       }
     }
+    guard !all.isEmpty else {
+      throw InputError(.empty, path: path, "the directory holds no regular .csv files (\(skipped.joined(separator: "; "))).")
+    }
     all.sort { $0.symbol < $1.symbol }
-    return MarketData(histories: all, warnings: Self.warnings(all), catalog: catalog)
+    return MarketData(histories: all, warnings: skipped + Self.warnings(all), catalog: catalog)
   }
 
   static func warnings(_ histories: [PriceHistory]) -> [String] {
@@ -74,38 +88,15 @@ public struct MarketDataLoader: Sendable {
 
   /// Loads one CSV file: one history for an OHLCV file, one per column for a panel.
   public func loadFile(_ path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
-    guard let bytes = Self.readAll(path) else {
-      if !FileManager.default.fileExists(atPath: path) {
-        throw InputError(.fileNotFound, path: path, "no such file.")
-      }
-      throw InputError(.unreadable, path: path, "cannot read the file.")
-    }
+    let bytes = try InputFiles.readAll(path, what: "market-data file", maxBytes: InputLimits.marketBytes)
     return try parse(bytes: bytes, path: path, symbol: symbol)
   }
 
   /// The whole file in one buffer, read with POSIX `read(2)` straight into the array
-  /// (Foundation's `Data` would add a second copy of a 13 MB panel).
+  /// (Foundation's `Data` would add a second copy of a 13 MB panel); nil when it cannot be
+  /// read (``InputFiles/readAll(_:what:maxBytes:)`` says why).
   public static func readAll(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { return nil }
-    let size = Int(st.st_size)
-    var failed = false
-    let bytes = [UInt8](unsafeUninitializedCapacity: max(size, 1)) { buffer, count in
-      var done = 0
-      while done < size {
-        let n = read(fd, buffer.baseAddress.map { $0 + done }, size - done)
-        if n <= 0 {
-          failed = n < 0
-          break
-        }
-        done += n
-      }
-      count = done
-    }
-    return failed ? nil : bytes
+    try? InputFiles.readAll(path, what: "market-data file", maxBytes: InputLimits.marketBytes)
   }
 
   private static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "day", "index", "data", ""]
@@ -171,7 +162,7 @@ public struct MarketDataLoader: Sendable {
       let shown = header.joined(separator: ",")
       throw InputError(
         .missingColumn, path: path, line: headerLine,
-        "the header '\(shown.count > 60 ? shown.prefix(57) + "..." : shown)' has no close column; expected Close (or Settle, Price, Last)."
+        "the header \(quoted(shown, limit: 60)) has no close column; expected Close (or Settle, Price, Last)."
       )
     }
     return try parsePanel(&reader, header: header, headerLine: headerLine, date: dateColumn, path: path)
@@ -216,17 +207,22 @@ public struct MarketDataLoader: Sendable {
           if !(x > 0) && !spec.allowsNegativePrices {
             throw InputError(
               .nonPositivePrice, path: path, line: line, field: name,
-              "price \(reader.string(fields[c])) is not positive; if \(symbol) can trade at or below zero (e.g. a futures contract), set allows_negative_prices: true for it in instruments.yaml."
+              "price \(escapedForMessage(reader.string(fields[c]))) is not positive; if \(symbol) can trade at or below zero (e.g. a futures contract), set allows_negative_prices: true for it in instruments.yaml."
             )
+          }
+          let range = spec.allowsNegativePrices ? InputRange.signedPrice : InputRange.price
+          guard range.contains(x) else {
+            throw InputError.outOfRange(range, reader.string(fields[c]), path: path, line: line, field: name)
           }
           values[k] = x
         case .notANumber:
-          throw InputError(.notANumber, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a number.")
+          throw InputError(.notANumber, path: path, line: line, field: name, reader.notANumberText(fields[c]))
         case .nonFinite:
           throw InputError(
-            .nonFinite, path: path, line: line, field: name, "'\(reader.string(fields[c]))' is not a finite number.")
+            .nonFinite, path: path, line: line, field: name, "\(reader.quotedField(fields[c])) is not a finite number.")
         }
       }
+      if hasOHLC { try Self.checkBar(values, priceColumns.map(\.1), line: line, path: path) }
       var volume = 0.0
       if let v {
         if reader.isMissing(fields[v]) {
@@ -236,15 +232,18 @@ public struct MarketDataLoader: Sendable {
           case .value(let x):
             guard x >= 0 else {
               throw InputError(
-                .negativeValue, path: path, line: line, field: header[v], "volume \(reader.string(fields[v])) is negative.")
+                .negativeValue, path: path, line: line, field: header[v],
+                "volume \(escapedForMessage(reader.string(fields[v]))) is negative.")
+            }
+            guard InputRange.volume.contains(x) else {
+              throw InputError.outOfRange(InputRange.volume, reader.string(fields[v]), path: path, line: line, field: header[v])
             }
             volume = x
           case .notANumber:
-            throw InputError(
-              .notANumber, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a number.")
+            throw InputError(.notANumber, path: path, line: line, field: header[v], reader.notANumberText(fields[v]))
           case .nonFinite:
             throw InputError(
-              .nonFinite, path: path, line: line, field: header[v], "'\(reader.string(fields[v]))' is not a finite number.")
+              .nonFinite, path: path, line: line, field: header[v], "\(reader.quotedField(fields[v])) is not a finite number.")
           }
         }
       }
@@ -316,16 +315,19 @@ public struct MarketDataLoader: Sendable {
           if !(x > 0) && !allowsNegative[j] {
             throw InputError(
               .nonPositivePrice, path: path, line: line, field: header[c],
-              "price \(reader.string(fields[c])) is not positive; if \(header[c]) can trade at or below zero, set allows_negative_prices: true for it in instruments.yaml."
+              "price \(escapedForMessage(reader.string(fields[c]))) is not positive; if \(header[c]) can trade at or below zero, set allows_negative_prices: true for it in instruments.yaml."
             )
+          }
+          let range = allowsNegative[j] ? InputRange.signedPrice : InputRange.price
+          guard range.contains(x) else {
+            throw InputError.outOfRange(range, reader.string(fields[c]), path: path, line: line, field: header[c])
           }
           values.append(x)
         case .notANumber:
-          throw InputError(
-            .notANumber, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a number.")
+          throw InputError(.notANumber, path: path, line: line, field: header[c], reader.notANumberText(fields[c]))
         case .nonFinite:
           throw InputError(
-            .nonFinite, path: path, line: line, field: header[c], "'\(reader.string(fields[c]))' is not a finite number.")
+            .nonFinite, path: path, line: line, field: header[c], "\(reader.quotedField(fields[c])) is not a finite number.")
         }
       }
     }
@@ -355,6 +357,30 @@ public struct MarketDataLoader: Sendable {
     return out
   }
 
+  /// Relative slack for an open or close outside its bar's range: Yahoo's FX bars take the
+  /// open and close from another feed than the high and low, and stray by up to 0.42% (the
+  /// bundled EURUSD=X and JPY=X files). Beyond it the bar contradicts itself.
+  static let barTolerance = 0.01
+
+  /// A bar must not contradict itself: Low ≤ High, and Open and Close within [Low, High]
+  /// (to ``barTolerance`` of the bar's size in price).
+  static func checkBar(_ v: [Double], _ names: [String], line: Int, path: String) throws(InputError) {
+    let (open, high, low, close) = (v[0], v[1], v[2], v[3])
+    func text(_ x: Double) -> String { Format.price(x) }
+    guard low <= high else {
+      throw InputError(
+        .invalidValue, path: path, line: line, field: names[2],
+        "the low \(text(low)) is above the high \(text(high)); a bar needs Low ≤ Open, Close ≤ High.")
+    }
+    let slack = barTolerance * max(abs(high), abs(low))
+    for (k, x) in [(0, open), (3, close)] where x < low - slack || x > high + slack {
+      throw InputError(
+        .invalidValue, path: path, line: line, field: names[k],
+        "\(names[k].lowercased()) \(text(x)) is outside the bar's range \(text(low))–\(text(high)); a bar needs Low ≤ Open, Close ≤ High."
+      )
+    }
+  }
+
   /// Checks a row's field count and reads its date (daily data only).
   static func rowDay(
     _ reader: CSVReader, _ fields: [CSVReader.Field], line: Int, width: Int, date: Int, header: [String], path: String
@@ -367,11 +393,11 @@ public struct MarketDataLoader: Sendable {
     case .intraday:
       throw InputError(
         .notADate, path: path, line: line, field: header[date],
-        "'\(reader.string(fields[date]))' has a time of day; advisor needs daily bars (one row per date).")
+        "\(reader.quotedField(fields[date])) has a time of day; advisor needs daily bars (one row per date).")
     case .invalid:
       throw InputError(
         .notADate, path: path, line: line, field: header[date],
-        "'\(reader.string(fields[date]))' is not a date; expected YYYY-MM-DD.")
+        "\(reader.quotedField(fields[date])) is not a date; expected YYYY-MM-DD.")
     }
   }
 

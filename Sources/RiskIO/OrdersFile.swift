@@ -11,35 +11,27 @@ import RiskCore
 public enum OrdersFile {
   public enum Format: String, Sendable { case csv, jsonl }
 
-  /// Reads a file, or standard input for `-`. The format is the extension
-  /// (`.csv`, `.jsonl`/`.ndjson`), else sniffed: a first character `{` is JSON Lines.
+  /// Reads a whole batch into memory (what-if orders; `advisor check` streams instead, with
+  /// ``Stream``): a file, or standard input for `-`. The format is the extension (`.csv`,
+  /// `.jsonl`/`.ndjson`), else sniffed: a first character `{` is JSON Lines.
   public static func load(_ path: String, standardInput: () -> Data) throws(InputError) -> [OrderInput] {
-    let data: Data
+    let stream: Stream
     if path == "-" {
-      data = standardInput()
+      stream = Stream(bytes: [UInt8](standardInput()), path: "<stdin>", format: nil)
     } else {
-      guard let d = FileManager.default.contents(atPath: path) else {
-        throw InputError(
-          .fileNotFound, path: path, "no such orders file; pass a CSV or JSON Lines file, or - for standard input.")
-      }
-      data = d
+      stream = try Stream(path)
     }
-    let bytes = [UInt8](data)
-    let name = path == "-" ? "<stdin>" : path
+    var out: [OrderInput] = []
+    while let o = try stream.next() { out.append(o) }
+    guard !out.isEmpty else { throw stream.emptyError() }
+    return out
+  }
+
+  static func format(path: String, firstBytes: ArraySlice<UInt8>) -> Format {
     let lower = path.lowercased()
-    let format: Format
-    if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") {
-      format = .jsonl
-    } else if lower.hasSuffix(".csv") {
-      format = .csv
-    } else {
-      format = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == 0x7B ? .jsonl : .csv
-    }
-    let orders = try format == .csv ? parseCSV(bytes, path: name) : parseJSONLines(bytes, path: name)
-    guard !orders.isEmpty else {
-      throw InputError(.empty, path: name, "no orders: the batch is empty\(format == .csv ? " or has only a header" : "").")
-    }
-    return orders
+    if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .jsonl }
+    if lower.hasSuffix(".csv") { return .csv }
+    return firstBytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == 0x7B ? .jsonl : .csv
   }
 
   static func side(_ text: String) -> TradeSide? {
@@ -50,10 +42,28 @@ public enum OrdersFile {
     }
   }
 
+  /// Parses a CSV batch in memory (the same record parser the stream uses).
   public static func parseCSV(_ bytes: [UInt8], path: String) throws(InputError) -> [OrderInput] {
-    var reader = CSVReader(bytes: bytes)
-    var fields: [CSVReader.Field] = []
-    guard let headerLine = try reader.nextRecord(into: &fields) else { return [] }
+    let stream = Stream(bytes: bytes, path: path, format: .csv)
+    var out: [OrderInput] = []
+    while let o = try stream.next() { out.append(o) }
+    return out
+  }
+
+  /// The CSV header: which column holds what.
+  struct CSVColumns {
+    let count: Int
+    let symbol: Int
+    let side: Int
+    let quantity: Int
+    let id: Int?
+    let price: Int?
+    let stop: Int?
+  }
+
+  static func csvHeader(_ reader: CSVReader, _ fields: [CSVReader.Field], line headerLine: Int, path: String) throws(InputError)
+    -> CSVColumns
+  {
     let header = fields.map { reader.string($0).lowercased() }
     let symbolCol = header.firstIndex(of: "instrument") ?? header.firstIndex(of: "symbol")
     let sideCol = header.firstIndex(of: "side")
@@ -63,71 +73,65 @@ public enum OrdersFile {
         .missingColumn, path: path, line: headerLine,
         "the header needs instrument, side and quantity (and optionally client_order_id, price, stop).")
     }
-    let idCol = header.firstIndex(of: "client_order_id") ?? header.firstIndex(of: "id")
-    let priceCol = header.firstIndex(of: "price")
-    let stopCol = header.firstIndex(of: "stop")
     let known: Set<String> = ["instrument", "symbol", "side", "quantity", "client_order_id", "id", "price", "stop"]
     if let unknown = header.first(where: { !known.contains($0) }) {
       throw InputError(
         .unknownKey, path: path, line: headerLine, field: unknown,
         "unknown column; expected client_order_id, instrument, side, quantity, price, stop.")
     }
-    var out: [OrderInput] = []
-    while true {
-      let line: Int
-      do {
-        guard let l = try reader.nextRecord(into: &fields) else { break }
-        line = l
-      } catch {
-        out.append(
-          .malformed(line: error.line ?? 0, clientOrderID: nil, message: "\(path) line \(error.line ?? 0): \(error.message)"))
-        break
+    return CSVColumns(
+      count: header.count, symbol: symbolCol, side: sideCol, quantity: qtyCol,
+      id: header.firstIndex(of: "client_order_id") ?? header.firstIndex(of: "id"), price: header.firstIndex(of: "price"),
+      stop: header.firstIndex(of: "stop"))
+  }
+
+  /// One CSV record after the header.
+  static func csvOrder(_ reader: inout CSVReader, _ fields: [CSVReader.Field], line: Int, columns c: CSVColumns, path: String)
+    -> OrderInput
+  {
+    let id = c.id.flatMap { $0 < fields.count ? reader.string(fields[$0]) : nil }.flatMap { $0.isEmpty ? nil : $0 }
+    guard fields.count == c.count else {
+      return .malformed(
+        line: line, clientOrderID: id,
+        message: "\(path) line \(line): expected \(c.count) fields as in the header, found \(fields.count).")
+    }
+    let symbol = reader.string(fields[c.symbol])
+    guard !symbol.isEmpty else {
+      return .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'instrument': missing.")
+    }
+    let sideText = reader.string(fields[c.side])
+    guard let side = side(sideText) else {
+      return .malformed(
+        line: line, clientOrderID: id, message: "\(path) line \(line), field 'side': \(quoted(sideText)) is not buy or sell.")
+    }
+    func number(_ col: Int?, _ name: String, required: Bool) -> Result<Double?, OrderParseError> {
+      guard let col else { return .success(nil) }
+      if reader.isMissing(fields[col]) {
+        return required ? .failure(OrderParseError("\(path) line \(line), field '\(name)': missing.")) : .success(nil)
       }
-      let id = idCol.flatMap { $0 < fields.count ? reader.string(fields[$0]) : nil }.flatMap { $0.isEmpty ? nil : $0 }
-      guard fields.count == header.count else {
-        out.append(
-          .malformed(
-            line: line, clientOrderID: id,
-            message: "\(path) line \(line): expected \(header.count) fields as in the header, found \(fields.count)."))
-        continue
-      }
-      let symbol = reader.string(fields[symbolCol])
-      guard !symbol.isEmpty else {
-        out.append(.malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'instrument': missing."))
-        continue
-      }
-      let sideText = reader.string(fields[sideCol])
-      guard let side = side(sideText) else {
-        out.append(
-          .malformed(
-            line: line, clientOrderID: id, message: "\(path) line \(line), field 'side': '\(sideText)' is not buy or sell."))
-        continue
-      }
-      func number(_ col: Int?, _ name: String, required: Bool) -> Result<Double?, OrderParseError> {
-        guard let col else { return .success(nil) }
-        if reader.isMissing(fields[col]) {
-          return required ? .failure(OrderParseError("\(path) line \(line), field '\(name)': missing.")) : .success(nil)
-        }
-        switch reader.number(fields[col]) {
-        case .value(let v): return .success(v)
-        case .notANumber, .nonFinite:
+      let range = name == "quantity" ? InputRange.orderQuantity : InputRange.orderPrice
+      switch reader.number(fields[col]) {
+      case .value(let v):
+        guard range.contains(v) else {
           return .failure(
-            OrderParseError("\(path) line \(line), field '\(name)': '\(reader.string(fields[col]))' is not a number."))
+            OrderParseError("\(path) line \(line), field '\(name)': \(range.violation(reader.string(fields[col])))"))
         }
-      }
-      switch (
-        number(qtyCol, "quantity", required: true), number(priceCol, "price", required: false),
-        number(stopCol, "stop", required: false)
-      ) {
-      case (.success(let q?), .success(let p), .success(let st)):
-        out.append(.order(Order(clientOrderID: id, symbol: symbol, side: side, quantity: q, price: p, stop: st, line: line)))
-      case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)):
-        out.append(.malformed(line: line, clientOrderID: id, message: e.message))
-      default:
-        out.append(.malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'quantity': missing."))
+        return .success(v)
+      case .notANumber, .nonFinite:
+        return .failure(OrderParseError("\(path) line \(line), field '\(name)': \(reader.notANumberText(fields[col]))"))
       }
     }
-    return out
+    switch (
+      number(c.quantity, "quantity", required: true), number(c.price, "price", required: false),
+      number(c.stop, "stop", required: false)
+    ) {
+    case (.success(let q?), .success(let p), .success(let st)):
+      return .order(Order(clientOrderID: id, symbol: symbol, side: side, quantity: q, price: p, stop: st, line: line))
+    case (.failure(let e), _, _), (_, .failure(let e), _), (_, _, .failure(let e)):
+      return .malformed(line: line, clientOrderID: id, message: e.message)
+    default:
+      return .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'quantity': missing.")
+    }
   }
 
   struct OrderParseError: Error {
@@ -135,50 +139,45 @@ public enum OrdersFile {
     init(_ m: String) { message = m }
   }
 
+  /// Parses a JSON Lines batch in memory (the same record parser the stream uses).
   public static func parseJSONLines(_ bytes: [UInt8], path: String) throws(InputError) -> [OrderInput] {
+    let stream = Stream(bytes: bytes, path: path, format: .jsonl)
     var out: [OrderInput] = []
-    var line = 0
-    var start = 0
-    let n = bytes.count
-    while start < n {
-      var end = start
-      while end < n && bytes[end] != 0x0A { end += 1 }
-      line += 1
-      var slice = bytes[start..<end]
-      if slice.last == 0x0D { slice = slice.dropLast() }
-      start = end + 1
-      if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-      let raw: RawOrder
-      do {
-        raw = try JSONDecoder().decode(RawOrder.self, from: Data(slice))
-      } catch let e as RawOrder.FieldError {
-        out.append(
-          .malformed(
-            line: line, clientOrderID: e.clientOrderID, message: "\(path) line \(line), field '\(e.field)': \(e.message)"))
-        continue
-      } catch {
-        out.append(.malformed(line: line, clientOrderID: nil, message: "\(path) line \(line): not a JSON object."))
-        continue
-      }
-      let id = raw.clientOrderID
-      guard let symbol = raw.instrument, !symbol.isEmpty else {
-        out.append(.malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'instrument': missing."))
-        continue
-      }
-      guard let sideText = raw.side, let side = side(sideText) else {
-        out.append(
-          .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'side': expected buy or sell."))
-        continue
-      }
-      guard let quantity = raw.quantity else {
-        out.append(.malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'quantity': missing."))
-        continue
-      }
-      let (price, stop) = (raw.price, raw.stop)
-      out.append(
-        .order(Order(clientOrderID: id, symbol: symbol, side: side, quantity: quantity, price: price, stop: stop, line: line)))
-    }
+    while let o = try stream.next() { out.append(o) }
     return out
+  }
+
+  /// One JSON Lines record (CR already dropped); nil for a blank line.
+  static func jsonOrder(_ slice: ArraySlice<UInt8>, line: Int, path: String) -> OrderInput? {
+    if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+    let raw: RawOrder
+    do {
+      raw = try JSONDecoder().decode(RawOrder.self, from: Data(slice))
+    } catch let e as RawOrder.FieldError {
+      return .malformed(
+        line: line, clientOrderID: e.clientOrderID, message: "\(path) line \(line), field '\(e.field)': \(e.message)")
+    } catch {
+      return .malformed(line: line, clientOrderID: nil, message: "\(path) line \(line): not a JSON object.")
+    }
+    let id = raw.clientOrderID
+    guard let symbol = raw.instrument, !symbol.isEmpty else {
+      return .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'instrument': missing.")
+    }
+    guard let sideText = raw.side, let side = side(sideText) else {
+      return .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'side': expected buy or sell.")
+    }
+    guard let quantity = raw.quantity else {
+      return .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'quantity': missing.")
+    }
+    for (name, v) in [("quantity", raw.quantity), ("price", raw.price), ("stop", raw.stop)] {
+      let range = name == "quantity" ? InputRange.orderQuantity : InputRange.orderPrice
+      if let v, !range.contains(v) {
+        return .malformed(
+          line: line, clientOrderID: id, message: "\(path) line \(line), field '\(name)': \(range.violation("\(v)"))")
+      }
+    }
+    return .order(
+      Order(clientOrderID: id, symbol: symbol, side: side, quantity: quantity, price: raw.price, stop: raw.stop, line: line))
   }
 
   /// One JSON Lines order, decoded strictly: unknown keys and non-numeric numbers are errors naming the field.

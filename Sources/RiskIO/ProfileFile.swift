@@ -1,5 +1,6 @@
 import Foundation
 import RiskCore
+import Yams
 
 /// Regime profiles: one YAML file per regime in a directory (`profiles/`), plus
 /// an optional `auto.yaml` for `--regime auto`. See `profiles/README.md`.
@@ -59,45 +60,44 @@ public enum ProfileFile {
     return RegimeSet(profiles: profiles, detection: detection)
   }
 
-  static let fraction = 0.0...1.0
-  static let positive = Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude
-
   public static func load(_ path: String) throws -> RegimeProfile {
-    let (reader, root) = try YAMLReader.open(path)
+    try parse(try InputFiles.readText(path, what: "profile", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses a regime profile in memory (the fuzzer's and the tests' entry point).
+  public static func parse(_ text: String, path: String) throws -> RegimeProfile {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     let fileStem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let name = root.string("regime", required: "the regime's name, e.g. normal") ?? fileStem
     var p = RegimeProfile(name: name, source: path, riskPerTrade: 0.01, maxPositionNotional: 0.2, maxGrossLeverage: 1)
     p.description = root.string("description") ?? ""
     p.riskPerTrade =
-      root.number(
-        "risk_per_trade", required: "a fraction of equity, e.g. 0.01", range: 0.0...1.0,
-        rangeText: "a fraction of equity in 0...1 (0.01 is 1%)") ?? p.riskPerTrade
+      root.number("risk_per_trade", required: "a fraction of equity, e.g. 0.01", range: InputRange.riskPerTrade)
+      ?? p.riskPerTrade
     p.maxPositionNotional =
-      root.number(
-        "max_position_notional", required: "a fraction of equity, e.g. 0.2", range: 0.0...100.0,
-        rangeText: "a non-negative fraction of equity") ?? p.maxPositionNotional
+      root.number("max_position_notional", required: "a fraction of equity, e.g. 0.2", range: InputRange.equityMultiple)
+      ?? p.maxPositionNotional
     p.maxGrossLeverage =
-      root.number(
-        "max_gross_leverage", required: "a multiple of equity, e.g. 2", range: 0.0...100.0,
-        rangeText: "a non-negative multiple of equity") ?? p.maxGrossLeverage
-    p.maxClassLeverage = classTable(root, "max_leverage_by_class", range: 0.0...100.0, text: "a non-negative multiple of equity")
-    p.riskMultipliers = classTable(root, "risk_multipliers", range: 0.0...10.0, text: "a multiplier in 0...10")
+      root.number("max_gross_leverage", required: "a multiple of equity, e.g. 2", range: InputRange.equityMultiple)
+      ?? p.maxGrossLeverage
+    p.maxClassLeverage = classTable(root, "max_leverage_by_class", range: InputRange.equityMultiple)
+    p.riskMultipliers = classTable(root, "risk_multipliers", range: InputRange.riskMultiplier)
     if let stop = root.table("stop", required: "the stop rule") {
       let method = stop.string("method", required: "atr or sigma") ?? "atr"
       switch method {
       case "atr":
-        let k = stop.number("multiple", required: "the ATR multiple", range: positive, rangeText: "a positive multiple") ?? 2
+        let k = stop.number("multiple", required: "the ATR multiple", range: InputRange.stopMultiple) ?? 2
         let n = stop.integer("atr_period", range: 1...500) ?? 14
         p.stopRule = .atr(multiple: k, period: n)
       case "sigma":
-        let k = stop.number("multiple", required: "the σ multiple", range: positive, rangeText: "a positive multiple") ?? 2
+        let k = stop.number("multiple", required: "the σ multiple", range: InputRange.stopMultiple) ?? 2
         let h = stop.integer("holding_days", range: 1...500) ?? 1
         p.stopRule = .sigma(multiple: k, holdingDays: h)
       default:
-        reader.report(.invalidValue, stop.value("method"), stop.child("method"), "'\(method)' is not atr or sigma.")
+        reader.report(.invalidValue, stop.value("method"), stop.child("method"), "\(quoted(method)) is not atr or sigma.")
       }
-      p.noiseThresholdSigma = stop.number("noise_threshold_sigma", range: 0.0...100.0) ?? 1
+      p.noiseThresholdSigma = stop.number("noise_threshold_sigma", range: InputRange.noiseThreshold) ?? 1
       p.chandelierPeriod = stop.integer("chandelier_period", range: 1...1000) ?? 22
       // Read both possible keys so neither is reported unknown for the other method.
       _ = stop.value("atr_period")
@@ -116,26 +116,25 @@ public enum ProfileFile {
       p.covarianceLookback = c.integer("lookback", required: "returns used", range: 2...10000) ?? 252
       c.rejectUnknownKeys()
     }
-    p.lambda = root.number("lambda", range: 0.000001...0.999999, rangeText: "a decay in (0, 1)") ?? 0.94
+    p.lambda = root.number("lambda", range: InputRange.lambda) ?? 0.94
     p.portfolioVolatilityBudget =
       root.number(
-        "portfolio_volatility_budget", required: "annual σ of P&L as a fraction of equity, e.g. 0.15", range: 0.0...10.0,
-        rangeText: "a non-negative annual fraction of equity") ?? 0.15
+        "portfolio_volatility_budget", required: "annual σ of P&L as a fraction of equity, e.g. 0.15",
+        range: InputRange.volatilityBudget) ?? 0.15
     p.maxRiskShare =
-      root.number("max_risk_share", required: "a fraction in 0...1, e.g. 0.3", range: 0.0...1.0, rangeText: "a fraction in 0...1")
+      root.number("max_risk_share", required: "a fraction in 0...1, e.g. 0.3", range: InputRange.fraction)
       ?? 0.3
     if let l = root.table("liquidity", required: "max_adv_fraction and the impact model") {
       p.maxADVFraction =
-        l.number(
-          "max_adv_fraction", required: "a fraction of average daily volume, e.g. 0.05", range: 0.0...1.0,
-          rangeText: "a fraction in 0...1") ?? 0.05
+        l.number("max_adv_fraction", required: "a fraction of average daily volume, e.g. 0.05", range: InputRange.fraction)
+        ?? 0.05
       p.advDays = l.integer("adv_days", range: 1...260) ?? 20
-      p.impactCoefficient = l.number("impact_coefficient", range: 0.0...100.0) ?? 1
+      p.impactCoefficient = l.number("impact_coefficient", range: InputRange.impactCoefficient) ?? 1
       l.rejectUnknownKeys()
     }
     if let c = root.table("checks") {
       p.requireStop = c.bool("require_stop") ?? true
-      p.priceBand = c.number("price_band", range: 0.0...10.0, rangeText: "a fraction of the last close") ?? 0.05
+      p.priceBand = c.number("price_band", range: InputRange.priceBand) ?? 0.05
       p.maxDataAgeDays = c.integer("max_data_age_days", range: 0...3650) ?? 4
       c.rejectUnknownKeys()
     }
@@ -144,7 +143,7 @@ public enum ProfileFile {
     return p
   }
 
-  static func classTable(_ root: YAMLTable, _ key: String, range: ClosedRange<Double>, text: String) -> [AssetClass: Double] {
+  static func classTable(_ root: YAMLTable, _ key: String, range: NumericRange) -> [AssetClass: Double] {
     guard let t = root.table(key) else { return [:] }
     var out: [AssetClass: Double] = [:]
     for k in t.keys {
@@ -152,32 +151,86 @@ public enum ProfileFile {
         _ = t.value(k)
         t.reader.report(
           .invalidValue, t.value(k), t.child(k),
-          "'\(k)' is not an asset class (\(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))).")
+          "\(quoted(k)) is not an asset class (\(AssetClass.allCases.map(\.rawValue).joined(separator: ", "))).")
         continue
       }
-      if let v = t.number(k, range: range, rangeText: text) { out[c] = v }
+      if let v = t.number(k, range: range) { out[c] = v }
     }
     return out
   }
 
   static func loadDetection(_ path: String) throws -> RegimeDetectionSettings {
-    let (reader, root) = try YAMLReader.open(path)
+    try parseDetection(try InputFiles.readText(path, what: "auto.yaml", maxBytes: InputLimits.yamlBytes), path: path)
+  }
+
+  /// Parses `auto.yaml` in memory (the fuzzer's and the tests' entry point).
+  public static func parseDetection(_ text: String, path: String) throws -> RegimeDetectionSettings {
+    let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     var s = RegimeDetectionSettings()
     s.shortWindow = root.integer("short_window", range: 2...260) ?? 20
     s.lookback = root.integer("lookback", range: 20...10000) ?? 756
-    if let order = root.value("order"), case .sequence(let seq) = order {
-      s.order = seq.compactMap(\.string)
-    }
-    if let b = root.value("upper_percentiles"), case .sequence(let seq) = b {
-      let values = seq.compactMap(\.float)
-      if values.count != s.order.count - 1 || values != values.sorted() || !values.allSatisfy({ $0 > 0 && $0 < 1 }) {
-        reader.report(
-          .invalidValue, b, "upper_percentiles",
-          "expected \(s.order.count - 1) increasing percentiles in (0, 1), one per regime but the last.")
+    // The regime detector indexes `order` by the percentile bounds: the file must give
+    // exactly one more regime than bounds, with known, distinct names and bounds strictly
+    // increasing inside (0, 1). Whatever is left out keeps its default, and the pair is
+    // checked together.
+    var orderNode: Node? = nil
+    if let order = root.value("order") {
+      orderNode = order
+      if case .sequence(let seq) = order {
+        var names: [String] = []
+        for (i, item) in seq.enumerated() {
+          guard case .scalar(let sc) = item, !sc.string.isEmpty else {
+            reader.report(.invalidValue, item, "order[\(i)]", "expected a regime name.")
+            continue
+          }
+          if names.contains(sc.string) {
+            reader.report(.invalidValue, item, "order[\(i)]", "regime \(quoted(sc.string)) is listed twice.")
+            continue
+          }
+          names.append(sc.string)
+        }
+        if names.isEmpty {
+          reader.report(.invalidValue, order, "order", "expected a list of at least one regime, calm to crisis.")
+        } else {
+          s.order = names
+        }
       } else {
-        s.upperPercentiles = values
+        reader.report(.invalidValue, order, "order", "expected a list of regime names, calm to crisis.")
       }
+    }
+    var boundsNode: Node? = nil
+    if let b = root.value("upper_percentiles") {
+      boundsNode = b
+      if case .sequence(let seq) = b {
+        var values: [Double] = []
+        var ok = true
+        for (i, item) in seq.enumerated() {
+          guard let x = root.number(node: item, keyPath: "upper_percentiles[\(i)]", range: InputRange.percentile) else {
+            ok = false
+            continue
+          }
+          if let last = values.last, !(x > last) {
+            reader.report(
+              .invalidValue, item, "upper_percentiles[\(i)]",
+              "\(x) is not above the bound before it (\(last)); the bounds must increase strictly.")
+            ok = false
+          }
+          values.append(x)
+        }
+        if ok { s.upperPercentiles = values }
+      } else {
+        reader.report(.invalidValue, b, "upper_percentiles", "expected a list of percentiles in (0, 1).")
+      }
+    }
+    if s.upperPercentiles.count != s.order.count - 1 {
+      let given =
+        boundsNode != nil
+        ? "upper_percentiles has \(s.upperPercentiles.count)" : "the default upper_percentiles has \(s.upperPercentiles.count)"
+      reader.report(
+        .invalidValue, boundsNode ?? orderNode ?? root.node, boundsNode != nil ? "upper_percentiles" : "order",
+        "order lists \(s.order.count) regime\(s.order.count == 1 ? "" : "s") and \(given) bound\(s.upperPercentiles.count == 1 ? "" : "s"); give exactly one bound per regime but the last (\(max(0, s.order.count - 1)) here)."
+      )
     }
     root.rejectUnknownKeys()
     try reader.finish()

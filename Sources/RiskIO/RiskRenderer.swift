@@ -13,10 +13,12 @@ public enum RiskRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ report: RiskReport, as format: RiskFormat) throws -> String {
-    switch format {
-    case .text: return text(report)
-    case .json: return try json(report).rendered() + "\n"
-    case .csv: return csv(report)
+    try NonFinite.guarding("risk report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(report)
+      case .json: return try json(report).rendered() + "\n"
+      case .csv: return csv(report)
+      }
     }
   }
 
@@ -55,7 +57,7 @@ public enum RiskRenderer {
       t.add([
         i.symbol, i.lastDay.description, Format.price(i.lastClose), String(i.bars), String(i.periodsPerYear),
         Format.percent(i.dailyVolatility, 3), Format.percent(i.annualVolatility, 2),
-        i.atr.map { Format.price($0.value) } ?? "n/a", i.atr?.fractionOfClose.map { Format.percent($0, 2) } ?? "n/a",
+        i.atr.map { Format.price($0.value) } ?? "—", i.atr?.fractionOfClose.map { Format.percent($0, 2) } ?? "—",
       ])
     }
     out.append(t.render())
@@ -189,9 +191,11 @@ public enum RiskRenderer {
     ]
     for i in r.instruments {
       let fields: [String] = [
-        csvField(i.symbol), i.lastDay.description, "\(i.lastClose)", String(i.bars), String(i.periodsPerYear),
-        r.request.volatility.rawValue, String(r.request.lookback), "\(i.dailyVolatility)", "\(i.annualVolatility)",
-        String(r.request.atrPeriod), i.atr.map { "\($0.value)" } ?? "", i.atr?.fractionOfClose.map { "\($0)" } ?? "",
+        csvField(i.symbol), i.lastDay.description, Format.full(i.lastClose), String(i.bars), String(i.periodsPerYear),
+        r.request.volatility.rawValue, String(r.request.lookback), Format.full(i.dailyVolatility),
+        Format.full(i.annualVolatility),
+        String(r.request.atrPeriod), i.atr.map { Format.full($0.value) } ?? "",
+        i.atr?.fractionOfClose.map { Format.full($0) } ?? "",
         csvField(i.source.path),
       ]
       lines.append(fields.joined(separator: ","))
@@ -200,6 +204,7 @@ public enum RiskRenderer {
   }
 
   static func csvField(_ s: String) -> String {
-    s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+      ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 }

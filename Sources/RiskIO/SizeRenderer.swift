@@ -6,11 +6,13 @@ public enum SizeRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ report: SizeReport, as format: ReportFormat) throws -> String {
-    switch format {
-    case .text: return text(report, markdown: false)
-    case .markdown: return text(report, markdown: true)
-    case .json: return try json(report).rendered() + "\n"
-    case .csv: return csv(report)
+    try NonFinite.guarding("size report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(report, markdown: false)
+      case .markdown: return text(report, markdown: true)
+      case .json: return try json(report).rendered() + "\n"
+      case .csv: return csv(report)
+      }
     }
   }
 
@@ -113,7 +115,7 @@ public enum SizeRenderer {
       var tl = TextTable(["Limit", "Max quantity", "Headroom", "", "How"], leftAligned: [0, 3, 4])
       for l in rec.limits {
         tl.add([
-          l.id.title, l.maxQuantity.map { num($0) } ?? "n/a", l.maxQuantity.map { num($0 - rec.quantity) } ?? "",
+          l.id.title, l.maxQuantity.map { num($0) } ?? "—", l.maxQuantity.map { num($0 - rec.quantity) } ?? "",
           l.binding ? "← binding" : "", (l.applies ? l.formula : "") + (l.note.map { " — " + $0 } ?? ""),
         ])
       }
@@ -123,7 +125,7 @@ public enum SizeRenderer {
       var details: [[String]] = []
       for l in rec.limits {
         tl.add([
-          l.id.title, l.maxQuantity.map { num($0) } ?? "n/a", l.maxQuantity.map { num($0 - rec.quantity) } ?? "",
+          l.id.title, l.maxQuantity.map { num($0) } ?? "—", l.maxQuantity.map { num($0 - rec.quantity) } ?? "",
           l.binding ? "← binding" : "",
         ])
         var d: [String] = []
@@ -150,7 +152,7 @@ public enum SizeRenderer {
     for w in rec.whatIf { out.append("  - " + w) }
     let across = r.acrossRegimes.map { a -> String in
       if let q = a.quantity { return "\(a.regime) \(qty(q, lot: rec.lotSize))\(a.binding.map { " (\($0.title))" } ?? "")" }
-      return "\(a.regime): \(a.error ?? "n/a")"
+      return "\(a.regime): \(a.error ?? "—")"
     }
     out.append("  - by regime: " + across.joined(separator: " · "))
     if r.choice.auto {
@@ -273,6 +275,10 @@ public enum SizeRenderer {
   public static func csv(_ r: SizeReport) -> String {
     let rec = r.recommendation
     return "instrument,side,regime,quantity,notional,entry,stop,money_at_risk,leverage_after,binding\n"
-      + "\(rec.symbol),\(rec.side.rawValue),\(rec.profile.name),\(rec.quantity),\(rec.notional),\(rec.entry),\(rec.stop),\(rec.moneyAtRisk),\(rec.leverageAfter),\(rec.binding?.rawValue ?? "")\n"
+      + [
+        RiskRenderer.csvField(rec.symbol), rec.side.rawValue, RiskRenderer.csvField(rec.profile.name), Format.full(rec.quantity),
+        Format.full(rec.notional), Format.full(rec.entry), Format.full(rec.stop), Format.full(rec.moneyAtRisk),
+        Format.full(rec.leverageAfter), rec.binding?.rawValue ?? "",
+      ].joined(separator: ",") + "\n"
   }
 }

@@ -6,16 +6,18 @@ public enum WhatIfRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ r: WhatIfReport, as format: WhatIfFormat) throws -> String {
-    switch format {
-    case .text: return text(r, markdown: false)
-    case .markdown: return text(r, markdown: true)
-    case .json: return try json(r).rendered() + "\n"
-    case .html: return html(r)
+    try NonFinite.guarding("what-if report (--format \(format.rawValue))") {
+      switch format {
+      case .text: return text(r, markdown: false)
+      case .markdown: return text(r, markdown: true)
+      case .json: return try json(r).rendered() + "\n"
+      case .html: return html(r)
+      }
     }
   }
 
   static func money(_ x: Double) -> String { Format.money(x) }
-  static func pct(_ x: Double?) -> String { x.map { Format.percent($0) } ?? "n/a" }
+  static func pct(_ x: Double?) -> String { x.map { Format.percent($0) } ?? "—" }
 
   struct Row {
     let label: String
@@ -30,11 +32,11 @@ public enum WhatIfRenderer {
       Row(label: "AUM", before: money(b.totalAUM), after: money(a.totalAUM)),
       Row(label: "Equity", before: money(b.equity), after: money(a.equity)),
       Row(
-        label: "Gross leverage", before: b.leverage.map { Format.fixed($0, 2) + "×" } ?? "n/a",
-        after: a.leverage.map { Format.fixed($0, 2) + "×" } ?? "n/a"),
+        label: "Gross leverage", before: b.leverage.map { Format.fixed($0, 2) + "×" } ?? "—",
+        after: a.leverage.map { Format.fixed($0, 2) + "×" } ?? "—"),
       Row(
-        label: "Net leverage", before: b.netLeverage.map { Format.fixed($0, 2) + "×" } ?? "n/a",
-        after: a.netLeverage.map { Format.fixed($0, 2) + "×" } ?? "n/a"),
+        label: "Net leverage", before: b.netLeverage.map { Format.fixed($0, 2) + "×" } ?? "—",
+        after: a.netLeverage.map { Format.fixed($0, 2) + "×" } ?? "—"),
     ]
     let vb = r.riskBefore.map { $0.volatility / max(b.equity, .leastNonzeroMagnitude) }
     let va = r.riskAfter.map { $0.volatility / max(a.equity, .leastNonzeroMagnitude) }
@@ -44,22 +46,22 @@ public enum WhatIfRenderer {
       rows.append(
         Row(
           label: "VaR \(Format.fixed(t.level * 100, 0))% \(t.horizonDays)d (normal)",
-          before: before.map { money($0.valueAtRisk) } ?? "n/a", after: money(t.valueAtRisk)))
+          before: before.map { money($0.valueAtRisk) } ?? "—", after: money(t.valueAtRisk)))
       rows.append(
         Row(
           label: "ES \(Format.fixed(t.level * 100, 0))% \(t.horizonDays)d (normal)",
-          before: before.map { money($0.expectedShortfall) } ?? "n/a", after: money(t.expectedShortfall)))
+          before: before.map { money($0.expectedShortfall) } ?? "—", after: money(t.expectedShortfall)))
     }
     for (i, t) in (r.riskAfter?.historical ?? []).enumerated() where t.horizonDays == 1 {
       let before = r.riskBefore?.historical[safe: i]
       rows.append(
         Row(
-          label: "VaR \(Format.fixed(t.level * 100, 0))% 1d (historical)", before: before.map { money($0.valueAtRisk) } ?? "n/a",
+          label: "VaR \(Format.fixed(t.level * 100, 0))% 1d (historical)", before: before.map { money($0.valueAtRisk) } ?? "—",
           after: money(t.valueAtRisk)))
       rows.append(
         Row(
           label: "ES \(Format.fixed(t.level * 100, 0))% 1d (historical)",
-          before: before.map { money($0.expectedShortfall) } ?? "n/a", after: money(t.expectedShortfall)))
+          before: before.map { money($0.expectedShortfall) } ?? "—", after: money(t.expectedShortfall)))
     }
     return rows
   }
@@ -177,7 +179,7 @@ public enum WhatIfRenderer {
       out.append("  How: \(WhatIfReport.reductionMethod)")
       let ar = r.afterReductions
       out.append(
-        "  After them: gross leverage \(ar.leverage.map { Format.fixed($0, 2) + "×" } ?? "n/a"), portfolio σ \(pct(ar.volatility)); "
+        "  After them: gross leverage \(ar.leverage.map { Format.fixed($0, 2) + "×" } ?? "—"), portfolio σ \(pct(ar.volatility)); "
           + (ar.breaches.isEmpty
             ? "no limit breached."
             : "still breached: " + ar.breaches.map { "\($0.limit.title) \($0.subject ?? "")" }.joined(separator: ", ")))
@@ -189,7 +191,7 @@ public enum WhatIfRenderer {
         out.append("\(h3)Replay \(from) … \(to) (from the close of \(rp.baseDay?.description ?? "?"))")
         let worst = rp.path.min { $0.pnl < $1.pnl }
         out.append(
-          "  final P&L \(money(rp.total)) \(base); worst point \(worst.map { "\(money($0.pnl)) on \($0.day)" } ?? "n/a"); \(rp.path.count) days; instruments \(rp.instruments.joined(separator: ", "))"
+          "  final P&L \(money(rp.total)) \(base); worst point \(worst.map { "\(money($0.pnl)) on \($0.day)" } ?? "—"); \(rp.path.count) days; instruments \(rp.instruments.joined(separator: ", "))"
         )
         var tp = TextTable(["Date", "Cumulative P&L \(base)"])
         for x in rp.path { tp.add([x.day.description, money(x.pnl)]) }

@@ -47,17 +47,15 @@ public struct Workspace: Sendable {
   public static func load(config: AdvisorConfig, paths: Paths, asOf flag: Day?, today: Day) throws -> Workspace {
     let (asOf, source) = AsOfRule.resolve(flag: flag, config: config, today: today)
     let market = try paths.market.map { try MarketInputs.load(market: $0, instruments: paths.instruments) }
+    if let market, source != "today" {
+      try MarketInputs.requireData(market, onOrBefore: asOf, source: flag != nil ? "--as-of" : config.path)
+    }
     let regimes = try paths.profiles.map { try ProfileFile.loadDirectory($0) }
     var account: Account? = nil
     var maxAge = 4
     if let path = paths.account {
       let catalog = market?.catalog ?? InstrumentCatalog()
-      var loaded = try AccountFile.load(path, catalog: catalog)
-      if let holdings = paths.holdings {
-        let extra = try HoldingsCSV.load(holdings, catalog: catalog, base: loaded.account.baseCurrency)
-        loaded.account.positions += extra.positions
-        for (c, a) in extra.cash { loaded.account.cash[c, default: 0] += a }
-      }
+      var loaded = try AccountFile.load(path, catalog: catalog, holdings: paths.holdings.map { [$0] } ?? [])
       loaded.account.asOf = asOf
       account = loaded.account
       maxAge = loaded.maxPriceAgeDays

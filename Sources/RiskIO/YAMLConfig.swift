@@ -16,15 +16,7 @@ final class YAMLReader {
 
   /// Parses the file and returns its top-level mapping.
   static func open(_ path: String) throws(InputError) -> (YAMLReader, YAMLTable) {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw InputError(.fileNotFound, path: path, "no such file.")
-    }
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw InputError(.unreadable, path: path, "cannot read the file as UTF-8 text.")
-    }
+    let text = try InputFiles.readText(path, what: "file", maxBytes: InputLimits.yamlBytes)
     return try parse(text, path: path)
   }
 
@@ -33,7 +25,9 @@ final class YAMLReader {
     do {
       node = try Yams.compose(yaml: text)
     } catch let e as YamlError {
-      throw InputError(.invalidConfiguration, path: path, line: Self.line(of: e), "is not valid YAML (\(Self.problem(of: e))).")
+      throw InputError(
+        .invalidConfiguration, path: path, line: Self.line(of: e),
+        "is not valid YAML (\(escapedForMessage(Self.problem(of: e), limit: 200))).")
     } catch {
       throw InputError(.invalidConfiguration, path: path, "is not valid YAML.")
     }
@@ -116,28 +110,76 @@ final class YAMLTable {
       return nil
     }
     guard case .scalar(let s) = v else {
-      reader.report(.invalidValue, v, child(key), "expected a text value.")
+      reader.report(.invalidValue, v, child(key), "expected a text value, found a \(Self.kind(of: v)).")
       return nil
     }
     return s.string
   }
 
-  func number(_ key: String, required: String? = nil, range: ClosedRange<Double>? = nil, rangeText: String? = nil) -> Double? {
+  /// A number within its documented range (``InputRange``): finite, decimal, not too long,
+  /// not subnormal. Problems are reported with the line and key path.
+  func number(_ key: String, required: String? = nil, range: NumericRange) -> Double? {
     guard let v = value(key) else {
       if let required { missing(key, required) }
       return nil
     }
-    guard case .scalar(let s) = v, let x = Double(s.string.replacingOccurrences(of: "_", with: "")), x.isFinite else {
-      reader.report(.notANumber, v, child(key), "'\(v.string ?? "…")' is not a finite number.")
+    return number(node: v, keyPath: child(key), range: range)
+  }
+
+  /// ``number(_:required:range:)`` for a node already looked up.
+  func number(node v: Node, keyPath: String, range: NumericRange) -> Double? {
+    guard case .scalar(let s) = v else {
+      reader.report(.notANumber, v, keyPath, "expected a number, found a \(Self.kind(of: v)).")
       return nil
     }
-    if let range, !range.contains(x) {
+    switch YAMLTable.decimal(s.string) {
+    case .value(let x):
+      guard range.contains(x) else {
+        reader.report(.invalidValue, v, keyPath, range.violation(s.string))
+        return nil
+      }
+      return x
+    case .tooLong(let n):
       reader.report(
-        .invalidValue, v, child(key),
-        "\(s.string) is out of range; expected \(rangeText ?? "a value in \(range.lowerBound)...\(range.upperBound)").")
-      return nil
+        .notANumber, v, keyPath,
+        "\(quoted(s.string, limit: 20)) is too long for a number (\(n) characters; at most \(InputLimits.numberCharacters)).")
+    case .nonFinite:
+      reader.report(.nonFinite, v, keyPath, "\(quoted(s.string)) is not a finite number.")
+    case .notANumber:
+      reader.report(.notANumber, v, keyPath, "\(quoted(s.string)) is not a finite number.")
     }
-    return x
+    return nil
+  }
+
+  static func kind(of node: Node) -> String {
+    switch node {
+    case .mapping: return "mapping"
+    case .sequence: return "list"
+    default: return "value"
+    }
+  }
+
+  enum Decimal {
+    case value(Double)
+    case tooLong(Int)
+    case nonFinite
+    case notANumber
+  }
+
+  /// A decimal number as YAML writes it (`_` separators allowed): digits, sign, point and
+  /// exponent only, so `0x1p3`, `nan` and `.inf` are not numbers; a value that overflows
+  /// (1e400) is not finite.
+  static func decimal(_ text: String) -> Decimal {
+    let t = text.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
+    if t.unicodeScalars.count > InputLimits.numberCharacters { return .tooLong(t.unicodeScalars.count) }
+    let lower = t.lowercased()
+    if [".inf", "-.inf", "+.inf", ".nan", "inf", "-inf", "+inf", "nan", "infinity", "-infinity", "+infinity"].contains(lower) {
+      return .nonFinite
+    }
+    guard !t.isEmpty, t.unicodeScalars.allSatisfy({ "0123456789+-.eE".unicodeScalars.contains($0) }),
+      t.unicodeScalars.contains(where: { $0.properties.numericType != nil }), let x = Double(t)
+    else { return .notANumber }
+    return x.isFinite ? .value(x) : .nonFinite
   }
 
   func integer(_ key: String, required: String? = nil, range: ClosedRange<Int>? = nil) -> Int? {
@@ -145,8 +187,12 @@ final class YAMLTable {
       if let required { missing(key, required) }
       return nil
     }
-    guard case .scalar(let s) = v, let x = Int(s.string.replacingOccurrences(of: "_", with: "")) else {
-      reader.report(.notANumber, v, child(key), "'\(v.string ?? "…")' is not a whole number.")
+    guard case .scalar(let s) = v, s.string.count <= InputLimits.numberCharacters,
+      let x = Int(s.string.replacingOccurrences(of: "_", with: ""))
+    else {
+      let text = v.string.map { quoted($0) } ?? "the \(Self.kind(of: v))"
+      let why = (v.string?.count ?? 0) > 20 && Double(v.string ?? "") != nil ? " or is too large" : ""
+      reader.report(.notANumber, v, child(key), "\(text) is not a whole number\(why).")
       return nil
     }
     if let range, !range.contains(x) {
@@ -159,7 +205,8 @@ final class YAMLTable {
   func bool(_ key: String) -> Bool? {
     guard let v = value(key) else { return nil }
     guard let b = v.bool else {
-      reader.report(.invalidValue, v, child(key), "'\(v.string ?? "…")' is not true or false.")
+      reader.report(
+        .invalidValue, v, child(key), "\(v.string.map { quoted($0) } ?? "the \(Self.kind(of: v))") is not true or false.")
       return nil
     }
     return b
@@ -168,7 +215,7 @@ final class YAMLTable {
   func day(_ key: String, required: String? = nil) -> Day? {
     guard let text = string(key, required: required) else { return nil }
     guard let d = Day(iso: text) else {
-      reader.report(.notADate, value(key), child(key), "'\(text)' is not a date; expected YYYY-MM-DD.")
+      reader.report(.notADate, value(key), child(key), "\(quoted(text)) is not a date; expected YYYY-MM-DD.")
       return nil
     }
     return d
@@ -179,7 +226,8 @@ final class YAMLTable {
     guard let text = string(key, required: required) else { return nil }
     guard let v = T(rawValue: text) else {
       reader.report(
-        .invalidValue, value(key), child(key), "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
+        .invalidValue, value(key), child(key),
+        "\(quoted(text)) is not one of \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
       return nil
     }
     return v
@@ -246,7 +294,7 @@ final class YAMLTable {
       let name = k.string ?? ""
       if !used.contains(name) {
         let suggestion = closeMatches(for: name, in: Array(used), limit: 1).first.map { " (did you mean '\($0)'?)" } ?? ""
-        reader.report(.unknownKey, k, child(name), "unknown key\(suggestion).")
+        reader.report(.unknownKey, k, child(escapedForMessage(name)), "unknown key\(suggestion).")
       }
     }
   }

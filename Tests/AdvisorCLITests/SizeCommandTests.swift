@@ -71,8 +71,9 @@ struct SizeCommandTests {
       "stop 70000 is not below the entry 61175.19; a long's stop must be below its entry."
     ),
     (["size", "--instrument", "BTC", "--side", "short", "--stop", "50000"], "a short's stop must be above its entry"),
-    (["size", "--instrument", "BTC", "--entry=-5"], "entry price -5 is not positive."),
-    (["size", "--instrument", "BTC", "--entry", "0"], "entry price 0 is not positive."),
+    (["size", "--instrument", "BTC", "--entry=-5"], "--entry: -5 is out of range; expected a positive price"),
+    // issue 14 class 7: the message names the flag (it was "entry price 0 is not positive.").
+    (["size", "--instrument", "BTC", "--entry", "0"], "--entry: 0 is out of range; expected a positive price"),
     (
       ["size", "--instrument", "BTC", "--as-of", "2015-03-01"],
       "field 'ETH.price': no price given and no close on or before 2015-03-01"

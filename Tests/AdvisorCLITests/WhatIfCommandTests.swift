@@ -76,7 +76,8 @@ struct WhatIfCommandTests {
     (["whatif", "--shock", "JPM=-30%"], "JPM, which the account does not hold"),
     (["whatif", "--shock", "BTC=-130%"], "below −100%"),
     (["whatif", "--replay", "2010-01-01:2010-02-01"], "outside the data"),
-    (["whatif", "--correlation-target", "1.5"], "outside [−1, 1]"),
+    // issue 14 class 7: the message names the flag (it was the engine's "outside [−1, 1]").
+    (["whatif", "--correlation-target", "1.5"], "--correlation-target: 1.5 is out of range; expected a correlation in [-1, 1]"),
     (["whatif", "--to-regime", "panic"], "unknown regime 'panic'"),
     (["whatif", "--shock", "BTC"], "is not SYMBOL=CHANGE"),
     (["whatif"], "no scenario"),
