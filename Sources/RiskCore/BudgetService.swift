@@ -220,6 +220,8 @@ public struct BudgetLine: Sendable, Hashable {
   public let targetWeight: Double
   /// `leverage × targetWeight × equity`.
   public let targetExposure: Double
+  /// `leverage × targetWeight`: the target as a fraction of equity.
+  public let targetOfEquity: Double
   /// After the proposed trades.
   public let exposureAfter: Double
   public let contributionAfter: Double
@@ -229,10 +231,16 @@ public struct BudgetLine: Sendable, Hashable {
   public var excess: Double { share - budget }
 }
 
+/// The caps on a target's leverage, with stable identifiers (JSON `id`).
+public enum LeverageCapID: String, Sendable, Hashable, CaseIterable {
+  case volatilityTarget = "volatility-target"
+  case grossLeverage = "gross-leverage"
+  case classLeverage = "class-leverage"
+}
+
 /// A limit on the target's leverage, as the largest leverage it allows.
 public struct LeverageCap: Sendable, Hashable {
-  /// Stable identifier: `volatility-target`, `gross-leverage`, `class-leverage`.
-  public let id: String
+  public let id: LeverageCapID
   public let title: String
   /// The class or instrument the cap is about.
   public let scope: String?
@@ -319,6 +327,8 @@ public struct BudgetReport: Sendable {
   /// The regime's portfolio volatility budget (annual, fraction of equity).
   public let targetVolatility: Double
   public let leverage: Double
+  /// leverage × the unlevered σ: the target's annual σ.
+  public var leveredVolatility: Double { leverage * solution.volatility }
   public let caps: [LeverageCap]
   public let perTradeCap: Double
   /// In book order.
@@ -518,7 +528,8 @@ public enum BudgetService {
         exposure: exposures[i], weight: current.weights[i], annualVolatility: current.standaloneVolatility[i],
         marginal: current.marginal[i], contribution: current.contributions[i], share: current.shares[i],
         budget: budgets.values[i], budgetOrigin: budgets.origins[i], targetWeight: solution.weights[i],
-        targetExposure: targetExposures[i], exposureAfter: after[i], contributionAfter: afterRisk.contributions[i],
+        targetExposure: targetExposures[i], targetOfEquity: leverage * solution.weights[i], exposureAfter: after[i],
+        contributionAfter: afterRisk.contributions[i],
         shareAfter: afterRisk.shares[i])
     }
     for d in model.inputDiagnostics { diagnostics.appendOnce(d) }
@@ -546,7 +557,7 @@ public enum BudgetService {
     let sigmaW = solution.volatility
     caps.append(
       LeverageCap(
-        id: "volatility-target", title: "portfolio volatility target", scope: nil,
+        id: .volatilityTarget, title: "portfolio volatility target", scope: nil,
         maxLeverage: sigmaW > 0 ? profile.portfolioVolatilityBudget / sigmaW : .greatestFiniteMagnitude,
         formula: "target σ / unlevered σ of the risk-parity weights",
         inputs: [
@@ -557,7 +568,7 @@ public enum BudgetService {
     let outside = excludedGross / equity
     caps.append(
       LeverageCap(
-        id: "gross-leverage", title: "account gross leverage", scope: nil,
+        id: .grossLeverage, title: "account gross leverage", scope: nil,
         maxLeverage: max(0, profile.maxGrossLeverage - outside),
         formula: outside > 0
           ? "max gross leverage − gross of positions outside the model / equity" : "max gross leverage (Σw = 1)",
@@ -573,7 +584,7 @@ public enum BudgetService {
       guard share > 0 else { continue }
       caps.append(
         LeverageCap(
-          id: "class-leverage", title: "\(c.rawValue) gross leverage", scope: c.rawValue,
+          id: .classLeverage, title: "\(c.rawValue) gross leverage", scope: c.rawValue,
           maxLeverage: max(0, cap - out) / share,
           formula: "\(c.rawValue) cap\(out > 0 ? " − its gross outside the model" : "") / Σ \(c.rawValue) weights",
           inputs: [

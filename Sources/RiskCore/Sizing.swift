@@ -1,8 +1,17 @@
 import LinearAlgebra
 
+/// The steps of a size's explanation, with stable identifiers (JSON `steps[].id`).
+public enum StepID: String, Sendable, Hashable, CaseIterable {
+  case stopDistance = "stop-distance"
+  case unitExposure = "unit-exposure"
+  case riskPerUnit = "risk-per-unit"
+  case riskBudget = "risk-budget"
+  case recommended
+}
+
 /// A step of the calculation, with the numbers that went in.
 public struct ExplanationStep: Sendable, Hashable {
-  public let id: String
+  public let id: StepID
   public let title: String
   public let formula: String
   public let inputs: [NamedValue]
@@ -366,18 +375,18 @@ public enum PositionSizer {
     let multiplier = profile.riskMultiplier(spec.assetClass)
     return [
       ExplanationStep(
-        id: "stop-distance", title: "Stop distance", formula: "|entry − stop|",
+        id: .stopDistance, title: "Stop distance", formula: "|entry − stop|",
         inputs: [NamedValue("entry", g.entry), NamedValue("stop", g.stop)], value: g.distance, unit: spec.currency),
       ExplanationStep(
-        id: "unit-exposure", title: "Exposure of one unit", formula: "entry × multiplier × fx",
+        id: .unitExposure, title: "Exposure of one unit", formula: "entry × multiplier × fx",
         inputs: [NamedValue("entry", g.entry), NamedValue("multiplier", spec.multiplier), NamedValue("fx", g.fx)], value: u,
         unit: base),
       ExplanationStep(
-        id: "risk-per-unit", title: "Loss of one unit at the stop", formula: "|entry − stop| × multiplier × fx",
+        id: .riskPerUnit, title: "Loss of one unit at the stop", formula: "|entry − stop| × multiplier × fx",
         inputs: [NamedValue("stop distance", g.distance), NamedValue("multiplier", spec.multiplier), NamedValue("fx", g.fx)],
         value: g.trade.riskPerUnit, unit: base),
       ExplanationStep(
-        id: "risk-budget", title: "Money at risk allowed",
+        id: .riskBudget, title: "Money at risk allowed",
         formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
         inputs: [
           NamedValue("equity", book.equity, base), NamedValue("risk per trade", profile.riskPerTrade),
@@ -385,7 +394,7 @@ public enum PositionSizer {
         ],
         value: book.equity * profile.riskPerTrade * multiplier, unit: base),
       ExplanationStep(
-        id: "recommended", title: "Recommended size",
+        id: .recommended, title: "Recommended size",
         formula: eval.closable > 0
           ? "the larger of the close-out and the min of the limits, rounded down to the lot"
           : "min of the limits, rounded down to the lot",

@@ -119,11 +119,11 @@ public enum BudgetRenderer {
     for extra in verdictLines.dropFirst() { head.append(("", extra)) }
     let budgetKind = r.budgets.isDefault ? "equal risk contribution" : "custom risk budgets"
     let bindingText =
-      r.binding.map { c in c.id == "volatility-target" ? "the volatility target (no cap binds)" : capName(c) } ?? "none"
+      r.binding.map { c in c.id == .volatilityTarget ? "the volatility target (no cap binds)" : capName(c) } ?? "none"
     head.append(
       (
         "Target",
-        "\(budgetKind), leverage \(Format.fixed(r.leverage, 2))× → σ \(Format.percent(r.leverage * r.solution.volatility)) a year (regime target \(Format.percent(r.targetVolatility)))"
+        "\(budgetKind), leverage \(Format.fixed(r.leverage, 2))× → σ \(Format.percent(r.leveredVolatility)) a year (regime target \(Format.percent(r.targetVolatility)))"
       ))
     head.append(("Binding", bindingText))
     head.append(
@@ -196,7 +196,7 @@ public enum BudgetRenderer {
       ["Symbol", "Budget", "RP weight", "Target of equity", "Target exposure \(b)", "Share now", "Share after"], leftAligned: [0])
     for l in r.lines {
       tw.add([
-        l.symbol, Format.percent(l.budget), Format.percent(l.targetWeight), Format.percent(l.targetWeight * r.leverage),
+        l.symbol, Format.percent(l.budget), Format.percent(l.targetWeight), Format.percent(l.targetOfEquity),
         Format.money(l.targetExposure), Format.percent(l.share), Format.percent(l.shareAfter),
       ])
     }
@@ -229,7 +229,7 @@ public enum BudgetRenderer {
     out.append(table(tt, markdown: markdown))
     for n in notes { out.append("  - " + n) }
     out.append(
-      "  Portfolio σ \(Format.percent(r.current.volatility)) now → \(Format.percent(r.after.volatility)) after the proposed trades (exact target \(Format.percent(r.leverage * r.solution.volatility)); rounding to lots and trades not proposed account for the difference)."
+      "  Portfolio σ \(Format.percent(r.current.volatility)) now → \(Format.percent(r.after.volatility)) after the proposed trades (exact target \(Format.percent(r.leveredVolatility)); rounding to lots and trades not proposed account for the difference)."
     )
     out.append("")
 
@@ -402,12 +402,12 @@ public enum BudgetRenderer {
       "target": [
         "weights": .object(weights), "unleveredVolatility": .number(r.solution.volatility),
         "diversificationRatio": .optional(r.target.diversificationRatio), "targetVolatility": .number(r.targetVolatility),
-        "leverage": .number(r.leverage), "leveredVolatility": .number(r.leverage * r.solution.volatility),
-        "binding": .string(r.binding?.id ?? ""), "bindingScope": r.binding?.scope.map { .string($0) } ?? .null,
+        "leverage": .number(r.leverage), "leveredVolatility": .number(r.leveredVolatility),
+        "binding": .string(r.binding?.id.rawValue ?? ""), "bindingScope": r.binding?.scope.map { .string($0) } ?? .null,
         "caps": .array(
           r.caps.map { c in
             [
-              "id": .string(c.id), "title": .string(c.title), "scope": c.scope.map { .string($0) } ?? .null,
+              "id": .string(c.id.rawValue), "title": .string(c.title), "scope": c.scope.map { .string($0) } ?? .null,
               "maxLeverage": .number(c.maxLeverage), "binding": .bool(c.binding), "formula": .string(c.formula),
               "inputs": SizeRenderer.named(c.inputs),
             ]

@@ -235,7 +235,7 @@ public enum SizeRenderer {
       "steps": .array(
         rec.steps.map { s in
           [
-            "id": .string(s.id), "title": .string(s.title), "formula": .string(s.formula), "inputs": named(s.inputs),
+            "id": .string(s.id.rawValue), "title": .string(s.title), "formula": .string(s.formula), "inputs": named(s.inputs),
             "value": .number(s.value), "unit": .string(s.unit),
           ]
         }),

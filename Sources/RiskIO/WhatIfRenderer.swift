@@ -38,8 +38,8 @@ public enum WhatIfRenderer {
         label: "Net leverage", before: b.netLeverage.map { Format.fixed($0, 2) + "×" } ?? "—",
         after: a.netLeverage.map { Format.fixed($0, 2) + "×" } ?? "—"),
     ]
-    let vb = r.riskBefore.map { $0.volatility / max(b.equity, .leastNonzeroMagnitude) }
-    let va = r.riskAfter.map { $0.volatility / max(a.equity, .leastNonzeroMagnitude) }
+    let vb = r.riskBefore?.volatilityOfEquity
+    let va = r.riskAfter?.volatilityOfEquity
     rows.append(Row(label: "Portfolio σ (annual, of equity)", before: pct(vb), after: pct(va)))
     for (i, t) in (r.riskAfter?.parametric ?? []).enumerated() {
       let before = r.riskBefore?.parametric[safe: i]
@@ -254,7 +254,7 @@ public enum WhatIfRenderer {
       }
       return [
         "instruments": .array(s.symbols.map { .string($0) }), "exposures": .array(s.exposures.map { .number($0) }),
-        "volatility": .number(s.volatility), "volatilityOfEquity": .number(s.equity > 0 ? s.volatility / s.equity : 0),
+        "volatility": .number(s.volatility), "volatilityOfEquity": .optional(s.volatilityOfEquity),
         "contributions": .array(s.contributions.map { .number($0) }), "shares": .array(s.shares.map { .number($0) }),
         "parametric": tails(s.parametric), "historical": tails(s.historical), "periodsPerYear": .integer(s.periodsPerYear),
         "observations": .integer(s.observations),

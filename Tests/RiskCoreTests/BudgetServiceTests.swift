@@ -159,10 +159,10 @@ struct BudgetServiceTests {
     }
     // With a generous crypto cap and a high volatility target, the gross cap binds.
     let (g, _, _) = try BudgetBook.run(profile: BudgetBook.profile(gross: 0.5, crypto: 10, target: 5))
-    #expect(g.binding?.id == "gross-leverage" && abs(g.leverage - 0.5) < 1e-15)
+    #expect(g.binding?.id == .grossLeverage && abs(g.leverage - 0.5) < 1e-15)
     // With a low target, no cap binds: the volatility target sets the leverage.
     let (t, _, _) = try BudgetBook.run(profile: BudgetBook.profile(gross: 10, crypto: 10, target: 0.01))
-    #expect(t.binding?.id == "volatility-target")
+    #expect(t.binding?.id == .volatilityTarget)
     #expect(abs(t.leverage * t.solution.volatility - 0.01) < 1e-15)
   }
 

@@ -294,3 +294,9 @@ struct OneModelDefectTests {
     #expect(abs(eur.gross - (abs(eurusd.exposure) + abs(cash.value))) < 1e-6)
   }
 }
+
+@Test("docs/DIAGNOSTICS.md lists every diagnostic code")
+func diagnosticsDocumented() throws {
+  let doc = try String(contentsOfFile: repoPath("docs/DIAGNOSTICS.md"), encoding: .utf8)
+  for code in DiagnosticCode.allCases { #expect(doc.contains("`\(code.rawValue)`"), "\(code.rawValue) is not documented") }
+}
