@@ -16,7 +16,8 @@ struct AccountOptions: ParsableArguments {
   func accountPath(_ config: AdvisorConfig) throws -> String {
     if let account { return account }
     if let a = config.account { return a }
-    throw CLIError("no account: pass --account FILE, or run from a directory with an advisor.yaml that names one.")
+    if config.path == nil { throw CLIError.notConfigured(missing: "--account") }
+    throw CLIError("no account: \(config.path ?? "advisor.yaml") names none; add account: FILE to it, or pass --account FILE.")
   }
 
 }
@@ -31,7 +32,9 @@ struct AUMCommand: ParsableCommand {
       FX rate. Bonds: quantity × face value × price / 100 (price in percent of par). Equity (net \
       liquidation value) is the base for risk budgets. With --followers, the copy-trading strategy AUM.
 
-      \(AdvisorExit.helpText)
+      Example: advisor aum --account examples/broker/securities.yaml --format markdown
+
+      \(AdvisorExit.helpText(checks: false))
       """
   )
 
@@ -47,6 +50,8 @@ struct AUMCommand: ParsableCommand {
   @Option(name: .long, help: "Output format: text, json, csv or markdown.")
   var format: ReportFormat = .text
 
+  @OptionGroup var outputStyle: OutputOptions
+
   func run() throws {
     try reportingErrors {
       let workspace = try inputs.workspace(account: accountOptions, profiles: nil, marketRequired: false)
@@ -58,6 +63,7 @@ struct AUMCommand: ParsableCommand {
       if let path = followers ?? (accountOptions.account == nil ? config.followers : nil) {
         copy = try CopyTradingAUM.compute(try FollowersCSV.load(path), fx: account.fx, includeLead: includeLead, source: path)
       }
+      if format == .text { outputStyle.apply() }
       try emit(try AUMRenderer.render(valuation, copy: copy, as: format))
     }
   }

@@ -1,13 +1,37 @@
 import ArgumentParser
+import RiskCore
 
 /// The root command: declares the tree, nothing else.
 public struct Advisor: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "advisor",
     abstract: "Risk budgeting and position sizing, explained.",
+    discussion: "Start with `advisor init` in an empty directory, or run from a directory with an advisor.yaml.",
+    version: AdvisorVersion.string,
     subcommands: [
       SizeCommand.self, CheckCommand.self, BudgetCommand.self, WhatIfCommand.self, RiskCommand.self, AUMCommand.self,
+      ProfilesCommand.self, InitCommand.self,
     ]
   )
   public init() {}
+
+  /// Prints a usage error on standard error, one line.
+  public static func printUsageError(_ message: String) { printError("Error: \(message)") }
+
+  /// The message for a first argument that is not a subcommand (nor an option), with the closest names.
+  public static func unknownSubcommand(_ arguments: [String]) -> String? {
+    guard arguments.count > 1 else { return nil }
+    let word = arguments[1]
+    guard !word.hasPrefix("-") else { return nil }
+    let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+    guard !names.contains(word) else { return nil }
+    let hint = closeMatches(for: word, in: names)
+    return
+      "unknown command '\(escapedForMessage(word, limit: 40))'\(hint.isEmpty ? "" : "; did you mean \(hint.map { "'\($0)'" }.joined(separator: " or "))?") Commands: \(names.filter { $0 != "help" }.joined(separator: ", "))."
+  }
+}
+
+/// The version `advisor --version` prints: the package's, set here when a release is tagged.
+public enum AdvisorVersion {
+  public static let string = "0.3.0"
 }

@@ -22,7 +22,7 @@ struct BudgetCommand: ParsableCommand {
       Example: advisor budget --market data/panels/riskfolio_stock_prices.csv \
       --instruments AMZN,APA,CMCSA --estimator sample --lookback 200 --format json
 
-      \(AdvisorExit.helpText)
+      \(AdvisorExit.helpText(checks: false))
       """
   )
 
@@ -60,6 +60,8 @@ struct BudgetCommand: ParsableCommand {
   @Option(name: .long, help: "Output format: text, json or markdown.")
   var format: BudgetFormat = .text
 
+  @OptionGroup var outputStyle: OutputOptions
+
   var symbols: [String] { (try? instrumentSymbols(instruments)) ?? [] }
 
   func validate() throws {
@@ -93,6 +95,7 @@ struct BudgetCommand: ParsableCommand {
           lambdaSource: lambda == nil ? "default" : "--lambda")
         let proposal = try BudgetService.propose(
           market: market, symbols: symbols, settings: settings, asOf: inputs.asOfDay(config), budgets: entries)
+        if format == .text { outputStyle.apply() }
         try emit(try BudgetRenderer.render(proposal, as: format))
         return
       }
@@ -101,6 +104,7 @@ struct BudgetCommand: ParsableCommand {
       let request = BudgetRequest(
         regime: regime ?? "normal", method: estimator, lookback: lookback, lambda: lambda, budgets: entries)
       let report = try BudgetService.run(valuation: valuation, market: context.market, regimes: context.regimes, request: request)
+      if format == .text { outputStyle.apply() }
       try emit(try BudgetRenderer.render(report, as: format))
     }
   }

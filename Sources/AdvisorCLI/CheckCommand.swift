@@ -3,10 +3,10 @@ import Foundation
 import RiskCore
 import RiskIO
 
-/// buy or sell.
+/// One side vocabulary for `size` and `check`: buy or long, sell or short.
 enum OrderSide: String, ExpressibleByArgument, CaseIterable {
-  case buy, sell
-  var tradeSide: TradeSide { self == .buy ? .long : .short }
+  case buy, sell, long, short
+  var tradeSide: TradeSide { self == .buy || self == .long ? .long : .short }
 }
 
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
@@ -29,6 +29,10 @@ struct CheckCommand: ParsableCommand {
       Output: one line per finding (text), one JSON document for a single order, JSON Lines for a batch; \
       schemaVersion 1. Codes and their context keys: docs/CHECK_CODES.md.
 
+      Examples:
+        advisor check --instrument BTC --side buy --quantity 0.25 --stop 52600 --regime volatile --brief
+        advisor check --orders examples/orders/batch.csv --format json
+
       Exit codes: 0 every order passed (warnings allowed unless --strict); 1 at least one order failed \
       (the report is printed first); 2 could not run (bad file or configuration); 64 usage error.
       """
@@ -41,7 +45,7 @@ struct CheckCommand: ParsableCommand {
   @Option(name: .long, help: "The instrument (single order).")
   var instrument: String?
 
-  @Option(name: .long, help: "buy or sell (single order).")
+  @Option(name: .long, help: "buy or sell (also long or short) (single order).")
   var side: OrderSide?
 
   @Option(name: .long, help: "Quantity in the instrument's units (single order).")
@@ -65,7 +69,19 @@ struct CheckCommand: ParsableCommand {
   @Option(name: .long, help: "Output format: text or json (JSON Lines for a batch).")
   var format: CheckFormat = .text
 
+  @Flag(name: .long, help: "One line per order: the decision, the first failing code, the largest passing quantity.")
+  var brief = false
+
+  @Flag(name: .long, help: "Text: print only the orders that fail, with their failing findings.")
+  var quiet = false
+
+  @OptionGroup var output: OutputOptions
+
   func validate() throws {
+    if (brief || quiet) && format != .text {
+      throw ValidationError("--brief and --quiet shape the text output; leave out --format json.")
+    }
+    if brief && quiet { throw ValidationError("give --brief or --quiet, not both.") }
     if orders != nil {
       if instrument != nil || side != nil || quantity != nil || price != nil || stop != nil {
         throw ValidationError("give either --orders or a single order (--instrument, --side, --quantity), not both.")
@@ -106,6 +122,7 @@ struct CheckCommand: ParsableCommand {
       let scan = try batch.scan { market[$0] != nil }
       try checker.prepare(candidates: scan.kept.sorted())
       let asOf = account.asOf
+      if format == .text { output.apply() }
       if format == .json && orders == nil, let only = try batch.next() {
         let r = checker.check(only)
         anyFailed = !r.passed(strict: strict)
@@ -122,14 +139,21 @@ struct CheckCommand: ParsableCommand {
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
         switch format {
         case .json: buffer += CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) + "\n"
-        case .text: buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
+        case .text:
+          if brief {
+            buffer += CheckRenderer.brief(r, index: i + 1, strict: strict, batch: orders != nil)
+          } else if quiet {
+            buffer += CheckRenderer.failures(r, index: i + 1, strict: strict)
+          } else {
+            buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
+          }
         }
         if buffer.utf8.count > 1 << 20 {
           try emit(buffer)
           buffer = ""
         }
       }
-      if format == .text {
+      if format == .text && !brief && !quiet {
         buffer += CheckRenderer.summary(count: i, passed: passed, strict: strict, regime: regime, asOf: asOf)
       }
       try emit(buffer)

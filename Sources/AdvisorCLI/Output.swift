@@ -145,3 +145,44 @@ enum Output {
     }
   }
 }
+
+extension Output {
+  /// Creates a new file with `contents`; refuses when anything exists at `path` (`advisor init`
+  /// and `profiles export` never overwrite). Every write and the close are checked.
+  static func createFile(_ contents: String, at path: String) throws {
+    let shown = quoted(path, limit: 200)
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      let code = errno
+      if code == EEXIST {
+        throw WriteError(description: "\(shown) already exists; advisor never overwrites it (move it away first).")
+      }
+      throw WriteError(description: "cannot create \(shown) (\(errorText(code))).")
+    }
+    var ok = false
+    defer { if !ok { unlink(path) } }
+    var text = contents
+    if let failure = text.withUTF8({ writeAll(fd, UnsafeRawBufferPointer($0)) }) {
+      close(fd)
+      throw WriteError(description: "cannot write \(shown) (\(errorText(failure))).")
+    }
+    if fsync(fd) != 0 || close(fd) != 0 {
+      throw WriteError(description: "cannot write \(shown) (\(errorText(errno))).")
+    }
+    ok = true
+  }
+
+  /// Creates a directory (and its parents); fine when it already is one.
+  static func createDirectory(_ path: String) throws {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+      guard isDir.boolValue else { throw WriteError(description: "\(quoted(path, limit: 200)) exists and is not a directory.") }
+      return
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+      throw WriteError(description: "cannot create the directory \(quoted(path, limit: 200)) (\(error.localizedDescription)).")
+    }
+  }
+}

@@ -11,7 +11,9 @@ struct RiskCommand: ParsableCommand {
       the dates common to all of them (inner join). Annual = daily × √P for volatility and daily × P \
       for covariance, P = 365 for 7-day markets (over 20% weekend dates) else 252.
 
-      \(AdvisorExit.helpText)
+      Example: advisor risk --instruments BTC,ETH,AAPL --estimator ledoit-wolf --format json
+
+      \(AdvisorExit.helpText(checks: false))
       """
   )
 
@@ -46,6 +48,8 @@ struct RiskCommand: ParsableCommand {
   @Option(name: .long, help: "Output format: text, json or csv.")
   var format: RiskFormat = .text
 
+  @OptionGroup var outputStyle: OutputOptions
+
   func validate() throws {
     guard lookback >= 2 else { throw ValidationError("--lookback must be at least 2 returns, got \(lookback).") }
     guard lambda > 0 && lambda < 1 else { throw ValidationError("--lambda must be in (0, 1), got \(lambda).") }
@@ -71,6 +75,7 @@ struct RiskCommand: ParsableCommand {
         lookback: lookback, lambda: lambda, atrPeriod: atrPeriod, returnKind: returns, asOf: inputs.asOfDay(config),
         periodsPerYear: periodsPerYear)
       let report = try RiskAnalysis.run(market, request)
+      if format == .text { outputStyle.apply() }
       try emit(try RiskRenderer.render(report, as: format))
     }
   }

@@ -3,18 +3,14 @@ import Foundation
 import RiskCore
 import RiskIO
 
-extension TradeSide: ExpressibleByArgument {}
-
 /// Where the regime profiles are.
 struct ProfileOptions: ParsableArguments {
-  @Option(name: .long, help: "Directory of regime profiles (YAML); default: profiles in advisor.yaml.")
+  @Option(name: .long, help: "Directory of regime profiles (YAML); default: profiles in advisor.yaml, else the built-in ones.")
   var profiles: String?
 
-  func directory(_ config: AdvisorConfig) throws -> String {
-    guard let dir = profiles ?? config.profiles else {
-      throw CLIError("no regime profiles: pass --profiles DIR, or run from a directory with an advisor.yaml that names one.")
-    }
-    return dir
+  /// The flag, else advisor.yaml, else the profiles built into the binary.
+  func source(_ config: AdvisorConfig) -> Workspace.Profiles {
+    (profiles ?? config.profiles).map { .directory($0) } ?? .builtIn
   }
 }
 
@@ -35,7 +31,7 @@ struct SizeCommand: ParsableCommand {
 
       Example: advisor size --instrument BTC --regime volatile
 
-      \(AdvisorExit.helpText)
+      \(AdvisorExit.helpText(checks: false))
       """
   )
 
@@ -46,8 +42,8 @@ struct SizeCommand: ParsableCommand {
   @Option(name: .long, help: "The instrument to trade.")
   var instrument: String
 
-  @Option(name: .long, help: "long or short.")
-  var side: TradeSide = .long
+  @Option(name: .long, help: "long or short (also buy or sell).")
+  var side: OrderSide = .long
 
   @Option(name: .long, help: "Regime: a profile name (calm, normal, volatile, crisis) or auto.")
   var regime: String = "normal"
@@ -61,7 +57,18 @@ struct SizeCommand: ParsableCommand {
   @Option(name: .long, help: "Output format: text, json, markdown or csv.")
   var format: ReportFormat = .text
 
+  @Flag(name: .long, help: "One line: size, lots, entry, stop, money at risk, binding limit, regime.")
+  var brief = false
+
+  @Flag(name: .long, help: "Text: every limit's formula and inputs, and each step's inputs.")
+  var verbose = false
+
+  @OptionGroup var output: OutputOptions
+
   func validate() throws {
+    if brief && (verbose || format != .text) {
+      throw ValidationError("--brief is one line of text: leave out --verbose and --format.")
+    }
     if let stop, !stop.isFinite { throw ValidationError("--stop must be a finite price.") }
     try checkFlag {
       try FlagCheck.number(entry, "--entry", InputRange.entry)
@@ -78,9 +85,10 @@ struct SizeCommand: ParsableCommand {
         throw UnknownInstrumentError(
           symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)
       }
-      let request = SizingRequest(symbol: instrument, side: side, entry: entry, stop: stop)
+      let request = SizingRequest(symbol: instrument, side: side.tradeSide, entry: entry, stop: stop)
       let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)
-      try emit(try SizeRenderer.render(report, as: format))
+      if format == .text { output.apply() }
+      try emit(brief ? SizeRenderer.brief(report) : try SizeRenderer.render(report, as: format, verbose: verbose))
     }
   }
 }

@@ -14,10 +14,12 @@ public enum AdvisorExit {
   /// Usage error (ArgumentParser's own code).
   public static let usage: Int32 = 64
 
-  static let helpText = """
-    Exit codes: 0 ran and nothing failed; 1 a pre-trade check failed (report printed first); \
-    2 could not run (bad file, configuration or data); 64 usage error.
-    """
+  /// The exit codes a command can give: 1 only where an order is checked (check, whatif).
+  static func helpText(checks: Bool) -> String {
+    checks
+      ? "Exit codes: 0 ran and nothing failed; 1 an order failed its pre-trade check (report printed first); 2 could not run (bad file, configuration or data); 64 usage error."
+      : "Exit codes: 0 ran; 2 could not run (bad file, configuration or data); 64 usage error."
+  }
 }
 
 extension VolatilityMethod: ExpressibleByArgument {}
@@ -54,7 +56,8 @@ struct InputOptions: ParsableArguments {
   func marketPath(_ config: AdvisorConfig) throws -> String {
     if let market { return market }
     if let m = config.market { return m }
-    throw CLIError("no market data: pass --market PATH, or run from a directory with an advisor.yaml that names one.")
+    if config.path == nil { throw CLIError.notConfigured(missing: "--market") }
+    throw CLIError("no market data: \(config.path ?? "advisor.yaml") names none; add market: PATH to it, or pass --market PATH.")
   }
 
   func loadMarket(_ config: AdvisorConfig) throws -> MarketData {
@@ -105,6 +108,13 @@ func instrumentSymbols(_ values: [String]) throws -> [String] {
 struct CLIError: Error, CustomStringConvertible {
   let description: String
   init(_ d: String) { description = d }
+
+  /// Run outside a configured directory: one message naming every way to configure it.
+  static func notConfigured(missing flag: String) -> CLIError {
+    CLIError(
+      "no advisor.yaml here, no --config and no ADVISOR_CONFIG: run `advisor init` to create a workspace in this directory, pass --config FILE or set ADVISOR_CONFIG to an advisor.yaml, or give the inputs by flag (\(flag) …)."
+    )
+  }
 }
 
 /// Runs `body`, printing any failure as one `Error: …` line (or one per problem)
@@ -129,6 +139,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
   } catch let e as JSONValue.NonFiniteNumber {
     printError("Error: \(e)")
     throw ExitCode(AdvisorExit.couldNotRun)
+  } catch let e as UnknownRegimeError {
+    // A regime given by flag is a usage error, with the closest names.
+    printError("Error: \(e)")
+    throw ExitCode(AdvisorExit.usage)
+  } catch let e as ValidationError {
+    printError("Error: \(e.message)")
+    throw ExitCode(AdvisorExit.usage)
   } catch {
     printError("Error: \(error)")
     throw ExitCode(AdvisorExit.couldNotRun)
@@ -147,7 +164,7 @@ func emit(_ s: String) throws {
   if let c = NonFinite.current, c.count > 0 {
     throw NonFiniteOutputError(report: "report", count: c.count, example: c.first ?? .nan)
   }
-  try Output.writeStandardOutput(s)
+  try Output.writeStandardOutput(Terminal.render(s))
 }
 
 /// What every account command loads first: configuration, market data, regime profiles
@@ -184,7 +201,7 @@ extension InputOptions {
     var paths = Workspace.Paths()
     paths.market = marketRequired ? try marketPath(config) : (market ?? config.market)
     paths.instruments = instrumentsFile ?? (market == nil ? config.instruments : nil)
-    if let profiles { paths.profiles = try profiles.directory(config) }
+    if let profiles { paths.profiles = profiles.source(config) }
     if let account {
       paths.account = try account.accountPath(config)
       paths.holdings = account.holdings

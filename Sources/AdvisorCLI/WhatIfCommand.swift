@@ -22,7 +22,7 @@ struct WhatIfCommand: ParsableCommand {
         advisor whatif --scenario examples/scenarios/crypto-crash.yaml
         advisor whatif --shock BTC=-30% --shock class:stock=-10% --to-regime crisis --format html --output report.html
 
-      \(AdvisorExit.helpText)
+      \(AdvisorExit.helpText(checks: true))
       """
   )
 
@@ -86,15 +86,17 @@ struct WhatIfCommand: ParsableCommand {
   @Option(name: .long, help: "Capacity: the instrument of the lead trade.")
   var capacity: String?
 
-  @Option(name: .customLong("lead-fraction"), help: "Capacity: the lead trade as a fraction of strategy AUM (default 0.05).")
+  @Option(name: .customLong("lead-fraction"), help: "Capacity: the lead trade as a fraction of strategy AUM.")
   var leadFraction: Double = 0.05
 
   @Option(
-    name: .customLong("slippage-budget-bps"), help: "Capacity: the largest acceptable slippage in basis points (default 25).")
+    name: .customLong("slippage-budget-bps"), help: "Capacity: the largest acceptable slippage in basis points.")
   var slippageBudgetBps: Double = 25
 
   @Option(name: .long, help: "Output format: text, json, markdown or html.")
   var format: WhatIfFormat = .text
+
+  @OptionGroup var outputStyle: OutputOptions
 
   @Option(name: .long, help: "Write the report to this file instead of standard output.")
   var output: String?
@@ -213,6 +215,7 @@ struct WhatIfCommand: ParsableCommand {
         try Output.writeFile(rendered, to: output)
         try emit("wrote \(escapedForMessage(output, limit: 200))\n")
       } else {
+        if format == .text { outputStyle.apply() }
         try emit(rendered)
       }
       failed = !report.failedOrders.isEmpty

@@ -24,7 +24,7 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
 
   public var description: String {
     var where_: [String] = []
-    if let path { where_.append(escapedForMessage(path, limit: 300)) }
+    if let path { where_.append(path == "-" ? "standard input" : escapedForMessage(path, limit: 300)) }
     if let line { where_.append("line \(line)") }
     var head = where_.joined(separator: " ")
     if let field {

@@ -213,7 +213,13 @@ public enum SizingService {
 public struct UnknownRegimeError: Error, Sendable, CustomStringConvertible {
   public let name: String
   public let known: [String]
+  public init(name: String, known: [String]) {
+    self.name = name
+    self.known = known
+  }
   public var description: String {
-    "unknown regime '\(name)': known regimes are \(known.joined(separator: ", ")) and auto."
+    let hint = closeMatches(for: name, in: known + ["auto"])
+    return
+      "unknown regime '\(escapedForMessage(name, limit: 80))': known regimes are \(known.joined(separator: ", ")) and auto\(hint.isEmpty ? "." : "; did you mean \(hint.joined(separator: " or "))?")"
   }
 }

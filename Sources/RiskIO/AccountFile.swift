@@ -148,7 +148,7 @@ public enum AccountFile {
     if !errors.isEmpty { throw InputErrors(errors) }
     let account = Account(
       name: name, baseCurrency: base, asOf: asOf, fx: FXRates(base: base, basePerUnit: rates), cash: cash,
-      positions: positions, source: path)
+      positions: positions, source: path == "-" ? "standard input" : path)
     return Loaded(account: account, maxPriceAgeDays: maxAge)
   }
 
@@ -204,7 +204,9 @@ public enum AccountFile {
     fields.expiry = t.day("expiry")
     fields.impliedVolatility = t.number("implied_volatility", range: any)
     t.rejectUnknownKeys()
-    let position = PositionRules.validate(fields, catalog: catalog, base: base, source: path, line: t.line) {
+    let position = PositionRules.validate(
+      fields, catalog: catalog, base: base, source: path == "-" ? "standard input" : path, line: t.line
+    ) {
       kind, key, message in
       reader.report(kind, t.value(key) ?? t.node, t.child(key), message)
     }

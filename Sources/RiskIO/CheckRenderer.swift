@@ -54,6 +54,29 @@ public enum CheckRenderer {
     return out
   }
 
+  /// One line per order for scripts: the decision, the first failing code, the largest passing quantity.
+  public static func brief(_ r: OrderResult, index: Int, strict: Bool, batch: Bool) -> String {
+    let ok = r.passed(strict: strict)
+    var parts: [String] = []
+    if batch { parts.append(orderLabel(r, index: index)) }
+    parts.append(ok ? (r.worst == .warn ? "PASS (warnings)" : "PASS") : "FAIL")
+    if !ok, let f = r.findings.first(where: { $0.severity == .fail || (strict && $0.severity == .warn) }) {
+      parts.append(f.code.rawValue)
+    }
+    parts.append("max \(r.maxQuantity.map(fmt) ?? "—")")
+    return parts.joined(separator: "  ") + "\n"
+  }
+
+  /// A failing order only (header and the findings that fail it), for `--quiet`; "" when it passed.
+  public static func failures(_ r: OrderResult, index: Int, strict: Bool) -> String {
+    guard !r.passed(strict: strict) else { return "" }
+    let header = text(r, index: index, strict: strict).split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+    let failing = text(r, index: index, strict: strict).split(separator: "\n").dropFirst().filter {
+      $0.hasPrefix("  FAIL") || (strict && $0.hasPrefix("  WARN"))
+    }
+    return ([header] + failing.map(String.init)).joined(separator: "\n") + "\n"
+  }
+
   /// The closing line of a text report.
   public static func summary(count: Int, passed: Int, strict: Bool, regime: String, asOf: Day) -> String {
     let against = regime == "auto" ? "each under its instrument's regime (auto)" : "against the \(regime) profile"

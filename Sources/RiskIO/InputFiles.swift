@@ -147,8 +147,54 @@ public enum InputFiles {
     return (fd, size)
   }
 
-  /// The whole of a regular file, read with `read(2)` straight into the array.
+  /// Whether standard input was taken by an input (`-`): it can be read once per run.
+  final class StandardInput: @unchecked Sendable {
+    let lock = NSLock()
+    var taken: String? = nil
+    func take(_ what: String) -> String? {
+      lock.lock()
+      defer { lock.unlock() }
+      if let t = taken { return t }
+      taken = what
+      return nil
+    }
+  }
+  static let standardInput = StandardInput()
+
+  /// Claims standard input for one input of the run (`-`); a second claim is an error.
+  public static func claimStandardInput(for what: String) throws(InputError) {
+    if let other = standardInput.take(what) {
+      throw InputError(
+        .unreadable, path: "-",
+        "standard input is already the \(other) of this run; give the \(what) as a file (only one input can be -).")
+    }
+  }
+
+  /// Standard input to its end, at most `maxBytes`.
+  static func readStandardInput(what: String, maxBytes: Int) throws(InputError) -> [UInt8] {
+    try claimStandardInput(for: what)
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 {
+        throw InputError(
+          .unreadable, path: "-", "cannot read the \(what) from standard input (\(String(cString: strerror(errno)))).")
+      }
+      if n == 0 { break }
+      out += chunk[..<n]
+      if out.count > maxBytes {
+        throw InputError(.unreadable, path: "-", "the \(what) on standard input is over \(maxBytes >> 20) MiB.")
+      }
+    }
+    return out
+  }
+
+  /// The whole of a regular file, read with `read(2)` straight into the array; `-` is
+  /// standard input (once per run).
   public static func readAll(_ path: String, what: String = "file", maxBytes: Int) throws(InputError) -> [UInt8] {
+    if path == "-" { return try readStandardInput(what: what, maxBytes: maxBytes) }
     let (fd, size) = try openRegular(path, what: what, maxBytes: maxBytes)
     defer { close(fd) }
     var failure: Int32 = 0

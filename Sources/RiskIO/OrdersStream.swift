@@ -48,6 +48,7 @@ extension OrdersFile {
     /// A batch file, or standard input for `-`.
     public convenience init(_ path: String) throws(InputError) {
       if path == "-" {
+        try InputFiles.claimStandardInput(for: "orders file")
         self.init(descriptor: 0, path: "<stdin>", format: nil, owns: false)
       } else {
         let (fd, _) = try InputFiles.openRegular(path, what: "orders file", maxBytes: Int.max)

@@ -18,16 +18,63 @@ public enum ProfileFile {
     }
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
       .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-    var profiles: [RegimeProfile] = []
+    var texts: [ProfileText] = []
     var errors: [InputError] = []
-    var detection = RegimeDetectionSettings()
     for name in names {
       let path = (directory as NSString).appendingPathComponent(name)
       do {
-        if name == "auto.yaml" || name == "auto.yml" {
-          detection = try loadDetection(path)
+        let text = try InputFiles.readText(path, what: "profile", maxBytes: InputLimits.yamlBytes)
+        texts.append(ProfileText(name: name, path: path, text: text))
+      } catch {
+        errors.append(error)
+      }
+    }
+    if errors.count == 1 { throw errors[0] }
+    if !errors.isEmpty { throw InputErrors(errors) }
+    return try assemble(texts, place: directory)
+  }
+
+  /// The shipped profiles and `auto.yaml`, built into the binary (`scripts/embed-profiles.py`
+  /// keeps them equal to `profiles/`): used when no profiles directory is configured. Each
+  /// profile's source reads `built-in NAME profile`.
+  public static func builtIn() throws -> RegimeSet {
+    var texts: [ProfileText] = []
+    for f in BuiltInProfileText.files {
+      texts.append(ProfileText(name: f.name + ".yaml", path: builtInSource(f.name), text: f.text))
+    }
+    return try assemble(texts, place: "the built-in profiles")
+  }
+
+  /// The text of a built-in profile (`calm`, `normal`, `volatile`, `crisis`, `auto`).
+  public static func builtInText(_ name: String) -> String? {
+    BuiltInProfileText.files.first { $0.name == name }.map { $0.text + "\n" }
+  }
+  public static var builtInNames: [String] { BuiltInProfileText.files.map(\.name) }
+
+  static func builtInSource(_ name: String) -> String {
+    name == "auto" ? "built-in auto settings" : "built-in \(name) profile"
+  }
+
+  /// Parses profile texts (one per regime, and `auto.yaml`) into an ordered set, reporting
+  /// every problem at once: the one path for a directory and for the built-in profiles.
+  struct ProfileText {
+    let name: String
+    let path: String
+    let text: String
+  }
+
+  static func assemble(_ texts: [ProfileText], place: String) throws -> RegimeSet {
+    var profiles: [RegimeProfile] = []
+    var errors: [InputError] = []
+    var detection = RegimeDetectionSettings()
+    var autoPath = (place as NSString).appendingPathComponent("auto.yaml")
+    for t in texts {
+      do {
+        if t.name == "auto.yaml" || t.name == "auto.yml" {
+          detection = try parseDetection(t.text, path: t.path)
+          autoPath = t.path
         } else {
-          profiles.append(try load(path))
+          profiles.append(try parse(t.text, path: t.path))
         }
       } catch let e as InputErrors {
         errors += e.errors
@@ -38,7 +85,7 @@ public enum ProfileFile {
     if errors.count == 1 { throw errors[0] }
     if !errors.isEmpty { throw InputErrors(errors) }
     guard !profiles.isEmpty else {
-      throw InputError(.empty, path: directory, "the profiles directory holds no regime profiles (*.yaml).")
+      throw InputError(.empty, path: place, "the profiles directory holds no regime profiles (*.yaml).")
     }
     var seen: [String: String] = [:]
     for p in profiles {
@@ -48,9 +95,7 @@ public enum ProfileFile {
       seen[p.name] = p.source
     }
     for name in detection.order where seen[name] == nil {
-      throw InputError(
-        .invalidConfiguration, path: (directory as NSString).appendingPathComponent("auto.yaml"), field: "order",
-        "regime '\(name)' has no profile in \(directory).")
+      throw InputError(.invalidConfiguration, path: autoPath, field: "order", "regime '\(name)' has no profile in \(place).")
     }
     profiles.sort { a, b in
       let ia = detection.order.firstIndex(of: a.name) ?? Int.max

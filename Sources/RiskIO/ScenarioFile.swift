@@ -113,6 +113,12 @@ public enum ScenarioFile {
           .invalidValue,
           "unknown regime \(quoted(name)) (the \(what)): no profile has it; known: \(c.regimes.joined(separator: ", "))."))
     }
+    // A regime given by flag (--regime, --to-regime) is a usage error (exit 64) with the closest names.
+    for (name, at) in [(s.regime, sources.regime), (baseRegime, sources.baseRegime)] {
+      if let name, !c.regimes.contains(name), at?.path?.hasPrefix("--") == true {
+        throw UnknownRegimeError(name: name, known: c.regimes)
+      }
+    }
     checkRegime(s.regime, sources.regime, "regime")
     checkRegime(baseRegime, sources.baseRegime, "base regime")
     if let q = s.capacity, !c.instruments.contains(q.instrument) {

@@ -5,10 +5,12 @@ import RiskCore
 public enum SizeRenderer {
   public static let schemaVersion = 1
 
-  public static func render(_ report: SizeReport, as format: ReportFormat) throws -> String {
+  /// - Parameter verbose: text only: every limit's formula and inputs, and each step's inputs
+  ///   (Markdown and JSON always have them).
+  public static func render(_ report: SizeReport, as format: ReportFormat, verbose: Bool = true) throws -> String {
     try NonFinite.guarding("size report (--format \(format.rawValue))") {
       switch format {
-      case .text: return text(report, markdown: false)
+      case .text: return text(report, markdown: false, verbose: verbose)
       case .markdown: return text(report, markdown: true)
       case .json: return try json(report).rendered() + "\n"
       case .csv: return csv(report)
@@ -38,7 +40,7 @@ public enum SizeRenderer {
     return "\(p.name) regime\(r.choice.auto ? " (auto)" : "") — \(p.source)"
   }
 
-  public static func text(_ r: SizeReport, markdown: Bool) -> String {
+  public static func text(_ r: SizeReport, markdown: Bool, verbose: Bool = true) -> String {
     let rec = r.recommendation
     let b = rec.baseCurrency
     let c = rec.spec.currency
@@ -107,7 +109,8 @@ public enum SizeRenderer {
     for s in rec.steps {
       let values = s.inputs.map { "\($0.name) \(num($0.value))" }.joined(separator: ", ")
       out.append(
-        "\(markdown ? "- " : "  ")\(s.title): \(s.formula) = \(num(s.value))\(s.unit.isEmpty ? "" : " " + s.unit)   [\(values)]")
+        "\(markdown ? "- " : "  ")\(s.title): \(s.formula) = \(num(s.value))\(s.unit.isEmpty ? "" : " " + s.unit)"
+          + (verbose || markdown ? "   [\(values)]" : ""))
     }
     out.append("")
     out.append("\(h3)Limits (maximum quantity of \(rec.symbol) for this trade)")
@@ -129,7 +132,7 @@ public enum SizeRenderer {
           l.binding ? "← binding" : "",
         ])
         var d: [String] = []
-        if l.applies {
+        if l.applies && verbose {
           d.append(l.formula)
           if !l.inputs.isEmpty { d.append(l.inputs.map { "\($0.name) \(num($0.value))" }.joined(separator: ", ")) }
         }
@@ -270,6 +273,16 @@ public enum SizeRenderer {
         })
     }
     return .object(doc)
+  }
+
+  /// One line for scripts and quick looks: size, lots, entry, stop, money at risk, binding limit, regime.
+  public static func brief(_ r: SizeReport) -> String {
+    let rec = r.recommendation
+    let lots = rec.lotSize == 1 ? "" : " (\(Format.money(rec.lots, 0)) lot\(rec.lots == 1 ? "" : "s"))"
+    var line =
+      "\(rec.symbol) \(rec.side.rawValue) \(qty(rec.quantity, lot: rec.lotSize))\(lots) entry \(Format.price(rec.entry)) stop \(Format.price(rec.stop)) at risk \(Format.money(rec.moneyAtRisk)) \(rec.baseCurrency) binding \(rec.binding?.rawValue ?? "none") regime \(rec.profile.name)\(r.choice.auto ? " (auto)" : "")"
+    if rec.quantity == 0 { line += " — zero: \(rec.zeroReason ?? "no limit allows a positive size")" }
+    return line + "\n"
   }
 
   public static func csv(_ r: SizeReport) -> String {

@@ -25,15 +25,22 @@ public struct Workspace: Sendable {
   public let account: Account?
   public let maxPriceAgeDays: Int
 
+  /// Where the regime profiles come from.
+  public enum Profiles: Sendable, Hashable {
+    case directory(String)
+    /// The shipped profiles built into the binary (no profiles directory configured).
+    case builtIn
+  }
+
   /// Where each part comes from; nil parts are not loaded.
   public struct Paths: Sendable {
     public var market: String?
     public var instruments: String?
-    public var profiles: String?
+    public var profiles: Profiles?
     public var account: String?
     public var holdings: String?
     public init(
-      market: String? = nil, instruments: String? = nil, profiles: String? = nil, account: String? = nil,
+      market: String? = nil, instruments: String? = nil, profiles: Profiles? = nil, account: String? = nil,
       holdings: String? = nil
     ) {
       self.market = market
@@ -50,7 +57,12 @@ public struct Workspace: Sendable {
     if let market, source != "today" {
       try MarketInputs.requireData(market, onOrBefore: asOf, source: flag != nil ? "--as-of" : config.path)
     }
-    let regimes = try paths.profiles.map { try ProfileFile.loadDirectory($0) }
+    let regimes: RegimeSet?
+    switch paths.profiles {
+    case .directory(let d): regimes = try ProfileFile.loadDirectory(d)
+    case .builtIn: regimes = try ProfileFile.builtIn()
+    case nil: regimes = nil
+    }
     var account: Account? = nil
     var maxAge = 4
     if let path = paths.account {

@@ -138,7 +138,6 @@ struct BudgetCommandTests {
     (["budget", "--instruments", "AAPL"], "risk parity needs at least two instruments, got 1 (AAPL)"),
     (["budget", "--instruments", "AAPL,AAPL"], "--instruments lists AAPL twice"),
     (["budget", "--instruments", "AAPL,BTX"], "unknown instrument 'BTX'"),
-    (["budget", "--regime", "panic"], "unknown regime 'panic'"),
   ]
 
   @Test("bad input: one line per problem, exit 2", arguments: bad)

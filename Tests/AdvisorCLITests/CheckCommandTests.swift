@@ -101,7 +101,6 @@ struct CheckCommandTests {
     (["check", "--orders", "no/such/orders.csv"], "no/such/orders.csv: no such orders file"),
     (["check", "--orders", "Tests/Fixtures/orders/empty.csv"], "no orders: the batch is empty"),
     (["check", "--orders", "Tests/Fixtures/orders/header_only.csv"], "no orders: the batch is empty or has only a header"),
-    (["check", "--instrument", "BTC", "--side", "buy", "--quantity", "1", "--regime", "panic"], "unknown regime 'panic'"),
   ]
 
   @Test("could not run: exit 2 with one line", arguments: cannotRun)

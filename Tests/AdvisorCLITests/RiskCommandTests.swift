@@ -109,6 +109,7 @@ struct RiskCommandTests {
   func noConfig() throws {
     let r = try runAdvisor(["risk"], directory: FileManager.default.temporaryDirectory)
     #expect(r.status == 2)
-    #expect(r.stderr.contains("pass --market PATH"))
+    for way in ["advisor init", "--config", "ADVISOR_CONFIG", "--market"] { #expect(r.stderr.contains(way), "\(r.stderr)") }
+    #expect(r.stderr.split(separator: "\n").count == 1)
   }
 }

@@ -8,6 +8,11 @@ struct SizeCommandTests {
     let text = try runAdvisor(["size", "--instrument", "BTC", "--regime", "volatile"])
     #expect(text.status == 0, "\(text.stderr)")
     try expectGolden(text.stdout, "size-btc-volatile.txt")
+    // --verbose adds every limit's formula and inputs and each step's inputs, nothing else.
+    let verbose = try runAdvisor(["size", "--instrument", "BTC", "--regime", "volatile", "--verbose"])
+    try expectGolden(verbose.stdout, "size-btc-volatile-verbose.txt")
+    #expect(verbose.stdout.split(separator: "\n").count > text.stdout.split(separator: "\n").count)
+    for line in text.stdout.split(separator: "\n") { #expect(line.count <= 180, "a line of \(line.count) characters") }
     for heading in ["Why", "Inputs", "Steps", "Limits", "What would change it", "← binding"] {
       #expect(text.stdout.contains(heading), "missing \(heading)")
     }
@@ -61,10 +66,6 @@ struct SizeCommandTests {
     (
       ["size", "--instrument", "BTX"],
       "unknown instrument 'BTX': the market data has no such symbol (12 known). Did you mean BTC?"
-    ),
-    (
-      ["size", "--instrument", "BTC", "--regime", "panic"],
-      "unknown regime 'panic': known regimes are calm, normal, volatile, crisis and auto."
     ),
     (
       ["size", "--instrument", "BTC", "--stop", "70000"],

@@ -78,7 +78,6 @@ struct WhatIfCommandTests {
     (["whatif", "--replay", "2010-01-01:2010-02-01"], "outside the data"),
     // issue 14 class 7: the message names the flag (it was the engine's "outside [−1, 1]").
     (["whatif", "--correlation-target", "1.5"], "--correlation-target: 1.5 is out of range; expected a correlation in [-1, 1]"),
-    (["whatif", "--to-regime", "panic"], "unknown regime 'panic'"),
     (["whatif", "--shock", "BTC"], "is not SYMBOL=CHANGE"),
     (["whatif"], "no scenario"),
     (["whatif", "--scenario", "Tests/Fixtures/bad/scenario.yaml"], "line"),
