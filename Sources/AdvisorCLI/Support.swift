@@ -139,8 +139,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
   } catch let e as JSONValue.NonFiniteNumber {
     printError("Error: \(e)")
     throw ExitCode(AdvisorExit.couldNotRun)
-  } catch let e as UnknownRegimeError {
-    // A regime given by flag is a usage error, with the closest names.
+  } catch var e as UnknownRegimeError {
+    // A regime given by flag is a usage error, with the closest names (a file's is named by the file's reader).
+    if e.flag == nil { e.flag = "--regime" }
     printError("Error: \(e)")
     throw ExitCode(AdvisorExit.usage)
   } catch let e as ValidationError {

@@ -213,13 +213,16 @@ public enum SizingService {
 public struct UnknownRegimeError: Error, Sendable, CustomStringConvertible {
   public let name: String
   public let known: [String]
-  public init(name: String, known: [String]) {
+  /// The flag it was given by, when known (`--to-regime`).
+  public var flag: String?
+  public init(name: String, known: [String], flag: String? = nil) {
     self.name = name
     self.known = known
+    self.flag = flag
   }
   public var description: String {
     let hint = closeMatches(for: name, in: known + ["auto"])
-    return
-      "unknown regime '\(escapedForMessage(name, limit: 80))': known regimes are \(known.joined(separator: ", ")) and auto\(hint.isEmpty ? "." : "; did you mean \(hint.joined(separator: " or "))?")"
+    return (flag.map { "\($0): " } ?? "")
+      + "unknown regime '\(escapedForMessage(name, limit: 80))': known regimes are \(known.joined(separator: ", ")) and auto\(hint.isEmpty ? "." : "; did you mean \(hint.joined(separator: " or "))?")"
   }
 }

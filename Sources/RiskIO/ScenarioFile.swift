@@ -115,8 +115,8 @@ public enum ScenarioFile {
     }
     // A regime given by flag (--regime, --to-regime) is a usage error (exit 64) with the closest names.
     for (name, at) in [(s.regime, sources.regime), (baseRegime, sources.baseRegime)] {
-      if let name, !c.regimes.contains(name), at?.path?.hasPrefix("--") == true {
-        throw UnknownRegimeError(name: name, known: c.regimes)
+      if let name, !c.regimes.contains(name), let flag = at?.path, flag.hasPrefix("--") {
+        throw UnknownRegimeError(name: name, known: c.regimes, flag: String(flag.prefix { $0 != " " }))
       }
     }
     checkRegime(s.regime, sources.regime, "regime")

@@ -232,7 +232,7 @@ for name, body, field in [("unknown_instrument", "shocks: {BTX: -30%}", "shocks.
                           ("replay_outside", "replay: {from: 1990-01-01, to: 1990-02-01}", "replay")]:
     p = scenario(name, body)
     case(f"scenario {name}", 7, ["whatif", "--scenario", p], 2, f"{p} line")
-case("--to-regime unknown", 7, ["whatif", "--to-regime", "panic"], 2, "--to-regime")
+case("--to-regime unknown", 7, ["whatif", "--to-regime", "panic"], 64, "--to-regime")  # a flag: a usage error (issue 15)
 case("--capacity unknown", 7, ["whatif", "--capacity", "XYZ"], 2, "--capacity")
 case("--replay reversed", 7, ["whatif", "--replay", "2020-03-23:2020-03-09"], 2, "--replay")
 p = w("budgets_denormal.yaml", "version: 1\nbudgets:\n  AAPL: 5e-324\n")
