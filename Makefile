@@ -1,6 +1,7 @@
 # advisor — see README.md. `make demo` and `make test` are the quick start.
 SWIFT ?= swift
-.PHONY: setup build release demo test golden bench bench-peers fuzz format lint clean
+.PHONY: setup build release demo test golden bench bench-peers fuzz format lint clean install uninstall
+PREFIX ?= /usr/local
 
 setup:            ## install LAPACKE and OpenBLAS if missing
 	@./scripts/setup.sh
@@ -15,10 +16,10 @@ demo: release     ## the main job on the bundled examples
 	.build/release/advisor size --instrument BTC --regime volatile
 
 test: setup       ## the whole test suite
-	$(SWIFT) test
+	$(SWIFT) test --disable-xctest
 
 golden: setup     ## re-record the CLI golden files (review the diff before committing)
-	ADVISOR_RECORD_GOLDEN=1 $(SWIFT) test --filter AdvisorCLITests
+	ADVISOR_RECORD_GOLDEN=1 $(SWIFT) test --disable-xctest --filter AdvisorCLITests
 
 bench: release    ## benchmarks (never part of the tests): BENCHMARKS.md
 	./bench/run.sh
@@ -34,6 +35,13 @@ format:
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+install: release  ## the binary, man pages and bash/zsh/fish completions under PREFIX (default /usr/local)
+	$(SWIFT) package generate-manual --multi-page
+	./scripts/install.sh "$(PREFIX)" .build/release/advisor .build/plugins/GenerateManual/outputs/advisor
+
+uninstall:        ## removes what make install put under PREFIX
+	./scripts/install.sh --uninstall "$(PREFIX)"
 
 clean:
 	rm -rf .build .build-fuzz

@@ -13,6 +13,33 @@ struct AccountOptions: ParsableArguments {
   @Option(name: .long, help: "Broker-style holdings CSV, one row per position (added to the account's positions).")
   var holdings: String?
 
+  @Option(
+    name: .long,
+    help:
+      "The holdings CSV's column names: advisor's=yours, comma-separated (symbol=Symbol,quantity=Position,price=Mark); its other columns are then ignored."
+  )
+  var columns: String?
+
+  /// `--columns` as advisor's column → the file's.
+  func columnMapping() throws -> [String: String] {
+    guard let columns else { return [:] }
+    var out: [String: String] = [:]
+    for part in columns.split(separator: ",", omittingEmptySubsequences: false) {
+      let kv = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+      guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {
+        throw ValidationError("--columns \(quoted(String(part))) is not advisor's=yours (e.g. symbol=Symbol).")
+      }
+      guard HoldingsCSV.columns.contains(kv[0]) else {
+        let hint = closeMatches(for: kv[0], in: Array(HoldingsCSV.columns))
+        throw ValidationError(
+          "--columns: \(quoted(kv[0])) is not a holdings column\(hint.isEmpty ? "" : " (did you mean \(hint.joined(separator: " or "))?)"); expected some of \(HoldingsCSV.columns.sorted().joined(separator: ", "))."
+        )
+      }
+      out[kv[0]] = kv[1]
+    }
+    return out
+  }
+
   func accountPath(_ config: AdvisorConfig) throws -> String {
     if let account { return account }
     if let a = config.account { return a }

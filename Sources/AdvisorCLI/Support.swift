@@ -206,6 +206,7 @@ extension InputOptions {
     if let account {
       paths.account = try account.accountPath(config)
       paths.holdings = account.holdings
+      paths.holdingsColumns = try account.columnMapping()
     }
     return try Workspace.load(config: config, paths: paths, asOf: asOf, today: today())
   }

@@ -29,6 +29,13 @@ public struct InstrumentSpec: Sendable, Hashable {
   public var name: String?
   /// `true` when the data's volume is in the quote currency (Yahoo crypto), not in units.
   public var volumeInQuoteCurrency: Bool = false
+  /// Prices quoted in a minor unit (London's pence, `GBp`/`GBX`; `ZAc`; `ILA`) are divided by
+  /// this when loaded, so that every price is in ``currency``, the major unit (1 otherwise).
+  public var priceDivisor: Double = 1
+  /// The minor unit the data is quoted in (`GBp`), when it is.
+  public var quotedIn: String? = nil
+  /// `volume_unit` was given (so a Yahoo `*-USD.csv` crypto file's volume is not guessed at).
+  public var volumeUnitStated: Bool = false
 
   public init(
     symbol: String, assetClass: AssetClass = .stock, currency: String = "USD", multiplier: Double = 1,
@@ -49,6 +56,14 @@ public struct InstrumentSpec: Sendable, Hashable {
 
   /// The defaults for a symbol nobody described.
   public static func defaults(for symbol: String) -> InstrumentSpec { InstrumentSpec(symbol: symbol) }
+}
+
+/// Currency minor units that exchanges quote in, and their major currency: a price in the
+/// minor unit is the major-unit price × 100 (London's pence, Johannesburg's cents, Tel Aviv's agorot).
+public enum MinorCurrencyUnit {
+  public static let units: [String: (major: String, per: Double)] = [
+    "GBp": ("GBP", 100), "GBX": ("GBP", 100), "ZAc": ("ZAR", 100), "ZAC": ("ZAR", 100), "ILA": ("ILS", 100),
+  ]
 }
 
 /// All known instrument specs, by symbol; unknown symbols get the defaults.

@@ -273,7 +273,10 @@ public struct LotSizeRule: PreTradeRule {
     let lot = c.spec.lotSize
     let lots = c.order.quantity / lot
     if lots.isFinite && abs(lots - lots.rounded()) <= 1e-9 * max(1, lots) {
-      return [Finding(.lotSizeOK, .pass, "quantity is \(fmt(lots.rounded())) lots of \(fmt(lot)).", [(.lot, .number(lot))])]
+      let n = lots.rounded()
+      return [
+        Finding(.lotSizeOK, .pass, "quantity is \(fmt(n)) lot\(n == 1 ? "" : "s") of \(fmt(lot)).", [(.lot, .number(lot))])
+      ]
     }
     return [
       Finding(
@@ -294,7 +297,7 @@ public struct MarketDataFreshRule: PreTradeRule {
     if age > c.profile.maxDataAgeDays || age < 0 { return [stale(c, last: stats.lastDay)] }
     return [
       Finding(
-        .marketDataOK, .pass, "last close \(stats.lastDay) is \(age) days old.",
+        .marketDataOK, .pass, "last close \(stats.lastDay) is \(age) day\(age == 1 ? "" : "s") old.",
         [(.lastDate, .text(stats.lastDay.description)), (.ageDays, .number(Double(age)))])
     ]
   }
@@ -509,22 +512,23 @@ public struct LimitRule: PreTradeRule {
     let context: [(key: ContextKey, value: ContextValue)] = [
       (.limit, .number(r.cap)), (.value, .number(r.value)), (.headroom, .number(r.headroom)), (.maxQuantity, .number(maxQ)),
     ]
+    let u = r.unit.isEmpty ? "" : " " + r.unit
     if q > allowed.upper * (1 + QuantityRoots.tolerance) + 1e-12 {
       return [
         Finding(
-          codes.exceeded, .fail, "\(r.name) \(fmt(r.value)) exceeds the limit \(fmt(r.cap)); at most \(fmt(maxQ)) would pass.",
-          context)
+          codes.exceeded, .fail,
+          "\(r.name) \(fmt(r.value))\(u) exceeds the limit \(fmt(r.cap))\(u); at most \(fmt(maxQ)) would pass.", context)
       ]
     }
     if !allowed.contains(q) {
       return [
         Finding(
           codes.exceeded, .fail,
-          "\(r.name) \(fmt(r.value)) is over the limit \(fmt(r.cap)) already; only an order of at least \(fmt(allowed.lower)) brings it within.",
+          "\(r.name) \(fmt(r.value))\(u) is over the limit \(fmt(r.cap))\(u) already; only an order of at least \(fmt(allowed.lower)) brings it within.",
           context + [(.minQuantity, .number(allowed.lower))])
       ]
     }
-    return [Finding(codes.ok, .pass, "\(r.name) \(fmt(r.value)) within \(fmt(r.cap)).", context)]
+    return [Finding(codes.ok, .pass, "\(r.name) \(fmt(r.value))\(u) within \(fmt(r.cap))\(u).", context)]
   }
 
   func notEvaluated(_ id: LimitID, _ why: String) -> Finding {

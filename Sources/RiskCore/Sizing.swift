@@ -197,7 +197,7 @@ public enum PositionSizer {
     let c = LimitContext(book: book, risk: risk, profile: profile)
     let unrounded = max(eval.closable, eval.lower <= eval.upper ? eval.upper : 0)
     guard unrounded.isFinite else { throw .nonFinite("the limits") }
-    var diagnostics = g.diagnostics + limitDiagnostics(eval, spec: spec)
+    var diagnostics = g.diagnostics + limitDiagnostics(eval, spec: spec, stats: stats, book: book)
     let trailing = TrailingStop.make(profile: profile, side: request.side, entry: g.entry, stop: g.stop, stats: stats)
     if let note = trailing?.note { diagnostics.append(Diagnostic(.trailingStopAtInitial, subject: spec.symbol, note + ".")) }
     let volatility = VolatilityBudgetLimit()
@@ -244,7 +244,10 @@ public enum PositionSizer {
     let entry = request.entry ?? stats.lastClose
     guard entry.isFinite else { throw .nonFiniteEntry(entry) }
     guard entry > 0 else { throw .nonPositiveEntry(entry) }
-    let entrySource = request.entry == nil ? "last close \(stats.lastDay), \(stats.source) line \(stats.lastLine)" : "--entry"
+    var entrySource = request.entry == nil ? "last close \(stats.lastDay), \(stats.source) line \(stats.lastLine)" : "--entry"
+    if let minor = spec.quotedIn, request.entry == nil {
+      entrySource += "; quoted in \(minor), \(fmt(spec.priceDivisor)) \(minor) = 1 \(spec.currency)"
+    }
     let stop: Double
     let stopSource: String
     if let given = request.stop {
@@ -279,6 +282,13 @@ public enum PositionSizer {
           .stopAtOrBelowZero, subject: spec.symbol,
           "the stop \(fmt(stop)) is at or below zero, where \(spec.symbol) cannot trade: the trade's whole value is at risk."))
     }
+    if case .atr = profile.stopRule, stats.atr == nil {
+      out.append(
+        Diagnostic(
+          .stopRuleFallback, subject: spec.symbol,
+          "\(spec.symbol) has closes only (no high or low for ATR): the \(profile.name) stop rule uses the same multiple of the daily σ in price instead."
+        ))
+    }
     if distance < profile.noiseThresholdSigma * sigmaPrice {
       out.append(
         Diagnostic(
@@ -289,7 +299,9 @@ public enum PositionSizer {
     return out
   }
 
-  static func limitDiagnostics(_ eval: TradeEvaluation, spec: InstrumentSpec) -> [Diagnostic] {
+  static func limitDiagnostics(_ eval: TradeEvaluation, spec: InstrumentSpec, stats: InstrumentStats, book: Book)
+    -> [Diagnostic]
+  {
     var out: [Diagnostic] = []
     if let v = eval.limits.first(where: { $0.id == .volatilityBudget }), !v.evaluated {
       out.append(
@@ -297,6 +309,23 @@ public enum PositionSizer {
           .covarianceNotEvaluated, subject: spec.symbol,
           "no covariance for \(spec.symbol) and the holdings: the volatility-budget and risk-share limits could not be evaluated."
         ))
+    }
+    if let adv = eval.trade.averageDailyVolume {
+      let notional = adv * eval.trade.unitExposure
+      let file = stats.source.path
+      if spec.assetClass == .crypto && !spec.volumeUnitStated && file.hasSuffix("-USD.csv") {
+        out.append(
+          Diagnostic(
+            .implausibleVolume, subject: spec.symbol,
+            "\(file) looks like a Yahoo crypto file, whose volume is in USD, but instruments.yaml gives \(spec.symbol) no volume_unit: its volume is read as units (ADV \(fmt(adv)), \(fmt(notional)) \(book.baseCurrency) a day); set volume_unit: quote (or units) for \(spec.symbol)."
+          ))
+      } else if notional > 1e11 {
+        out.append(
+          Diagnostic(
+            .implausibleVolume, subject: spec.symbol,
+            "\(spec.symbol)'s average daily volume is \(fmt(adv)) units, \(fmt(notional)) \(book.baseCurrency) a day: implausibly large; check the volume's unit (volume_unit in instruments.yaml)."
+          ))
+      }
     }
     if eval.trade.averageDailyVolume == nil {
       out.append(

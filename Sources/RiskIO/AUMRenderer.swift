@@ -126,12 +126,15 @@ public enum AUMRenderer {
     return out.joined(separator: "\n") + "\n"
   }
 
+  /// A Markdown table; a `|` inside a cell (`|entry − stop|`) is escaped so it does not split the cell.
   static func markdownTable(_ t: TextTable) -> String {
-    var lines = ["| " + t.header.joined(separator: " | ") + " |"]
+    var lines = ["| " + t.header.map(markdownCell).joined(separator: " | ") + " |"]
     lines.append("|" + t.header.indices.map { t.leftAligned.contains($0) ? "---|" : "---:|" }.joined())
-    for r in t.rows { lines.append("| " + r.map { $0.isEmpty ? " " : $0 }.joined(separator: " | ") + " |") }
+    for r in t.rows { lines.append("| " + r.map { $0.isEmpty ? " " : markdownCell($0) }.joined(separator: " | ") + " |") }
     return lines.joined(separator: "\n")
   }
+
+  static func markdownCell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
 
   public static func json(_ v: AccountValuation, copy: CopyTradingAUM?) -> JSONValue {
     let a = v.account

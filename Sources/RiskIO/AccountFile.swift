@@ -55,15 +55,20 @@ public enum AccountFile {
   /// Loads the account, its `positions_file` and any extra `holdings` CSV files (the
   /// `--holdings` flag): every position from every file passes the same checks
   /// (``PositionRules``), and a symbol held twice, in any of them, is an error naming both.
-  public static func load(_ path: String, catalog: InstrumentCatalog, holdings: [String] = []) throws -> Loaded {
+  /// - Parameter holdingsColumns: the `--holdings` files' column names by advisor's (`--columns`).
+  public static func load(
+    _ path: String, catalog: InstrumentCatalog, holdings: [String] = [], holdingsColumns: [String: String] = [:]
+  ) throws -> Loaded {
     try parse(
       try InputFiles.readText(path, what: "account file", maxBytes: InputLimits.yamlBytes), path: path, catalog: catalog,
-      holdings: holdings)
+      holdings: holdings, holdingsColumns: holdingsColumns)
   }
 
   /// Parses account YAML in memory (the fuzzer's and the tests' entry point); a
   /// `positions_file` it names is read from disk, relative to `path`.
-  public static func parse(_ text: String, path: String, catalog: InstrumentCatalog, holdings: [String] = []) throws -> Loaded {
+  public static func parse(
+    _ text: String, path: String, catalog: InstrumentCatalog, holdings: [String] = [], holdingsColumns: [String: String] = [:]
+  ) throws -> Loaded {
     let (reader, root) = try YAMLReader.parse(text, path: path)
     root.requireVersion(version)
     let name = root.string("name") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -108,15 +113,29 @@ public enum AccountFile {
       if let p = position(from: t, catalog: catalog, base: base, path: path) { positions.append(p) }
     }
     var csvErrors: [InputError] = []
-    var csvFiles: [String] = []
+    var csvFiles: [(String, [String: String])] = []
+    var fileColumns: [String: String] = [:]
+    if let t = root.table("positions_columns") {
+      for key in t.keys {
+        if let name = t.string(key) { fileColumns[key] = name }
+      }
+      for key in fileColumns.keys where !HoldingsCSV.columns.contains(key) {
+        reader.report(
+          .unknownKey, t.value(key), "positions_columns.\(key)",
+          "not a holdings column; expected some of \(HoldingsCSV.columns.sorted().joined(separator: ", ")).")
+      }
+    }
     if let file = root.string("positions_file") {
       csvFiles.append(
-        file.hasPrefix("/") ? file : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file))
+        (
+          file.hasPrefix("/") ? file : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(file),
+          fileColumns
+        ))
     }
-    csvFiles += holdings
-    for csvPath in csvFiles {
+    csvFiles += holdings.map { ($0, holdingsColumns) }
+    for (csvPath, columns) in csvFiles {
       do {
-        let h = try HoldingsCSV.load(csvPath, catalog: catalog, base: base)
+        let h = try HoldingsCSV.load(csvPath, catalog: catalog, base: base, columns: columns)
         positions += h.positions
         for (currency, amount) in h.cash {
           let total = cash[currency, default: 0] + amount
@@ -278,7 +297,16 @@ public enum PositionRules {
         quantity = ranged(q, "quantity", InputRange.quantity)
       }
     }
-    let currency = f.currency ?? spec?.currency ?? base
+    var f = f
+    var currency = f.currency ?? spec?.currency ?? base
+    if let minor = MinorCurrencyUnit.units[currency] {
+      // Prices in a minor unit (GBp): converted to the major currency, as the market data is.
+      currency = minor.major
+      f.price = f.price.map { $0 / minor.per }
+      f.averageCost = f.averageCost.map { $0 / minor.per }
+      f.underlyingPrice = f.underlyingPrice.map { $0 / minor.per }
+      f.strike = f.strike.map { $0 / minor.per }
+    }
     if !AccountFile.isCurrencyCode(currency) {
       fail(.invalidValue, "currency", "\(quoted(currency)) is not an ISO currency code.")
     }
@@ -327,17 +355,28 @@ public enum PositionRules {
 /// `symbol,asset_class,quantity,currency,price,multiplier,face_value,underlying,underlying_price,delta,average_cost`.
 /// A row with `asset_class` `cash` is a cash balance: its `quantity` in its `currency`.
 public enum HoldingsCSV {
-  public static func load(_ path: String, catalog: InstrumentCatalog, base: String) throws -> (
-    positions: [Position], cash: [String: Double]
-  ) {
+  /// advisor's column names.
+  public static let columns: Set<String> = [
+    "symbol", "asset_class", "quantity", "currency", "price", "multiplier", "face_value", "underlying",
+    "underlying_price", "delta", "average_cost",
+  ]
+
+  /// - Parameter columns: the file's column name for each of advisor's (`symbol: Symbol`, from
+  ///   `--columns` or the account's `positions_columns`); with a mapping, the file's other
+  ///   columns are ignored (a broker export as it is).
+  public static func load(_ path: String, catalog: InstrumentCatalog, base: String, columns: [String: String] = [:]) throws
+    -> (positions: [Position], cash: [String: Double])
+  {
     let bytes = try InputFiles.readAll(path, what: "holdings file", maxBytes: InputLimits.tableBytes)
-    return try parse(bytes, path: path, catalog: catalog, base: base)
+    return try parse(bytes, path: path, catalog: catalog, base: base, columns: columns)
   }
 
   /// Parses holdings CSV bytes in memory (the fuzzer's and the tests' entry point).
-  public static func parse(_ bytes: [UInt8], path: String, catalog: InstrumentCatalog, base: String) throws -> (
-    positions: [Position], cash: [String: Double]
-  ) {
+  public static func parse(
+    _ bytes: [UInt8], path: String, catalog: InstrumentCatalog, base: String, columns: [String: String] = [:]
+  ) throws -> (positions: [Position], cash: [String: Double]) {
+    let columnsGiven = columns
+    let columns = Self.columns
     var reader = CSVReader(bytes: bytes)
     var fields: [CSVReader.Field] = []
     let headerLine: Int?
@@ -350,20 +389,29 @@ public enum HoldingsCSV {
       throw InputError(
         .empty, path: path, "the file is empty; expected a header such as symbol,asset_class,quantity,currency,price.")
     }
-    let header = fields.map { reader.string($0).lowercased() }
-    let known: Set<String> = [
-      "symbol", "asset_class", "quantity", "currency", "price", "multiplier", "face_value", "underlying",
-      "underlying_price", "delta", "average_cost",
-    ]
+    let known = columns
+    // The file's names for advisor's columns; the unmapped ones of a mapped export are ignored.
+    let renamed = Dictionary(columnsGiven.map { ($0.value.lowercased(), $0.key) }, uniquingKeysWith: { a, _ in a })
+    let header = fields.map { f -> String in
+      let name = reader.string(f).lowercased()
+      if columnsGiven.isEmpty { return name }
+      return renamed[name] ?? "\u{0}ignored:\(name)"
+    }
     var errors: [InputError] = []
-    for h in header where !known.contains(h) {
+    for (c, name) in columnsGiven where !header.contains(c) {
+      errors.append(
+        InputError(
+          .missingColumn, path: path, line: headerLine, field: name,
+          "no such column (mapped to \(c)); the header has \(fields.map { reader.string($0) }.joined(separator: ", "))."))
+    }
+    for h in header where !known.contains(h) && !h.hasPrefix("\u{0}ignored:") {
       errors.append(
         InputError(
           .unknownKey, path: path, line: headerLine, field: h,
           "unknown column; expected some of \(known.sorted().joined(separator: ", "))."))
     }
     var seenColumns: Set<String> = []
-    for h in header where !seenColumns.insert(h).inserted {
+    for h in header where !h.hasPrefix("\u{0}ignored:") && !seenColumns.insert(h).inserted {
       errors.append(InputError(.invalidValue, path: path, line: headerLine, field: h, "the column appears twice."))
     }
     guard let sCol = header.firstIndex(of: "symbol"), let qCol = header.firstIndex(of: "quantity") else {

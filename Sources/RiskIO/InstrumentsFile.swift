@@ -8,7 +8,8 @@ import RiskCore
 /// instruments:
 ///   BTC:
 ///     asset_class: crypto          # stock, etf, fund, money-market-fund, bond, option, future, crypto, fx, cfd, commodity, index
-///     currency: USD                # the currency prices are quoted in
+///     currency: USD                # the currency prices are quoted in; a minor unit (GBp or GBX
+///                                  # for London's pence, ZAc, ILA) is converted to the major (GBP) when loaded
 ///     data_file: BTC-USD.csv       # market-data file (or panel column) when it is not named after the symbol
 ///     multiplier: 1                # contract multiplier (options, futures)
 ///     lot_size: 0.0001             # smallest tradable quantity step
@@ -36,7 +37,12 @@ public enum InstrumentsFile {
         var spec = InstrumentSpec(symbol: symbol)
         if let c = t.oneOf("asset_class", AssetClass.self, required: "the asset class") { spec.assetClass = c }
         if let c = t.string("currency") {
-          if c.count == 3 && c.allSatisfy({ $0.isLetter && $0.isUppercase }) {
+          if let minor = MinorCurrencyUnit.units[c] {
+            // Quoted in a minor unit: prices are converted to the major currency when loaded.
+            spec.currency = minor.major
+            spec.priceDivisor = minor.per
+            spec.quotedIn = c
+          } else if c.count == 3 && c.allSatisfy({ $0.isLetter && $0.isUppercase }) {
             spec.currency = c
           } else {
             reader.report(
@@ -55,6 +61,7 @@ public enum InstrumentsFile {
         if let b = t.bool("allows_negative_prices") { spec.allowsNegativePrices = b }
         if let p = t.integer("periods_per_year", range: 1...366) { spec.periodsPerYear = p }
         if let unit = t.string("volume_unit") {
+          spec.volumeUnitStated = true
           switch unit {
           case "units": spec.volumeInQuoteCurrency = false
           case "quote": spec.volumeInQuoteCurrency = true

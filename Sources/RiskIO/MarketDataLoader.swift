@@ -89,7 +89,18 @@ public struct MarketDataLoader: Sendable {
   /// Loads one CSV file: one history for an OHLCV file, one per column for a panel.
   public func loadFile(_ path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
     let bytes = try InputFiles.readAll(path, what: "market-data file", maxBytes: InputLimits.marketBytes)
-    return try parse(bytes: bytes, path: path, symbol: symbol)
+    return try parse(bytes: bytes, path: path, symbol: symbol).map(inMajorUnits)
+  }
+
+  /// Prices quoted in a currency's minor unit (`currency: GBp` in instruments.yaml) divided into
+  /// the major unit (GBP), so every figure downstream is in the currency the output names.
+  func inMajorUnits(_ h: PriceHistory) -> PriceHistory {
+    let d = catalog.spec(for: h.symbol).priceDivisor
+    guard d != 1 else { return h }
+    func scaled(_ x: [Double]) -> [Double] { x.map { $0 / d } }
+    return PriceHistory(
+      symbol: h.symbol, source: h.source, days: h.days, open: scaled(h.open), high: scaled(h.high), low: scaled(h.low),
+      close: scaled(h.close), volume: h.volume, lines: h.lines, droppedRows: h.droppedRows)
   }
 
   /// The whole file in one buffer, read with POSIX `read(2)` straight into the array

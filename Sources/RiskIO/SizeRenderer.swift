@@ -92,7 +92,7 @@ public enum SizeRenderer {
     if markdown {
       out.append("| | |")
       out.append("|---|---|")
-      for (k, v) in head { out.append("| \(k) | \(v) |") }
+      for (k, v) in head { out.append("| \(k) | \(AUMRenderer.markdownCell(v)) |") }
     } else {
       let w = head.map(\.0.count).max() ?? 0
       for (k, v) in head { out.append("  " + k + String(repeating: " ", count: w - k.count) + "  " + v) }

@@ -105,6 +105,16 @@ public enum WhatIfRenderer {
     return out
   }
 
+  /// The state of the book after the reductions, one sentence (text, Markdown and HTML).
+  static func afterReductionsLine(_ r: WhatIfReport) -> String {
+    let ar = r.afterReductions
+    return
+      "After them: gross leverage \(ar.leverage.map { Format.fixed($0, 2) + "×" } ?? "—"), portfolio σ \(pct(ar.volatility)); "
+      + (ar.breaches.isEmpty
+        ? "no limit breached."
+        : "still breached: " + ar.breaches.map { "\($0.limit.title) \($0.subject ?? "")" }.joined(separator: ", "))
+  }
+
   // MARK: text / markdown
 
   public static func text(_ r: WhatIfReport, markdown: Bool) -> String {
@@ -177,12 +187,7 @@ public enum WhatIfRenderer {
       }
       out.append(table(red))
       out.append("  How: \(WhatIfReport.reductionMethod)")
-      let ar = r.afterReductions
-      out.append(
-        "  After them: gross leverage \(ar.leverage.map { Format.fixed($0, 2) + "×" } ?? "—"), portfolio σ \(pct(ar.volatility)); "
-          + (ar.breaches.isEmpty
-            ? "no limit breached."
-            : "still breached: " + ar.breaches.map { "\($0.limit.title) \($0.subject ?? "")" }.joined(separator: ", ")))
+      out.append("  " + afterReductionsLine(r))
     }
     if let rp = r.replay {
       out.append("")
@@ -376,12 +381,37 @@ public enum WhatIfRenderer {
 
   static func n(_ x: Double) -> String { Format.fixed(x, 1) }
 
+  /// Round tick values covering [lo, hi]: steps of 1, 2 or 5 × 10ᵏ, about `count` of them.
+  static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+    let span = hi - lo
+    guard span > 0, span.isFinite else { return [lo] }
+    let raw = span / Double(max(count, 1))
+    var magnitude = 1.0
+    while magnitude * 10 <= raw { magnitude *= 10 }
+    while magnitude > raw { magnitude /= 10 }
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? magnitude * 10
+    var out: [Double] = []
+    var v = (lo / step).rounded(.up) * step
+    while v <= hi + step * 1e-9 && out.count < 50 {
+      out.append(abs(v) < step * 1e-9 ? 0 : v)
+      v += step
+    }
+    return out
+  }
+
+  /// An axis title in the chart's units.
+  static func axisTitle(_ text: String, x: Double, y: Double, vertical: Bool = false) -> String {
+    vertical
+      ? "<text x=\"\(n(x))\" y=\"\(n(y))\" text-anchor=\"middle\" class=\"axis\" transform=\"rotate(-90 \(n(x)) \(n(y)))\">\(esc(text))</text>"
+      : "<text x=\"\(n(x))\" y=\"\(n(y))\" text-anchor=\"middle\" class=\"axis\">\(esc(text))</text>"
+  }
+
   /// Horizontal bars, two series (before, after) per label; values are fractions.
   static func contributionChart(_ rows: [(String, Double?, Double?)]) -> String {
     let width = 640.0
     let labelW = 90.0
     let rowH = 34.0
-    let h = Double(rows.count) * rowH + 40
+    let h = Double(rows.count) * rowH + 80
     let values: [Double] = rows.flatMap { r -> [Double] in [r.1 ?? 0, r.2 ?? 0] }
     let lo = min(0, values.min() ?? 0)
     let hi = max(0.0001, values.max() ?? 0)
@@ -389,7 +419,15 @@ public enum WhatIfRenderer {
     func x(_ v: Double) -> Double { labelW + (v - lo) / (hi - lo) * plotW }
     var svg =
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(h))\" viewBox=\"0 0 \(n(width)) \(n(h))\" role=\"img\" aria-label=\"Risk contributions before and after\">"
-    svg += "<line x1=\"\(n(x(0)))\" y1=\"10\" x2=\"\(n(x(0)))\" y2=\"\(n(h - 25))\" stroke=\"#888\"/>"
+    svg += "<line x1=\"\(n(x(0)))\" y1=\"10\" x2=\"\(n(x(0)))\" y2=\"\(n(h - 65))\" stroke=\"#888\"/>"
+    let axisY = h - 62
+    svg += "<line x1=\"\(n(labelW))\" y1=\"\(n(axisY))\" x2=\"\(n(labelW + plotW))\" y2=\"\(n(axisY))\" stroke=\"#888\"/>"
+    for t in ticks(lo, hi) {
+      svg += "<line x1=\"\(n(x(t)))\" y1=\"\(n(axisY))\" x2=\"\(n(x(t)))\" y2=\"\(n(axisY + 4))\" stroke=\"#888\"/>"
+      svg +=
+        "<text x=\"\(n(x(t)))\" y=\"\(n(axisY + 15))\" text-anchor=\"middle\" class=\"value\">\(esc(Format.percent(t, 0)))</text>"
+    }
+    svg += axisTitle("share of portfolio variance (Euler), %", x: labelW + plotW / 2, y: axisY + 30)
     for (i, row) in rows.enumerated() {
       let y = 10 + Double(i) * rowH
       svg += "<text x=\"4\" y=\"\(n(y + 18))\" class=\"label\">\(esc(row.0))</text>"
@@ -411,7 +449,7 @@ public enum WhatIfRenderer {
   }
 
   /// Vertical bars of P&L by position (gains green, losses red).
-  static func pnlChart(_ pnl: [PositionPnL]) -> String {
+  static func pnlChart(_ pnl: [PositionPnL], currency: String) -> String {
     let width = 640.0
     let h = 300.0
     let values = pnl.map(\.pnl)
@@ -421,12 +459,20 @@ public enum WhatIfRenderer {
     let top = 20.0
     let bottom = h - 95
     func y(_ v: Double) -> Double { top + (hi - v) / span * (bottom - top) }
-    let bw = (width - 40) / Double(max(pnl.count, 1))
+    let left = 90.0
+    let bw = (width - left - 20) / Double(max(pnl.count, 1))
     var svg =
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(h))\" viewBox=\"0 0 \(n(width)) \(n(h))\" role=\"img\" aria-label=\"P&amp;L by position\">"
-    svg += "<line x1=\"20\" y1=\"\(n(y(0)))\" x2=\"\(n(width - 20))\" y2=\"\(n(y(0)))\" stroke=\"#888\"/>"
+    svg += "<line x1=\"\(n(left))\" y1=\"\(n(y(0)))\" x2=\"\(n(width - 20))\" y2=\"\(n(y(0)))\" stroke=\"#888\"/>"
+    svg += "<line x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\" stroke=\"#888\"/>"
+    for t in ticks(lo, hi) {
+      svg += "<line x1=\"\(n(left - 4))\" y1=\"\(n(y(t)))\" x2=\"\(n(left))\" y2=\"\(n(y(t)))\" stroke=\"#888\"/>"
+      svg +=
+        "<text x=\"\(n(left - 6))\" y=\"\(n(y(t) + 4))\" text-anchor=\"end\" class=\"value\">\(esc(Format.money(t, 0)))</text>"
+    }
+    svg += axisTitle("P&L (\(currency))", x: 14, y: (top + bottom) / 2, vertical: true)
     for (i, p) in pnl.enumerated() {
-      let x = 20 + Double(i) * bw + bw * 0.15
+      let x = left + Double(i) * bw + bw * 0.15
       let y0 = min(y(0), y(p.pnl))
       svg +=
         "<rect x=\"\(n(x))\" y=\"\(n(y0))\" width=\"\(n(bw * 0.7))\" height=\"\(n(max(abs(y(p.pnl) - y(0)), 0.5)))\" class=\"\(p.pnl < 0 ? "loss" : "gain")\"/>"
@@ -442,18 +488,18 @@ public enum WhatIfRenderer {
   }
 
   /// The replayed cumulative P&L as a line.
-  static func replayChart(_ rp: ReplayResult) -> String {
+  static func replayChart(_ rp: ReplayResult, currency: String) -> String {
     let width = 640.0
-    let h = 260.0
+    let h = 290.0
     let pts = rp.path
     let values = pts.map(\.pnl) + [0]
     let lo = values.min() ?? 0
     let hi = values.max() ?? 0
     let span = max(hi - lo, 1)
-    let left = 70.0
+    let left = 95.0
     let right = width - 20
     let top = 20.0
-    let bottom = h - 40
+    let bottom = h - 70
     func x(_ i: Int) -> Double { pts.count <= 1 ? left : left + Double(i) / Double(pts.count - 1) * (right - left) }
     func y(_ v: Double) -> Double { top + (hi - v) / span * (bottom - top) }
     var svg =
@@ -461,16 +507,24 @@ public enum WhatIfRenderer {
     svg +=
       "<line x1=\"\(n(left))\" y1=\"\(n(y(0)))\" x2=\"\(n(right))\" y2=\"\(n(y(0)))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>"
     svg += "<line x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(bottom))\" stroke=\"#888\"/>"
-    for v in [hi, 0, lo] {
+    for t in ticks(lo, hi) {
+      svg += "<line x1=\"\(n(left - 4))\" y1=\"\(n(y(t)))\" x2=\"\(n(left))\" y2=\"\(n(y(t)))\" stroke=\"#888\"/>"
       svg +=
-        "<text x=\"\(n(left - 6))\" y=\"\(n(y(v) + 4))\" text-anchor=\"end\" class=\"value\">\(esc(Format.money(v, 0)))</text>"
+        "<text x=\"\(n(left - 6))\" y=\"\(n(y(t) + 4))\" text-anchor=\"end\" class=\"value\">\(esc(Format.money(t, 0)))</text>"
     }
+    svg += "<line x1=\"\(n(left))\" y1=\"\(n(bottom))\" x2=\"\(n(right))\" y2=\"\(n(bottom))\" stroke=\"#888\"/>"
+    // Dates along the axis: the first, the last and evenly spaced ones between (at most 6).
+    let marks = pts.count <= 6 ? Array(pts.indices) : (0..<6).map { Int((Double($0) / 5 * Double(pts.count - 1)).rounded()) }
+    for i in Set(marks).sorted() {
+      let anchor = i == 0 ? "start" : i == pts.count - 1 ? "end" : "middle"
+      svg += "<line x1=\"\(n(x(i)))\" y1=\"\(n(bottom))\" x2=\"\(n(x(i)))\" y2=\"\(n(bottom + 4))\" stroke=\"#888\"/>"
+      svg +=
+        "<text x=\"\(n(x(i)))\" y=\"\(n(bottom + 16))\" text-anchor=\"\(anchor)\" class=\"label\">\(esc(pts[i].day.description))</text>"
+    }
+    svg += axisTitle("cumulative P&L (\(currency))", x: 14, y: (top + bottom) / 2, vertical: true)
+    svg += axisTitle("date (close)", x: (left + right) / 2, y: bottom + 36)
     let points = pts.enumerated().map { "\(n(x($0.offset))),\(n(y($0.element.pnl)))" }.joined(separator: " ")
     svg += "<polyline points=\"\(points)\" class=\"path\"/>"
-    if let first = pts.first, let last = pts.last {
-      svg += "<text x=\"\(n(left))\" y=\"\(n(h - 15))\" class=\"label\">\(esc(first.day.description))</text>"
-      svg += "<text x=\"\(n(right))\" y=\"\(n(h - 15))\" text-anchor=\"end\" class=\"label\">\(esc(last.day.description))</text>"
-    }
     return svg + "</svg>"
   }
 
@@ -495,7 +549,7 @@ public enum WhatIfRenderer {
       table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}
       td.num{text-align:right;font-variant-numeric:tabular-nums}.note{color:#555;font-size:.9em}
       svg .before{fill:#8da0cb}svg .after{fill:#fc8d62}svg .gain{fill:#1a9850}svg .loss{fill:#d73027}
-      svg .label{font-size:12px;fill:#222}svg .value{font-size:11px;fill:#444}svg .path{fill:none;stroke:#3366cc;stroke-width:2}
+      svg .label{font-size:12px;fill:#222}svg .value{font-size:11px;fill:#444}svg .axis{font-size:12px;fill:#222;font-style:italic}svg .path{fill:none;stroke:#3366cc;stroke-width:2}
       .warn{color:#a15c00}
       """
     var body = "<h1>What if: \(esc(r.scenario.name))</h1>"
@@ -513,7 +567,7 @@ public enum WhatIfRenderer {
       body += "<h2>Risk contributions, before and after</h2>" + contributionChart(contributions)
     }
     if !r.scenario.shocks.isEmpty {
-      body += "<h2>P&amp;L by position</h2>" + pnlChart(r.pnl)
+      body += "<h2>P&amp;L by position</h2>" + pnlChart(r.pnl, currency: base)
       body += htmlTable(
         ["Symbol", "Price before", "Price after", "P&L \(base)", "Shock"],
         r.pnl.map { [$0.symbol, Format.price($0.priceBefore), Format.price($0.priceAfter), money($0.pnl), $0.shock ?? ""] },
@@ -534,15 +588,16 @@ public enum WhatIfRenderer {
         r.reductions.map {
           [
             $0.symbol, CheckRenderer.fmt($0.from), CheckRenderer.fmt($0.to), CheckRenderer.fmt($0.trade), money($0.notional),
-            $0.reason.title,
+            $0.reasons.map(\.title).joined(separator: ", "),
           ]
         }, numeric: [1, 2, 3, 4])
+      body += "<p>\(esc(afterReductionsLine(r)))</p>"
       body += "<p class=\"note\">\(esc(WhatIfReport.reductionMethod))</p>"
     }
     if let rp = r.replay {
       switch rp.request {
       case .range(let from, let to):
-        body += "<h2>Replay \(esc(from.description)) … \(esc(to.description))</h2>" + replayChart(rp)
+        body += "<h2>Replay \(esc(from.description)) … \(esc(to.description))</h2>" + replayChart(rp, currency: base)
         body +=
           "<p>Final P&amp;L \(esc(money(rp.total))) \(esc(base)) from the close of \(esc(rp.baseDay?.description ?? "?")).</p>"
       case .worstDays(let k):

@@ -39,6 +39,8 @@ public struct Workspace: Sendable {
     public var profiles: Profiles?
     public var account: String?
     public var holdings: String?
+    /// The holdings CSV's column names by advisor's (`--columns`).
+    public var holdingsColumns: [String: String] = [:]
     public init(
       market: String? = nil, instruments: String? = nil, profiles: Profiles? = nil, account: String? = nil,
       holdings: String? = nil
@@ -67,7 +69,8 @@ public struct Workspace: Sendable {
     var maxAge = 4
     if let path = paths.account {
       let catalog = market?.catalog ?? InstrumentCatalog()
-      var loaded = try AccountFile.load(path, catalog: catalog, holdings: paths.holdings.map { [$0] } ?? [])
+      var loaded = try AccountFile.load(
+        path, catalog: catalog, holdings: paths.holdings.map { [$0] } ?? [], holdingsColumns: paths.holdingsColumns)
       loaded.account.asOf = asOf
       account = loaded.account
       maxAge = loaded.maxPriceAgeDays

@@ -122,6 +122,52 @@ struct FirstRunTests {
     #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("profiles/auto.yaml").path))
   }
 
+  @Test("the installed binary: install, then init, a first size and a brief check from an empty directory; uninstall")
+  func installed() throws {
+    let prefix = try Self.emptyDirectory()
+    let home = try Self.emptyDirectory()
+    defer {
+      try? FileManager.default.removeItem(at: prefix)
+      try? FileManager.default.removeItem(at: home)
+    }
+    let install = Process()
+    install.executableURL = repositoryRoot.appendingPathComponent("scripts/install.sh")
+    install.arguments = [prefix.path, advisorBinary.path]
+    install.currentDirectoryURL = repositoryRoot
+    install.standardOutput = FileHandle.nullDevice
+    install.standardError = FileHandle.nullDevice
+    try install.run()
+    install.waitUntilExit()
+    #expect(install.terminationStatus == 0)
+    let bin = prefix.appendingPathComponent("bin/advisor").path
+    for f in [
+      "share/bash-completion/completions/advisor", "share/zsh/site-functions/_advisor",
+      "share/fish/vendor_completions.d/advisor.fish",
+    ] {
+      let text = try String(contentsOf: prefix.appendingPathComponent(f), encoding: .utf8)
+      #expect(text.contains("advisor") && text.contains("size"), "\(f)")
+    }
+    #expect(try runAdvisor(["init"], directory: home, executable: bin).status == 0)
+    try FileManager.default.copyItem(
+      at: repositoryRoot.appendingPathComponent("examples/market/AAPL.csv"), to: home.appendingPathComponent("market/AAPL.csv"))
+    let size = try runAdvisor(
+      ["size", "--instrument", "AAPL", "--as-of", "2024-08-21", "--brief"], directory: home, executable: bin)
+    #expect(size.status == 0 && size.stdout.hasPrefix("AAPL long "), "\(size.stdout)\(size.stderr)")
+    let check = try runAdvisor(
+      [
+        "check", "--instrument", "AAPL", "--side", "buy", "--quantity", "10", "--stop", "215", "--as-of", "2024-08-21", "--brief",
+      ],
+      directory: home, executable: bin)
+    #expect(check.status == 0 && check.stdout.hasPrefix("PASS"), "\(check.stdout)\(check.stderr)")
+    let uninstall = Process()
+    uninstall.executableURL = repositoryRoot.appendingPathComponent("scripts/install.sh")
+    uninstall.arguments = ["--uninstall", prefix.path]
+    uninstall.standardOutput = FileHandle.nullDevice
+    try uninstall.run()
+    uninstall.waitUntilExit()
+    #expect(!FileManager.default.fileExists(atPath: bin))
+  }
+
   @Test("--version prints the version")
   func version() throws {
     let r = try runAdvisor(["--version"])

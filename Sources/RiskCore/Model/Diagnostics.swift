@@ -33,6 +33,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
   // A trade.
   case stopAtOrBelowZero = "STOP_AT_OR_BELOW_ZERO"
   case stopInsideNoise = "STOP_INSIDE_NOISE"
+  case stopRuleFallback = "STOP_RULE_FALLBACK"
+  case implausibleVolume = "IMPLAUSIBLE_VOLUME"
   case noVolumeData = "NO_VOLUME_DATA"
   case trailingStopAtInitial = "TRAILING_STOP_AT_INITIAL"
   case closeOutOnly = "CLOSE_OUT_ONLY"

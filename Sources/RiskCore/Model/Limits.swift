@@ -157,6 +157,8 @@ public struct LimitReading: Sendable, Hashable {
   public let name: String
   public let value: Double
   public let cap: Double
+  /// The currency of a money reading (risk budget, notional); "" for ratios.
+  public var unit: String = ""
   public var headroom: Double { cap - value }
 }
 
@@ -213,7 +215,9 @@ public struct RiskBudgetLimit: TradeLimit {
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
-    LimitReading(id: id, name: "money at risk", value: max(0, q - c.closable(t)) * t.riskPerUnit, cap: budget(t, c))
+    LimitReading(
+      id: id, name: "money at risk", value: max(0, q - c.closable(t)) * t.riskPerUnit, cap: budget(t, c),
+      unit: c.book.baseCurrency)
   }
 }
 
@@ -241,7 +245,9 @@ public struct NotionalCapLimit: TradeLimit, BookLimit {
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
-    LimitReading(id: id, name: "position notional", value: abs(c.existing(t) + t.sign * q * t.unitExposure), cap: cap(c))
+    LimitReading(
+      id: id, name: "position notional", value: abs(c.existing(t) + t.sign * q * t.unitExposure), cap: cap(c),
+      unit: c.book.baseCurrency)
   }
 
   public func breaches(in c: LimitContext) -> [Breach] {

@@ -12,12 +12,20 @@ public enum TradeSetup {
   }
 
   /// The rule's distance from the entry, in price, and how it reads.
+  ///
+  /// An ATR rule on close-only data (a wide panel, an index: no high or low) falls back to
+  /// the same multiple of the daily σ in price, `k × σ_daily × entry`, and says so.
   public static func ruleDistance(profile: RegimeProfile, entry: Double, stats: InstrumentStats) throws(SizingError) -> (
     distance: Double, text: String
   ) {
     switch profile.stopRule {
     case .atr(let k, let n):
-      guard let atr = stats.atr else { throw .noATR(symbol: stats.symbol) }
+      guard let atr = stats.atr else {
+        return (
+          k * stats.dailyVolatility * entry,
+          "\(fmt(k)) × σ_daily × entry (ATR(\(n)) needs high and low; \(stats.symbol) has closes only)"
+        )
+      }
       return (k * atr.value, "\(fmt(k)) × ATR(\(n)) \(fmt(atr.value))")
     case .sigma(let k, let days):
       return (k * stats.dailyVolatility * entry * Double(days).squareRoot(), "\(fmt(k)) × σ_daily × √\(days) × entry")
@@ -65,6 +73,7 @@ public struct TrailingStop: Sendable, Hashable {
     guard let (d, _) = try? TradeSetup.ruleDistance(profile: profile, entry: entry, stats: stats) else { return nil }
     let text: String
     switch profile.stopRule {
+    case .atr(let k, _) where stats.atr == nil: text = "\(fmt(k)) × σ_daily × entry (closes only)"
     case .atr(let k, _): text = "\(fmt(k)) × ATR"
     case .sigma(let k, let days): text = "\(fmt(k)) × σ_daily × √\(days) × entry"
     }
