@@ -415,7 +415,11 @@ public enum HoldingsCSV {
       errors.append(InputError(.invalidValue, path: path, line: headerLine, field: h, "the column appears twice."))
     }
     guard let sCol = header.firstIndex(of: "symbol"), let qCol = header.firstIndex(of: "quantity") else {
-      throw InputError(.missingColumn, path: path, line: headerLine, "the header needs symbol and quantity columns.")
+      let found = fields.map { quoted(reader.string($0), limit: 40) }.prefix(12).joined(separator: ", ")
+      throw InputError(
+        .missingColumn, path: path, line: headerLine,
+        "the header needs symbol and quantity columns (it has \(found)); name yours with --columns symbol=…,quantity=… (or positions_columns in the account)."
+      )
     }
     var positions: [Position] = []
     var cash: [String: Double] = [:]
