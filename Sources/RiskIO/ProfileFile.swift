@@ -112,7 +112,10 @@ public enum ProfileFile {
       v.rejectUnknownKeys()
     }
     if let c = root.table("covariance", required: "the covariance estimator") {
-      p.covarianceMethod = c.oneOf("estimator", CovarianceMethod.self, required: "sample, ewma or ledoit-wolf") ?? .ewma
+      p.covarianceMethod =
+        c.oneOf(
+          "estimator", CovarianceMethod.self, required: "sample, ewma, ledoit-wolf, oas or ledoit-wolf-constant-correlation")
+        ?? .ewma
       p.covarianceLookback = c.integer("lookback", required: "returns used", range: 2...10000) ?? 252
       c.rejectUnknownKeys()
     }
