@@ -84,6 +84,15 @@ public struct PortfolioRiskModel: Sendable {
   public let method: CovarianceMethod
   public let repair: PSDRepair?
   private let index: [String: Int]
+  /// Clusters already computed for a member set (``prepareClusters(_:members:)``), so that a
+  /// batch of orders in the instruments held does not recluster for each order.
+  private var preparedClusters: [PreparedClusters] = []
+
+  struct PreparedClusters: Sendable {
+    let settings: CorrelatedGroupSettings
+    let members: [Int]
+    let clusters: [[Int]]
+  }
 
   public init(
     symbols: [String], covariance: SymmetricMatrix, exposures: [Double], observations: Int, periodsPerYear: Int,
@@ -108,6 +117,25 @@ public struct PortfolioRiskModel: Sendable {
   public func position(of symbol: String) -> Int? { index[symbol] }
   /// Annual σ of the portfolio's P&L, base currency.
   public var volatility: Double { variance.squareRoot() }
+
+  /// The flat correlation clusters of the instruments at `members` (indices, sorted), each a
+  /// list of indices in symbol order (``CorrelationClusters``): prepared ones are reused.
+  public func clusters(_ s: CorrelatedGroupSettings, members: [Int]) -> [[Int]] {
+    if let p = preparedClusters.first(where: { $0.settings == s && $0.members == members }) { return p.clusters }
+    return CorrelationClusters.clusters(
+      covariance: covariance, symbols: symbols, indices: members, linkage: s.linkage, minCorrelation: s.minCorrelation)
+  }
+
+  /// Computes and keeps the clusters of `members` (at most four member sets are kept).
+  public mutating func prepareClusters(_ s: CorrelatedGroupSettings, members: [Int]) {
+    if preparedClusters.contains(where: { $0.settings == s && $0.members == members }) { return }
+    let c = clusters(s, members: members)
+    preparedClusters.append(PreparedClusters(settings: s, members: members, clusters: c))
+    if preparedClusters.count > 4 { preparedClusters.removeFirst() }
+  }
+
+  /// The correlation of two instruments of the covariance (nil: a variance is not positive).
+  public func correlation(_ i: Int, _ j: Int) -> Double? { CorrelationClusters.correlation(covariance, i, j) }
 
   /// Adds `delta` of exposure to instrument `k`: O(N).
   public mutating func apply(_ k: Int, delta: Double) {

@@ -67,11 +67,26 @@ public struct RiskModel: Sendable {
     model: PortfolioRiskModel?, diagnostics: [Diagnostic]
   ) {
     let key = CovarianceKey(profile)
-    if let e = covariances[key], candidates.allSatisfy({ e.included.contains($0) }) { return (e.model, e.diagnostics) }
-    let wanted = Set(candidates).union(covariances[key]?.included ?? [])
-    let entry = try build(profile, candidates: wanted)
-    covariances[key] = entry
-    return (entry.model, entry.diagnostics)
+    if covariances[key] == nil || !candidates.allSatisfy({ covariances[key]?.included.contains($0) == true }) {
+      let wanted = Set(candidates).union(covariances[key]?.included ?? [])
+      covariances[key] = try build(profile, candidates: wanted)
+    }
+    prepareClusters(key, profile, candidates: candidates)
+    guard let e = covariances[key] else { return (nil, []) }
+    return (e.model, e.diagnostics)
+  }
+
+  /// Clusters the instruments held (and the candidate of a single trade) once, so that each
+  /// order of a batch reuses them (``PortfolioRiskModel/prepareClusters(_:members:)``).
+  mutating func prepareClusters(_ key: CovarianceKey, _ profile: RegimeProfile, candidates: [String]) {
+    guard let s = profile.correlatedGroups, s.usesClusters, var e = covariances[key], var m = e.model else { return }
+    let held = m.symbols.indices.filter { book.exposure(of: m.symbols[$0]) != 0 }
+    m.prepareClusters(s, members: held)
+    if candidates.count == 1, let k = m.position(of: candidates[0]), !held.contains(k) {
+      m.prepareClusters(s, members: (held + [k]).sorted())
+    }
+    e.model = m
+    covariances[key] = e
   }
 
   func build(_ profile: RegimeProfile, candidates: Set<String>) throws -> CovarianceEntry {
@@ -118,9 +133,14 @@ public struct RiskModel: Sendable {
   }
 
   /// Applies a fill of `quantity` (signed) of the instrument: the book and every covariance, O(N) each.
-  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double) {
+  public mutating func apply(
+    symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double = 0,
+    group: String? = nil
+  ) {
     let before = book.exposure(of: symbol)
-    book.apply(symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure)
+    book.apply(
+      symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
+      group: group)
     let delta = book.exposure(of: symbol) - before
     for key in Array(covariances.keys) {
       guard var e = covariances[key], let k = e.model?.position(of: symbol) else { continue }
