@@ -153,7 +153,7 @@ public enum BudgetResolver {
       if members.isEmpty {
         warnings.append(
           Diagnostic(
-            .classBudgetUnused, subject: "group:\(g)",
+            .groupBudgetUnused, subject: "group:\(g)",
             "the group:\(g) budget (\(place(e))) is unused: every member held has its own budget."))
         continue
       }

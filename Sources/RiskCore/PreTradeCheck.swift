@@ -505,7 +505,8 @@ public struct LimitRule: PreTradeRule {
     }
     let q = c.order.quantity
     let r = limit.reading(
-      eval.trade, quantity: q, in: LimitContext(book: c.book, risk: c.risk, profile: c.profile, candidate: eval.trade))
+      eval.trade, quantity: q,
+      in: LimitContext(book: c.book, risk: c.risk, profile: c.profile, candidate: eval.trade, groups: eval.groups))
     let codes = id.findingCodes
     guard q.isFinite else { return [notEvaluated(id, "the quantity \(fmt(q)) is not a finite number")] }
     guard let allowed = l.allowed else {

@@ -137,6 +137,19 @@ public struct PortfolioRiskModel: Sendable {
   /// The correlation of two instruments of the covariance (nil: a variance is not positive).
   public func correlation(_ i: Int, _ j: Int) -> Double? { CorrelationClusters.correlation(covariance, i, j) }
 
+  /// Whether the clusters of `members` under `s` are prepared.
+  public func hasPreparedClusters(_ s: CorrelatedGroupSettings, members: [Int]) -> Bool {
+    preparedClusters.contains { $0.settings == s && $0.members == members }
+  }
+
+  /// Sets instrument `k`'s exposure to `x` exactly (a closed position is exactly 0, as in the
+  /// book): O(N).
+  public mutating func setExposure(_ k: Int, to x: Double) {
+    let delta = x - exposures[k]
+    apply(k, delta: delta)
+    exposures[k] = x
+  }
+
   /// Adds `delta` of exposure to instrument `k`: O(N).
   public mutating func apply(_ k: Int, delta: Double) {
     let n = symbols.count

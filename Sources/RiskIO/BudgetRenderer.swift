@@ -489,6 +489,13 @@ public enum BudgetRenderer {
       "warnings": .array(r.warnings.map { .string($0) }),
       "diagnostics": SizeRenderer.diagnostics(r.diagnostics),
       "groups": groupsJSON(r),
+      "grouping": r.groupSettings.map { g in
+        JSONValue.object([
+          "minCorrelation": .number(g.minCorrelation), "linkage": .string(g.linkage.rawValue),
+          "source": .string(g.source.rawValue),
+          "threshold": .number(CorrelationClusters.threshold(minCorrelation: g.minCorrelation)),
+        ])
+      } ?? .null,
     ]
     if r.choice.auto {
       doc["regimeEvidence"] = .array(

@@ -179,3 +179,76 @@ struct GroupMarginLimitTests {
     #expect(cut.book.marginInUse == 25_000)
   }
 }
+
+@Suite("Group budgets and risk by group in advisor budget")
+struct GroupBudgetTests {
+  static let groups = [
+    InstrumentGroup(id: "tech", origin: .instruments, members: ["AAPL", "MSFT", "NVDA"]),
+    InstrumentGroup(id: "BTC+ETH", origin: .cluster, members: ["BTC", "ETH"]),
+  ]
+  static let symbols = ["AAPL", "MSFT", "NVDA", "BTC", "ETH", "GC"]
+  static let classes: [AssetClass] = [.stock, .stock, .stock, .crypto, .crypto, .future]
+
+  func entry(_ key: String, _ v: Double) throws -> BudgetEntry {
+    BudgetEntry(key: try #require(InstrumentSelector(parsing: key)), value: v, source: "--budget")
+  }
+
+  @Test("group:NAME splits among members without their own, before class budgets; the rest share what is left")
+  func resolve() throws {
+    let r = try BudgetResolver.resolve(
+      [try entry("group:tech", 0.3), try entry("NVDA", 0.2), try entry("class:crypto", 0.2)], symbols: Self.symbols,
+      classes: Self.classes, groups: Self.groups)
+    // NVDA 0.2 own; AAPL, MSFT 0.15 each (tech ÷ 2); BTC, ETH 0.1 (class ÷ 2); GC the remaining 0.3.
+    let want = [0.15, 0.15, 0.2, 0.1, 0.1, 0.3]
+    for (x, y) in zip(r.values, want) { #expect(abs(x - y) < 1e-15) }
+    #expect(r.origins[0].hasPrefix("group:tech budget ÷ 2"))
+    // A cluster by its id, before the class.
+    let c = try BudgetResolver.resolve(
+      [try entry("group:BTC+ETH", 0.4), try entry("class:crypto", 0.1)], symbols: Self.symbols, classes: Self.classes,
+      groups: Self.groups)
+    #expect(abs(c.values[3] - 0.2) < 1e-15 && abs(c.values[4] - 0.2) < 1e-15)
+    #expect(c.diagnostics.contains { $0.code == .classBudgetUnused })
+  }
+
+  @Test("an unknown group, or an instrument in two budgeted groups, is an error naming the key")
+  func errors() throws {
+    #expect(throws: InputError.self) {
+      try BudgetResolver.resolve(
+        [try entry("group:energy", 0.3)], symbols: Self.symbols, classes: Self.classes, groups: Self.groups)
+    }
+    let twice = Self.groups + [InstrumentGroup(id: "megacap", origin: .instruments, members: ["AAPL", "GC"])]
+    #expect(throws: InputError.self) {
+      try BudgetResolver.resolve(
+        [try entry("group:tech", 0.3), try entry("group:megacap", 0.2)], symbols: Self.symbols, classes: Self.classes,
+        groups: twice)
+    }
+    // With AAPL's own budget, the overlap is resolved.
+    let ok = try BudgetResolver.resolve(
+      [try entry("group:tech", 0.3), try entry("group:megacap", 0.2), try entry("AAPL", 0.1)], symbols: Self.symbols,
+      classes: Self.classes, groups: twice)
+    #expect(abs(ok.values[0] - 0.1) < 1e-15 && abs(ok.values[5] - 0.2) < 1e-15)
+  }
+
+  @Test("the example book: risk by group sums its members' Euler shares, now, at the target and after")
+  func exampleBook() throws {
+    let (model, v) = try ExampleBook.model()
+    let regimes = try #require(Examples.regimes)
+    let r = try BudgetService.run(valuation: v, market: model.market, regimes: regimes, request: BudgetRequest())
+    let byID = Dictionary(uniqueKeysWithValues: r.groups.map { ($0.group.id, $0) })
+    let crypto = try #require(byID["BTC+ETH"])
+    let lines = Dictionary(uniqueKeysWithValues: r.lines.map { ($0.symbol, $0) })
+    let btc = try #require(lines["BTC"])
+    let eth = try #require(lines["ETH"])
+    #expect(abs(crypto.share - (btc.share + eth.share)) < 1e-12)
+    #expect(abs(crypto.shareAfter - (btc.shareAfter + eth.shareAfter)) < 1e-12)
+    #expect(abs(crypto.budget - (btc.budget + eth.budget)) < 1e-12)
+    #expect(crypto.group.origin == .cluster && crypto.maxShare == 0.6)
+    #expect(byID["GC+GLD"] != nil)
+    // A group budget by the cluster's id is accepted.
+    let g = try BudgetService.run(
+      valuation: v, market: model.market, regimes: regimes,
+      request: BudgetRequest(budgets: [BudgetEntry(key: .group("BTC+ETH"), value: 0.05, source: "--budget")]))
+    let gb = try #require(g.groups.first { $0.group.id == "BTC+ETH" })
+    #expect(abs(gb.budget - 0.05) < 1e-12)
+  }
+}

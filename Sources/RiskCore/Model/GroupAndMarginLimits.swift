@@ -9,10 +9,14 @@ func describe(_ g: InstrumentGroup) -> String { "\(g.id) (\(g.originText): \(g.m
 
 /// Why no group applies to a candidate, as a note.
 func noGroupNote(_ t: CandidateTrade, _ c: LimitContext) -> String {
-  let how =
-    c.profile.correlatedGroups.map { $0.usesClusters ? $0.description : "hand-given groups only" }
-    ?? "no correlated_groups: hand-given groups only"
-  return "\(t.symbol) is in no group (\(how)): the per-position caps apply"
+  // Built without number formatting: it is on the path of every order in no group.
+  let how: String
+  switch c.profile.correlatedGroups?.source {
+  case .clusters?: how = "no correlation cluster"
+  case .both?: how = "no correlation cluster nor instruments.yaml group"
+  case .instruments?, nil: how = "no instruments.yaml group"
+  }
+  return t.symbol + " is in " + how + ": the per-position caps apply"
 }
 
 /// The candidate's correlations with the other members of a group, as inputs.

@@ -61,7 +61,7 @@ public struct InstrumentGroup: Sendable, Hashable {
 /// Conventions:
 /// - the instruments grouped are the book's risk instruments with a nonzero exposure and the
 ///   candidate, so that `size`, `check`, `budget` and `whatif` group the same instruments
-///   whatever else a covariance holds;
+///   whatever else a covariance holds (the covariance's exposures are the book's, exactly);
 /// - clusters are computed on the correlation of the profile's covariance
 ///   (``PortfolioRiskModel``), on the instruments in it; a cluster of one instrument is no
 ///   group (the per-position caps already cover it); a holding outside the covariance is
@@ -88,16 +88,19 @@ public struct GroupMap: Sendable {
     var groups: [InstrumentGroup] = []
     var clustered = false
     if wantClusters, let s = settings, let risk {
-      var members = Set<Int>()
-      for (i, sym) in risk.symbols.enumerated() where book.exposure(of: sym) != 0 { members.insert(i) }
-      if let c = candidate?.symbol, let k = risk.position(of: c) { members.insert(k) }
-      if candidate == nil || candidate.map({ risk.position(of: $0.symbol) != nil }) == true { clustered = true }
-      for cluster in risk.clusters(s, members: members.sorted()) where cluster.count > 1 {
+      // In index order (the order the prepared clusters are keyed by); the model's exposures
+      // are the book's exactly, so a closed position is 0 here as in the book.
+      let k = candidate.flatMap { risk.position(of: $0.symbol) }
+      var members: [Int] = []
+      members.reserveCapacity(risk.symbols.count)
+      for i in risk.exposures.indices where i == k || risk.exposures[i] != 0 { members.append(i) }
+      clustered = candidate == nil || k != nil
+      for cluster in risk.clusters(s, members: members) where cluster.count > 1 {
         let names = cluster.map { risk.symbols[$0] }
         groups.append(InstrumentGroup(id: names.joined(separator: "+"), origin: .cluster, members: names))
       }
     }
-    if wantHand {
+    if wantHand, candidate?.group != nil || book.lines.contains(where: { $0.group != nil }) {
       var byName: [String: Set<String>] = [:]
       for l in book.lines where l.quantity != 0 && l.exposure != 0 {
         if let g = l.group { byName[g, default: []].insert(l.riskSymbol) }

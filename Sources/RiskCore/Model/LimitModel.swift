@@ -20,6 +20,8 @@ public struct TradeEvaluation: Sendable {
   public let maxQuantity: Double
   /// The applicable limit with the smallest maximum.
   public let binding: LimitID?
+  /// The groups the trade was judged in (computed once, for the readings of the group limits).
+  public let groups: GroupMap
 
   /// The trade only reduces the position (no limit applies to it).
   public func isReduceOnly(_ q: Double) -> Bool { closable > 0 && q <= closable * (1 + 1e-12) }
@@ -101,7 +103,7 @@ public struct LimitModel: Sendable {
     }
     return TradeEvaluation(
       trade: t, limits: limits, closable: closable, lower: lower, upper: upper, maxQuantity: max(closeOut, opening),
-      binding: binding.map { limits[$0].id })
+      binding: binding.map { limits[$0].id }, groups: c.groups)
   }
 
   /// Every limit's reading after a trade of `q`.

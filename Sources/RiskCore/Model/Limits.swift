@@ -114,16 +114,22 @@ public struct LimitContext: Sendable {
   /// The groups of the book and the candidate (empty when the profile caps no group).
   public let groups: GroupMap
 
-  /// - Parameter candidate: the trade judged, whose instrument is grouped with the book's.
-  public init(book: Book, risk: PortfolioRiskModel?, profile: RegimeProfile, candidate: CandidateTrade? = nil) {
+  /// - Parameters:
+  ///   - candidate: the trade judged, whose instrument is grouped with the book's.
+  ///   - groups: the groups when already known (a ``TradeEvaluation``'s), else computed here.
+  public init(
+    book: Book, risk: PortfolioRiskModel?, profile: RegimeProfile, candidate: CandidateTrade? = nil, groups: GroupMap? = nil
+  ) {
     self.book = book
     self.risk = risk
     self.profile = profile
-    if profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
-      groups = GroupMap.of(
+    if let groups {
+      self.groups = groups
+    } else if profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
+      self.groups = GroupMap.of(
         book: book, risk: risk, candidate: candidate.map { ($0.symbol, $0.group) }, profile: profile)
     } else {
-      groups = GroupMap(groups: [], clustered: false, clustersWanted: false)
+      self.groups = GroupMap(groups: [], clustered: false, clustersWanted: false)
     }
   }
 

@@ -79,12 +79,16 @@ public struct RiskModel: Sendable {
   /// Clusters the instruments held (and the candidate of a single trade) once, so that each
   /// order of a batch reuses them (``PortfolioRiskModel/prepareClusters(_:members:)``).
   mutating func prepareClusters(_ key: CovarianceKey, _ profile: RegimeProfile, candidates: [String]) {
-    guard let s = profile.correlatedGroups, s.usesClusters, var e = covariances[key], var m = e.model else { return }
-    let held = m.symbols.indices.filter { book.exposure(of: m.symbols[$0]) != 0 }
-    m.prepareClusters(s, members: held)
-    if candidates.count == 1, let k = m.position(of: candidates[0]), !held.contains(k) {
-      m.prepareClusters(s, members: (held + [k]).sorted())
+    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = covariances[key]?.model else { return }
+    // The model's exposures are the book's, exactly (``PortfolioRiskModel/setExposure(_:to:)``).
+    let held = m0.exposures.indices.filter { m0.exposures[$0] != 0 }
+    var wanted = [held]
+    if candidates.count == 1, let k = m0.position(of: candidates[0]), m0.exposures[k] == 0 {
+      wanted.append((held + [k]).sorted())
     }
+    guard wanted.contains(where: { !m0.hasPreparedClusters(s, members: $0) }), var e = covariances[key], var m = e.model
+    else { return }
+    for w in wanted { m.prepareClusters(s, members: w) }
     e.model = m
     covariances[key] = e
   }
@@ -141,10 +145,11 @@ public struct RiskModel: Sendable {
     book.apply(
       symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
       group: group)
-    let delta = book.exposure(of: symbol) - before
+    let after = book.exposure(of: symbol)
+    guard after != before else { return }
     for key in Array(covariances.keys) {
       guard var e = covariances[key], let k = e.model?.position(of: symbol) else { continue }
-      e.model?.apply(k, delta: delta)
+      e.model?.setExposure(k, to: after)
       covariances[key] = e
     }
   }
