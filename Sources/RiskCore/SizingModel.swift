@@ -146,8 +146,15 @@ public struct PortfolioRiskModel: Sendable {
   /// book): O(N).
   public mutating func setExposure(_ k: Int, to x: Double) {
     let delta = x - exposures[k]
-    apply(k, delta: delta)
+    let n = symbols.count
+    let col = k * n
+    covariance.elements.withUnsafeBufferPointer { c in
+      for i in 0..<n { sigmaE[i] += c[col + i] * delta }
+    }
     exposures[k] = x
+    var v = 0.0
+    for i in 0..<n { v += exposures[i] * sigmaE[i] }
+    variance = max(v, 0)
   }
 
   /// Adds `delta` of exposure to instrument `k`: O(N).
