@@ -118,6 +118,7 @@ def main():
     ap.add_argument("--exp-cov-max-n", type=int, default=500,
                     help="largest N for PyPortfolioOpt exp_cov (a pairwise pandas loop: >10 s at 500)")
     ap.add_argument("--riskfolio-max-n", type=int, default=500)
+    ap.add_argument("--only", default="", help="covariance: only the in-memory covariance, Cholesky and eigh cases and their pairs")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     out = args.out
@@ -173,13 +174,28 @@ def main():
     exp = os.path.join(out, "export")
     print(f"  advisor's answers exported to {exp}")
 
+    only_cov = args.only == "covariance"
     # ---- parsing
+    if not only_cov:
+        parse_section(args, out, exp, panel, sp500, multi, policy, advisor_group)
+    prices = None if only_cov else read_panel(panel)
+    cov_section(args, out, exp, sizes, policy, advisor_group, sklearn, pypfopt, risk_models if pypfopt else None)
+    if not only_cov:
+        rest_section(args, out, sizes, policy, advisor_group, sklearn, riskfolio, panel, sp500, prices)
+    pairs_section(out, sizes, advisor)
+    print(f"\nchecks: {len(CHECKS) - len(FAILURES)} ok, {len(FAILURES)} failed")
+    for name in FAILURES:
+        print(f"  FAILED: {name}")
+    return 1 if FAILURES else 0
+
+
+def read_panel(path):
+    return pd.read_csv(path, index_col=0, parse_dates=[0])
+
+
+def parse_section(args, out, exp, panel, sp500, multi, policy, advisor_group):
     advisor_group("parse")
     print("\n== parsing (pandas.read_csv, dates parsed)", flush=True)
-
-    def read_panel(path):
-        return pd.read_csv(path, index_col=0, parse_dates=[0])
-
     record("parse", "pandas read_csv sp500_471", None, timed(lambda: read_panel(sp500), **policy))
     record("parse", "pandas read_csv synthetic 500×2520", None, timed(lambda: read_panel(panel), **policy))
     files = sorted(glob.glob(os.path.join(multi, "*.csv")))
@@ -196,6 +212,8 @@ def main():
     check("advisor's parsed closes vs pandas round_trip parser", float(np.sum(closes != prices_rt.values)), 0,
           "(count of values that differ)")
 
+
+def cov_section(args, out, exp, sizes, policy, advisor_group, sklearn, pypfopt, risk_models):
     # ---- covariance in memory, on advisor's own synthetic returns
     advisor_group("covariance", "linalg")
     print("\n== covariance, Cholesky, eigendecomposition in memory (T = 2,520, advisor's synthetic returns)", flush=True)
@@ -209,6 +227,12 @@ def main():
         record("covariance", "numpy cov", n, timed(lambda: np.cov(x, rowvar=False), **policy))
         record("covariance", "numpy ewma λ=0.94 (advisor's convention)", n, timed(lambda: ewma_zero_mean(x, 0.94), **policy))
         record("covariance", "sklearn ledoit_wolf", n, timed(lambda: sklearn.covariance.ledoit_wolf(x), **policy))
+        record("covariance", "sklearn oas", n, timed(lambda: sklearn.covariance.oas(x), **policy))
+        o, o_shrink = sklearn.covariance.oas(x)
+        ao = np.fromfile(os.path.join(exp, f"oas_{n}.f64"))
+        check(f"oas N={n}: advisor vs sklearn", rel_max_diff(o, ao[:-1].reshape(n, n)), 1e-9)
+        check(f"oas shrinkage N={n}: advisor vs sklearn", abs(ao[-1] - o_shrink) / max(o_shrink, 1e-300), 1e-9,
+              f"(δ = {o_shrink:.6f}, relative)")
         lw, shrink = sklearn.covariance.ledoit_wolf(x)
         a = np.fromfile(os.path.join(exp, f"lw_{n}.f64"))
         check(f"ledoit-wolf N={n}: advisor vs sklearn", rel_max_diff(lw, a[:-1].reshape(n, n)), 1e-9)
@@ -224,6 +248,16 @@ def main():
                    timed(lambda: risk_models.CovarianceShrinkage(df, returns_data=True).ledoit_wolf(), **policy))
             p_lw = risk_models.CovarianceShrinkage(df, returns_data=True).ledoit_wolf().values / 252
             check(f"ledoit-wolf N={n}: advisor vs PyPortfolioOpt (÷ 252)", rel_max_diff(p_lw, a[:-1].reshape(n, n)), 1e-9)
+            cc = lambda: risk_models.CovarianceShrinkage(df, returns_data=True, frequency=1).ledoit_wolf(
+                shrinkage_target="constant_correlation")
+            record("covariance", "PyPortfolioOpt ledoit_wolf constant_correlation", n, timed(cc, **policy))
+            cs = risk_models.CovarianceShrinkage(df, returns_data=True, frequency=1)
+            p_cc = np.asarray(cs.ledoit_wolf(shrinkage_target="constant_correlation"))
+            acc = np.fromfile(os.path.join(exp, f"lwcc_{n}.f64"))
+            check(f"ledoit-wolf constant correlation N={n}: advisor vs PyPortfolioOpt", rel_max_diff(p_cc, acc[:-1].reshape(n, n)),
+                  1e-9)
+            check(f"ledoit-wolf constant correlation shrinkage N={n}: advisor vs PyPortfolioOpt",
+                  abs(acc[-1] - cs.delta) / max(cs.delta, 1e-300), 1e-9, f"(δ = {cs.delta:.6f}, relative)")
             if n <= args.exp_cov_max_n:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -247,6 +281,9 @@ def main():
         record("linalg", "numpy.linalg.cholesky", n, timed(lambda: np.linalg.cholesky(c), **policy))
         record("linalg", "numpy.linalg.eigh", n, timed(lambda: np.linalg.eigh(c), **policy))
 
+
+def rest_section(args, out, sizes, policy, advisor_group, sklearn, riskfolio, panel, sp500, prices):
+    allr = np.fromfile(os.path.join(out, "returns_2520x1000.f64")).reshape(1000, 2520).T
     # ---- risk parity
     advisor_group("riskparity")  # skipped inside advisor-bench until RiskCore has a public solver (issue 6)
     print("\n== risk parity (equal budgets, on the Ledoit–Wolf covariance of the synthetic returns)", flush=True)
@@ -314,6 +351,8 @@ def main():
     else:
         print("  advisor budget: skipped, the subcommand is not merged yet (issue 6)")
 
+
+def pairs_section(out, sizes, advisor):
     # ---- pairs
     pairs = [
         ("parse", "load sp500_471 (471×1440)", "pandas read_csv sp500_471", [None]),
@@ -325,6 +364,8 @@ def main():
         ("covariance", "ewma λ=0.94", "PyPortfolioOpt exp_cov (span 180)", sizes),
         ("covariance", "ledoit-wolf", "sklearn ledoit_wolf", sizes),
         ("covariance", "ledoit-wolf", "PyPortfolioOpt CovarianceShrinkage.ledoit_wolf", sizes),
+        ("covariance", "oas", "sklearn oas", sizes),
+        ("covariance", "ledoit-wolf-constant-correlation", "PyPortfolioOpt ledoit_wolf constant_correlation", sizes),
         ("linalg", "cholesky (dpotrf)", "numpy.linalg.cholesky", sizes),
         ("linalg", "eigendecomposition (dsyevd)", "numpy.linalg.eigh", sizes),
         ("riskparity", "risk parity (equal budgets, LW Σ)", "numpy Newton", sizes),
@@ -368,10 +409,6 @@ def main():
         f.write("group\tcase\tn\tmedian_s\tmin_s\tmax_s\truns\tnote\n")
         for (g, case, n, st, note) in RESULTS:
             f.write(f"{g}\t{case}\t{'' if n is None else n}\t{st['median']}\t{st['min']}\t{st['max']}\t{st['runs']}\t{note}\n")
-    print(f"\nchecks: {len(CHECKS) - len(FAILURES)} ok, {len(FAILURES)} failed")
-    for name in FAILURES:
-        print(f"  FAILED: {name}")
-    return 1 if FAILURES else 0
 
 
 if __name__ == "__main__":

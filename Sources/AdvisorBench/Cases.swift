@@ -128,7 +128,8 @@ struct CaseRunner {
       let x = r.demeanedColumns()
       let estimators: [(String, any CovarianceEstimator)] = [
         ("sample", SampleCovariance()), ("ewma λ=0.94", EWMACovariance(lambda: 0.94)),
-        ("ledoit-wolf", LedoitWolfCovariance()),
+        ("ledoit-wolf", LedoitWolfCovariance()), ("oas", OASCovariance()),
+        ("ledoit-wolf-constant-correlation", LedoitWolfConstantCorrelationCovariance()),
       ]
       var bodies: [() throws -> Double] = [{ SymmetricMatrix.gram(x, scale: 1).elements[0] }]
       for (_, e) in estimators { bodies.append({ try e.estimate(r).daily.elements[0] }) }

@@ -173,6 +173,10 @@ struct Export: ParsableCommand {
       try writeDoubles(try EWMACovariance(lambda: 0.94).estimate(r).daily.elements, to: "\(dir)/ewma094_\(n).f64")
       let lw = try LedoitWolfCovariance().estimate(r)
       try writeDoubles(lw.daily.elements + [lw.shrinkage ?? .nan], to: "\(dir)/lw_\(n).f64")
+      let oas = try OASCovariance().estimate(r)
+      try writeDoubles(oas.daily.elements + [oas.shrinkage ?? .nan], to: "\(dir)/oas_\(n).f64")
+      let lwcc = try LedoitWolfConstantCorrelationCovariance().estimate(r)
+      try writeDoubles(lwcc.daily.elements + [lwcc.shrinkage ?? .nan], to: "\(dir)/lwcc_\(n).f64")
       let d = r.demeanedColumns()
       try writeDoubles(
         try EWMACovariance(lambda: lambda).estimate(d).daily.elements, to: "\(dir)/ewma_demeaned_span\(span)_\(n).f64")
@@ -183,7 +187,7 @@ struct Export: ParsableCommand {
     for h in histories { closes += h.close }
     try writeDoubles(closes, to: "\(dir)/panel_closes.f64")
     print(
-      "wrote \(dir): sample, ewma (λ 0.94), ledoit-wolf (+ shrinkage), demeaned EWMA (span \(span)) for N in \(sizes); panel closes"
+      "wrote \(dir): sample, ewma (λ 0.94), ledoit-wolf, oas, ledoit-wolf constant correlation (+ shrinkage), demeaned EWMA (span \(span)) for N in \(sizes); panel closes"
     )
   }
 }

@@ -118,11 +118,14 @@ public struct Account: Sendable {
   public var cash: [String: Double]
   public var positions: [Position]
   public var source: String
+  /// The broker's own figure for the margin already in use (nil: computed from the instruments' terms).
+  public var statedMargin: StatedMargin?
 
   public init(
     name: String, baseCurrency: String, asOf: Day, fx: FXRates, cash: [String: Double], positions: [Position],
-    source: String = ""
+    source: String = "", statedMargin: StatedMargin? = nil
   ) {
+    self.statedMargin = statedMargin
     self.name = name
     self.baseCurrency = baseCurrency
     self.asOf = asOf

@@ -47,7 +47,9 @@ public struct ResolvedBudgets: Sendable, Hashable {
 public enum BudgetResolver {
   /// Turns the budgets as given into one positive budget per instrument, summing to 1.
   ///
-  /// Rules, in order: an instrument's own budget; else its asset class's
+  /// Rules, in order: an instrument's own budget; else its group's budget
+  /// (`group:NAME`) split equally among the group's instruments without their own
+  /// (an instrument in two budgeted groups is an error); else its asset class's
   /// budget split equally among the class's instruments without their own;
   /// else, when some budgets are given, an equal share of what they leave
   /// (`1 − Σ given`); with no budgets at all, `1/N` each (equal risk
@@ -61,8 +63,11 @@ public enum BudgetResolver {
   /// - Throws: ``InputError`` (or ``InputErrors`` for several) naming the file,
   ///   line and key: a budget that is not positive, an instrument not held, an
   ///   asset class with no position, budgets that leave nothing for the others.
+  ///   - groups: the groups of the book (``GroupMap``), for `group:NAME` budgets: a group's
+  ///     budget is split equally among its members without their own, before any class budget.
   public static func resolve(
-    _ entries: [BudgetEntry], symbols: [String], classes: [AssetClass], aliases: [String: String] = [:]
+    _ entries: [BudgetEntry], symbols: [String], classes: [AssetClass], aliases: [String: String] = [:],
+    groups: [InstrumentGroup] = []
   ) throws -> ResolvedBudgets {
     let n = symbols.count
     guard !entries.isEmpty else {
@@ -104,7 +109,29 @@ public enum BudgetResolver {
             .unknownInstrument, path: e.source, line: e.line, field: e.field,
             "no position is in asset class \(c.rawValue), so class:\(c.rawValue) cannot have a budget (classes held: \(present))."
           ))
+      case .group(let g) where !groups.contains(where: { $0.id == g && $0.members.contains(where: held.contains) }):
+        let known = groups.map { "group:\($0.id)" }.joined(separator: ", ")
+        problems.append(
+          InputError(
+            .unknownInstrument, path: e.source, line: e.line, field: e.field,
+            "no group \(quotedName(g)) holds a position of the book, so group:\(g) cannot have a budget (groups: \(known.isEmpty ? "none" : known))."
+          ))
       default: break
+      }
+    }
+    // An instrument in two budgeted groups has no single group budget.
+    var budgetedGroup: [String: String] = [:]
+    for key in order {
+      guard case .group(let g) = key, let grp = groups.first(where: { $0.id == g }) else { continue }
+      for m in grp.members where held.contains(m) {
+        if let other = budgetedGroup[m], other != g, byKey[.instrument(m)] == nil {
+          let e = byKey[key]
+          problems.append(
+            InputError(
+              .invalidValue, path: e?.source, line: e?.line, field: e?.field,
+              "\(m) is in group:\(other) and group:\(g), both budgeted: give \(m) its own budget, or budget one of the groups."))
+        }
+        budgetedGroup[m] = g
       }
     }
     if problems.count == 1 { throw problems[0] }
@@ -118,6 +145,21 @@ public enum BudgetResolver {
       if let e = byKey[.instrument(s)] {
         raw[i] = e.value
         origins[i] = "\(s) budget, \(place(e))"
+      }
+    }
+    for key in order {
+      guard case .group(let g) = key, let e = byKey[key], let grp = groups.first(where: { $0.id == g }) else { continue }
+      let members = symbols.indices.filter { grp.members.contains(symbols[$0]) && raw[$0] == nil }
+      if members.isEmpty {
+        warnings.append(
+          Diagnostic(
+            .groupBudgetUnused, subject: "group:\(g)",
+            "the group:\(g) budget (\(place(e))) is unused: every member held has its own budget."))
+        continue
+      }
+      for i in members {
+        raw[i] = e.value / Double(members.count)
+        origins[i] = "group:\(g) budget ÷ \(members.count), \(place(e))"
       }
     }
     for key in order {
@@ -160,6 +202,8 @@ public enum BudgetResolver {
       values: values.map { $0 / total }, origins: origins, isDefault: false, rawTotal: total, diagnostics: warnings)
   }
 }
+
+func quotedName(_ s: String) -> String { "'\(s)'" }
 
 // MARK: - Settings and errors
 
@@ -236,6 +280,24 @@ public enum LeverageCapID: String, Sendable, Hashable, CaseIterable {
   case volatilityTarget = "volatility-target"
   case grossLeverage = "gross-leverage"
   case classLeverage = "class-leverage"
+  case marginUtilisation = "margin-utilisation"
+}
+
+/// One group of the book (``GroupMap``): its risk share now, at the target and after the trades.
+public struct BudgetGroupLine: Sendable, Hashable {
+  public let group: InstrumentGroup
+  /// Its members in the budget's covariance.
+  public let members: [String]
+  /// Σ |exposure| of the members, base currency.
+  public let grossExposure: Double
+  public let share: Double
+  public let targetShare: Double
+  public let shareAfter: Double
+  /// Σ of the members' budgets.
+  public let budget: Double
+  /// The profile's max_group_risk_share and max_group_exposure (nil: not capped).
+  public let maxShare: Double?
+  public let maxExposure: Double?
 }
 
 /// A limit on the target's leverage, as the largest leverage it allows.
@@ -341,6 +403,10 @@ public struct BudgetReport: Sendable {
   public let after: RiskDecomposition
   /// Gross exposure of positions outside the covariance (no market data), base currency.
   public let excludedGross: Double
+  /// Risk share by group (correlation clusters of the profile's covariance and hand-given groups).
+  public let groups: [BudgetGroupLine]
+  /// How the groups were formed (nil: hand-given groups only).
+  public let groupSettings: CorrelatedGroupSettings?
   public let diagnostics: [Diagnostic]
   public var warnings: [String] { diagnostics.messages }
 
@@ -465,7 +531,12 @@ public enum BudgetService {
     for p in account.positions where p.assetClass == .option {
       if let u = p.underlying { aliases[p.symbol] = u }
     }
-    let budgets = try BudgetResolver.resolve(request.budgets, symbols: symbols, classes: classes, aliases: aliases)
+    // The groups `check` enforces: clustered on the profile's own covariance.
+    var groupModel = model
+    let profileRisk = (try? groupModel.covariance(profile))?.model
+    let groupMap = GroupMap.of(book: book, risk: profileRisk, candidate: nil, profile: profile)
+    let budgets = try BudgetResolver.resolve(
+      request.budgets, symbols: symbols, classes: classes, aliases: aliases, groups: groupMap.groups)
     diagnostics += budgets.diagnostics
     let sigma = prepared.solver.matrix
     let exposures = symbols.map { book.exposure(of: $0) }
@@ -493,9 +564,20 @@ public enum BudgetService {
       excludedGross += abs(l.exposure)
       excludedByClass[l.assetClass, default: 0] += abs(l.exposure)
     }
+    // Margin per unit of exposure of each instrument at its last close (0: no margin terms).
+    let marginRates = symbols.map { s -> Double in
+      let spec = model.catalog.spec(for: s)
+      guard let (price, _, _, _) = AccountValuer.lastClose(model.market, s, on: account.asOf),
+        let fx = account.fx.rate(spec.currency), let m = TradeSetup.unitMargin(spec: spec, entry: price, fx: fx)
+      else { return 0 }
+      let u = price * spec.multiplier * fx
+      return u > 0 && u.isFinite ? m / u : 0
+    }
+    let marginOutside = book.lines.filter { !modelled.contains($0.riskSymbol) }.reduce(0) { $0 + $1.margin }
     var caps = leverageCaps(
       profile: profile, solution: solution, symbols: symbols, classes: classes, equity: equity,
-      excludedGross: excludedGross, excludedByClass: excludedByClass)
+      excludedGross: excludedGross, excludedByClass: excludedByClass, marginRates: marginRates,
+      marginOutside: marginOutside)
     let leverage = caps.map(\.maxLeverage).min() ?? 0
     if let k = caps.firstIndex(where: { $0.maxLeverage == leverage }) { caps[k].binding = true }
     if leverage <= 0 {
@@ -533,6 +615,16 @@ public enum BudgetService {
         shareAfter: afterRisk.shares[i])
     }
     for d in model.inputDiagnostics { diagnostics.appendOnce(d) }
+    let groupLines = groupMap.groups.compactMap { g -> BudgetGroupLine? in
+      let idx = symbols.indices.filter { g.contains(symbols[$0]) }
+      guard !idx.isEmpty else { return nil }
+      return BudgetGroupLine(
+        group: g, members: idx.map { symbols[$0] },
+        grossExposure: g.members.reduce(0) { $0 + abs(book.exposure(of: $1)) },
+        share: idx.reduce(0) { $0 + current.shares[$1] }, targetShare: idx.reduce(0) { $0 + target.shares[$1] },
+        shareAfter: idx.reduce(0) { $0 + afterRisk.shares[$1] }, budget: idx.reduce(0) { $0 + budgets.values[$1] },
+        maxShare: profile.maxGroupRiskShare, maxExposure: profile.maxGroupExposure)
+    }
     return BudgetReport(
       accountName: account.name, source: account.source, baseCurrency: account.baseCurrency, asOf: account.asOf,
       equity: equity, choice: choice, settings: settings, observations: prepared.aligned.observations,
@@ -541,16 +633,20 @@ public enum BudgetService {
       solverRepair: prepared.solver.repair, solverFloor: prepared.solver.floor, budgets: budgets, lines: lines,
       current: current, parametric: grid.parametric, historical: grid.historical, solution: solution, target: target,
       targetVolatility: profile.portfolioVolatilityBudget, leverage: leverage, caps: caps, perTradeCap: perTradeCap,
-      trades: trades, sequence: sequence, after: afterRisk, excludedGross: excludedGross, diagnostics: diagnostics)
+      trades: trades, sequence: sequence, after: afterRisk, excludedGross: excludedGross, groups: groupLines,
+      groupSettings: profile.correlatedGroups, diagnostics: diagnostics)
   }
 
   /// The caps on the target's leverage `L` (target exposure = L × w × equity, Σw = 1):
   /// the volatility target `τ / σ_w`; the gross cap `(G − gross outside) / Σw`;
-  /// each class cap `(cap − its gross outside) / Σ_class w`. The per-position notional
-  /// cap is not a leverage cap: `check` stops each trade at it (what is left is blocked).
+  /// each class cap `(cap − its gross outside) / Σ_class w`; the margin cap
+  /// `(max utilisation − margin outside / equity) / Σ wᵢ mᵢ`, with mᵢ the initial margin per
+  /// unit of exposure of instrument i (its terms at the last close; the broker's stated
+  /// figure is for today's book, not the target's). The per-position notional cap and the
+  /// group limits are not leverage caps: `check` stops each trade at them (what is left is blocked).
   static func leverageCaps(
     profile: RegimeProfile, solution: RiskParitySolution, symbols: [String], classes: [AssetClass], equity: Double,
-    excludedGross: Double, excludedByClass: [AssetClass: Double]
+    excludedGross: Double, excludedByClass: [AssetClass: Double], marginRates: [Double] = [], marginOutside: Double = 0
   ) -> [LeverageCap] {
     let w = solution.weights
     var caps: [LeverageCap] = []
@@ -591,6 +687,22 @@ public enum BudgetService {
             NamedValue("\(c.rawValue) cap", cap, "×", source: "\(profile.source), max_leverage_by_class.\(c.rawValue)"),
             NamedValue("Σ \(c.rawValue) weights", share),
           ] + (out > 0 ? [NamedValue("outside the model", out, "×")] : []), binding: false))
+    }
+    if let cap = profile.maxMarginUtilisation, marginRates.count == w.count {
+      let perLeverage = w.indices.reduce(0) { $0 + w[$1] * marginRates[$1] }
+      if perLeverage > 0 {
+        let out = marginOutside / equity
+        caps.append(
+          LeverageCap(
+            id: .marginUtilisation, title: "margin utilisation", scope: nil,
+            maxLeverage: max(0, cap - out) / perLeverage,
+            formula:
+              "(max margin utilisation\(out > 0 ? " − margin outside the model / equity" : "")) / Σ wᵢ × margin per unit of exposureᵢ",
+            inputs: [
+              NamedValue("max margin utilisation", cap, "× equity", source: "\(profile.source), max_margin_utilisation"),
+              NamedValue("Σ wᵢ mᵢ", perLeverage, "margin / exposure"),
+            ] + (out > 0 ? [NamedValue("margin outside the model", out, "× equity")] : []), binding: false))
+      }
     }
     return caps
   }

@@ -36,6 +36,10 @@ public struct InstrumentSpec: Sendable, Hashable {
   public var quotedIn: String? = nil
   /// `volume_unit` was given (so a Yahoo `*-USD.csv` crypto file's volume is not guessed at).
   public var volumeUnitStated: Bool = false
+  /// A sector or group given by hand (`group: semis`), for the group limits.
+  public var group: String? = nil
+  /// Margin terms (nil: the instrument is not margined, or its terms are not known).
+  public var margin: MarginTerms? = nil
 
   public init(
     symbol: String, assetClass: AssetClass = .stock, currency: String = "USD", multiplier: Double = 1,
@@ -76,6 +80,8 @@ public struct InstrumentCatalog: Sendable {
   }
 
   public func spec(for symbol: String) -> InstrumentSpec { specs[symbol] ?? .defaults(for: symbol) }
+  /// The hand-given groups by symbol.
+  public var groups: [String: String] { specs.compactMapValues(\.group) }
   public func isDescribed(_ symbol: String) -> Bool { specs[symbol] != nil }
 
   /// The symbol whose `dataFile` is `fileName`, if any.
@@ -84,17 +90,25 @@ public struct InstrumentCatalog: Sendable {
   }
 }
 
-/// One instrument, or every instrument of an asset class: what a risk budget or a
-/// price shock is attached to. Written `AAPL` or `class:stock`.
+/// One instrument, every instrument of an asset class, or every member of a group: what a
+/// risk budget or a price shock is attached to. Written `AAPL`, `class:stock` or
+/// `group:semis` (a group is for budgets only).
 public enum InstrumentSelector: Sendable, Hashable, CustomStringConvertible {
   case instrument(String)
   case assetClass(AssetClass)
+  /// A hand-given group (`semis`) or a correlation cluster (`AAPL+MSFT+NVDA`).
+  case group(String)
 
-  /// Parses `AAPL` or `class:stock`; nil for an empty text or `class:` with an unknown class.
+  /// Parses `AAPL`, `class:stock` or `group:NAME`; nil for an empty text, `class:` with an
+  /// unknown class, or `group:` with no name.
   public init?(parsing text: String) {
     if text.hasPrefix("class:") {
       guard let c = AssetClass(rawValue: String(text.dropFirst(6))) else { return nil }
       self = .assetClass(c)
+    } else if text.hasPrefix("group:") {
+      let name = String(text.dropFirst(6))
+      guard !name.isEmpty else { return nil }
+      self = .group(name)
     } else {
       guard !text.isEmpty else { return nil }
       self = .instrument(text)
@@ -105,6 +119,7 @@ public enum InstrumentSelector: Sendable, Hashable, CustomStringConvertible {
     switch self {
     case .instrument(let s): return s
     case .assetClass(let c): return "class:\(c.rawValue)"
+    case .group(let g): return "group:\(g)"
     }
   }
 }

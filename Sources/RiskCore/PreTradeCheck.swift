@@ -44,10 +44,16 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
   case leverageCapExceeded = "LEVERAGE_CAP_EXCEEDED"
   case classLeverageCapOK = "CLASS_LEVERAGE_CAP_OK"
   case classLeverageCapExceeded = "CLASS_LEVERAGE_CAP_EXCEEDED"
+  case groupExposureOK = "GROUP_EXPOSURE_OK"
+  case groupExposureExceeded = "GROUP_EXPOSURE_EXCEEDED"
+  case marginOK = "MARGIN_OK"
+  case marginUtilisationExceeded = "MARGIN_UTILISATION_EXCEEDED"
   case volatilityBudgetOK = "VOLATILITY_BUDGET_OK"
   case volatilityBudgetExceeded = "VOLATILITY_BUDGET_EXCEEDED"
   case riskShareOK = "RISK_SHARE_OK"
   case riskShareExceeded = "RISK_SHARE_EXCEEDED"
+  case groupRiskShareOK = "GROUP_RISK_SHARE_OK"
+  case groupRiskShareExceeded = "GROUP_RISK_SHARE_EXCEEDED"
   case liquidityOK = "LIQUIDITY_OK"
   case liquidityLimitExceeded = "LIQUIDITY_LIMIT_EXCEEDED"
   case checkNotEvaluated = "CHECK_NOT_EVALUATED"
@@ -58,6 +64,7 @@ public enum ContextKey: String, Sendable, Hashable, CaseIterable {
   case line, instrument, quantity, lot, value, limit, headroom, maxQuantity, minQuantity
   case lastDate, asOf, ageDays, lastClose, stop, price, distance, dailySigma, required, held, after
   case equity, currency, unitExposure, riskPerUnit, applies, clientOrderId, firstIndex, holdings, regime, droppedRows, file
+  case group, members
 }
 
 /// A value in a finding's context.
@@ -500,8 +507,11 @@ public struct LimitRule: PreTradeRule {
       return [notEvaluated(id, "the trade could not be set up (no valid price, stop or FX rate)")]
     }
     let q = c.order.quantity
-    let r = limit.reading(eval.trade, quantity: q, in: LimitContext(book: c.book, risk: c.risk, profile: c.profile))
+    let r = limit.reading(
+      eval.trade, quantity: q,
+      in: LimitContext(book: c.book, risk: c.risk, profile: c.profile, candidate: eval.trade, groups: eval.groups))
     let codes = id.findingCodes
+    guard q.isFinite else { return [notEvaluated(id, "the quantity \(fmt(q)) is not a finite number")] }
     guard let allowed = l.allowed else {
       return [Finding(codes.ok, .pass, "\(r.name): does not apply.", [(.applies, .text("false"))])]
     }
@@ -509,10 +519,11 @@ public struct LimitRule: PreTradeRule {
       return [notEvaluated(id, "\(r.name) could not be evaluated (no covariance or a non-finite number)")]
     }
     let maxQ = eval.maxQuantity(of: id) ?? 0
-    let context: [(key: ContextKey, value: ContextValue)] = [
+    var context: [(key: ContextKey, value: ContextValue)] = [
       (.limit, .number(r.cap)), (.value, .number(r.value)), (.headroom, .number(r.headroom)), (.maxQuantity, .number(maxQ)),
     ]
     let u = r.unit.isEmpty ? "" : " " + r.unit
+    if let g = r.subject { context += [(.group, .text(g)), (.members, .text(r.members.joined(separator: ",")))] }
     if q > allowed.upper * (1 + QuantityRoots.tolerance) + 1e-12 {
       return [
         Finding(
@@ -697,7 +708,8 @@ public struct PreTradeChecker: Sendable {
     if apply, result.passed(strict: strict), let entry = c.entry, let fx = c.fx {
       model.apply(
         symbol: o.symbol, assetClass: c.spec.assetClass, quantity: o.side.sign * o.quantity,
-        unitExposure: entry * c.spec.multiplier * fx)
+        unitExposure: entry * c.spec.multiplier * fx,
+        unitMargin: TradeSetup.unitMargin(spec: c.spec, entry: entry, fx: fx) ?? 0, group: c.spec.group)
     }
     return result
   }

@@ -59,6 +59,15 @@ public struct RegimeProfile: Sendable, Hashable {
   public var maxDataAgeDays: Int
   /// Chandelier trailing stop: highest high (lowest low) over this many bars.
   public var chandelierPeriod: Int
+  /// How instruments are grouped (correlation clusters and/or the hand-given groups); nil:
+  /// only the hand-given groups of instruments.yaml.
+  public var correlatedGroups: CorrelatedGroupSettings? = nil
+  /// Largest gross exposure of one group, as a multiple of equity (nil: not capped).
+  public var maxGroupExposure: Double? = nil
+  /// Largest Euler share of portfolio variance one group may carry (nil: not capped).
+  public var maxGroupRiskShare: Double? = nil
+  /// Largest initial margin of the book over equity (nil: not capped).
+  public var maxMarginUtilisation: Double? = nil
 
   public init(
     name: String, description: String = "", source: String = "", riskPerTrade: Double, maxPositionNotional: Double,

@@ -194,7 +194,7 @@ public enum PositionSizer {
     let model = LimitModel(profile)
     let eval = model.evaluate(g.trade, book: book, risk: risk)
     let (q, lots) = roundDownToLot(eval.maxQuantity, lot: spec.lotSize)
-    let c = LimitContext(book: book, risk: risk, profile: profile)
+    let c = LimitContext(book: book, risk: risk, profile: profile, candidate: g.trade, groups: eval.groups)
     let unrounded = max(eval.closable, eval.lower <= eval.upper ? eval.upper : 0)
     guard unrounded.isFinite else { throw .nonFinite("the limits") }
     var diagnostics = g.diagnostics + limitDiagnostics(eval, spec: spec, stats: stats, book: book)

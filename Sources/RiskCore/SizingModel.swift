@@ -84,6 +84,15 @@ public struct PortfolioRiskModel: Sendable {
   public let method: CovarianceMethod
   public let repair: PSDRepair?
   private let index: [String: Int]
+  /// Clusters already computed for a member set (``prepareClusters(_:members:)``), so that a
+  /// batch of orders in the instruments held does not recluster for each order.
+  private var preparedClusters: [PreparedClusters] = []
+
+  struct PreparedClusters: Sendable {
+    let settings: CorrelatedGroupSettings
+    let members: [Int]
+    let clusters: [[Int]]
+  }
 
   public init(
     symbols: [String], covariance: SymmetricMatrix, exposures: [Double], observations: Int, periodsPerYear: Int,
@@ -108,6 +117,45 @@ public struct PortfolioRiskModel: Sendable {
   public func position(of symbol: String) -> Int? { index[symbol] }
   /// Annual σ of the portfolio's P&L, base currency.
   public var volatility: Double { variance.squareRoot() }
+
+  /// The flat correlation clusters of the instruments at `members` (indices, sorted), each a
+  /// list of indices in symbol order (``CorrelationClusters``): prepared ones are reused.
+  public func clusters(_ s: CorrelatedGroupSettings, members: [Int]) -> [[Int]] {
+    if let p = preparedClusters.first(where: { $0.settings == s && $0.members == members }) { return p.clusters }
+    return CorrelationClusters.clusters(
+      covariance: covariance, symbols: symbols, indices: members, linkage: s.linkage, minCorrelation: s.minCorrelation)
+  }
+
+  /// Computes and keeps the clusters of `members` (at most four member sets are kept).
+  public mutating func prepareClusters(_ s: CorrelatedGroupSettings, members: [Int]) {
+    if preparedClusters.contains(where: { $0.settings == s && $0.members == members }) { return }
+    let c = clusters(s, members: members)
+    preparedClusters.append(PreparedClusters(settings: s, members: members, clusters: c))
+    if preparedClusters.count > 4 { preparedClusters.removeFirst() }
+  }
+
+  /// The correlation of two instruments of the covariance (nil: a variance is not positive).
+  public func correlation(_ i: Int, _ j: Int) -> Double? { CorrelationClusters.correlation(covariance, i, j) }
+
+  /// Whether the clusters of `members` under `s` are prepared.
+  public func hasPreparedClusters(_ s: CorrelatedGroupSettings, members: [Int]) -> Bool {
+    preparedClusters.contains { $0.settings == s && $0.members == members }
+  }
+
+  /// Sets instrument `k`'s exposure to `x` exactly (a closed position is exactly 0, as in the
+  /// book): O(N).
+  public mutating func setExposure(_ k: Int, to x: Double) {
+    let delta = x - exposures[k]
+    let n = symbols.count
+    let col = k * n
+    covariance.elements.withUnsafeBufferPointer { c in
+      for i in 0..<n { sigmaE[i] += c[col + i] * delta }
+    }
+    exposures[k] = x
+    var v = 0.0
+    for i in 0..<n { v += exposures[i] * sigmaE[i] }
+    variance = max(v, 0)
+  }
 
   /// Adds `delta` of exposure to instrument `k`: O(N).
   public mutating func apply(_ k: Int, delta: Double) {

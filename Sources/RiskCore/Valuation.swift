@@ -37,6 +37,13 @@ public struct PositionValuation: Sendable {
   /// What the position adds to equity: market value, or unrealised P&L for margined positions.
   public let equityContribution: Double
   public let notes: [String]
+  /// Initial and maintenance margin of the position, base currency (nil: no margin terms).
+  public var initialMargin: Double? = nil
+  public var maintenanceMargin: Double? = nil
+  /// The margin terms used.
+  public var marginTerms: MarginTerms? = nil
+  /// The hand-given group of the instrument its risk is measured on (instruments.yaml `group`).
+  public var group: String? = nil
 }
 
 /// A cash balance converted to the base currency.
@@ -82,6 +89,15 @@ public struct AccountValuation: Sendable {
   public let fxUsed: [(currency: String, rate: Double)]
   public let diagnostics: [Diagnostic]
   public var warnings: [String] { diagnostics.messages }
+  /// Margin in use and what is left (``MarginSummary``).
+  public var margin: MarginSummary {
+    var without: [String] = []
+    for p in positions where p.position.isMargined && p.initialMargin == nil { without.append(p.position.symbol) }
+    return MarginSummary(
+      modelInitial: positions.reduce(0) { $0 + ($1.initialMargin ?? 0) },
+      modelMaintenance: positions.reduce(0) { $0 + ($1.maintenanceMargin ?? 0) }, stated: account.statedMargin,
+      equity: equity, withoutTerms: without)
+  }
 }
 
 /// Values an account: prices (given, or the last close from the market data),
@@ -203,11 +219,21 @@ public enum AccountValuer {
             ))
         }
       }
-      valued.append(
-        PositionValuation(
-          position: p, price: price, priceSource: source, priceAgeDays: age, fxRate: rate, marketValueLocal: mvLocal,
-          marketValue: mv, bucket: bucket, aum: aum, exposure: exposure, exposureMethod: method, unrealizedPnL: pnl,
-          equityContribution: equity, notes: notes))
+      var v = PositionValuation(
+        position: p, price: price, priceSource: source, priceAgeDays: age, fxRate: rate, marketValueLocal: mvLocal,
+        marketValue: mv, bucket: bucket, aum: aum, exposure: exposure, exposureMethod: method, unrealizedPnL: pnl,
+        equityContribution: equity, notes: notes)
+      if let catalog = market?.catalog {
+        // Options are paid in full (no margin); everything else by its instrument's terms.
+        if p.assetClass != .option, let terms = catalog.spec(for: p.symbol).margin {
+          let unitNotional = price * perPoint * rate
+          v.marginTerms = terms
+          v.initialMargin = abs(p.quantity) * terms.perUnit(unitNotional: unitNotional, fx: rate)
+          v.maintenanceMargin = abs(p.quantity) * terms.perUnit(maintenance: true, unitNotional: unitNotional, fx: rate)
+        }
+        v.group = catalog.spec(for: p.assetClass == .option ? (p.underlying ?? p.symbol) : p.symbol).group
+      }
+      valued.append(v)
     }
 
     var cash: [CashValuation] = []

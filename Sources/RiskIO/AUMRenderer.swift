@@ -68,7 +68,24 @@ public enum AUMRenderer {
     var tt = TextTable(["", "Amount", "How"], leftAligned: [0, 2])
     for (label, value, how) in rows { tt.add([label, value.map { Format.money($0) } ?? "—", how]) }
     tt.add(["Leverage", v.leverage.map { Format.fixed($0, 2) + "×" } ?? "—", "gross exposure / equity"])
+    let m = v.margin
+    let from = m.stated.map { "stated by the broker (\($0.source))" } ?? "Σ |quantity| × margin terms, no offsets"
+    tt.add(["Margin in use", Format.money(m.inUse), "initial margin: \(from)"])
+    tt.add(["Maintenance margin", Format.money(m.maintenanceInUse), m.stated == nil ? "Σ |quantity| × maintenance terms" : from])
+    tt.add(["Excess liquidity", Format.money(m.excessLiquidity), "equity − margin in use"])
+    tt.add([
+      "Maintenance excess", Format.money(m.maintenanceExcess), "equity − maintenance margin (the cushion before a margin call)",
+    ])
+    tt.add([
+      "Margin utilisation", m.utilisation.map { Format.percent($0) } ?? "—",
+      "margin in use / equity (max_margin_utilisation caps it)",
+    ])
     out.append(markdown ? markdownTable(tt) : tt.render())
+    if !m.withoutTerms.isEmpty {
+      out.append(
+        "Margin: \(m.withoutTerms.joined(separator: ", ")) \(m.withoutTerms.count == 1 ? "has" : "have") no margin terms in instruments.yaml and count 0."
+      )
+    }
     out.append("")
     out.append("Equity, not AUM, is the base for risk budgets: AUM counts short and margined positions at full size.")
     out.append("")
@@ -150,6 +167,7 @@ public enum AUMRenderer {
         "unrealizedPnL": .optional(p.unrealizedPnL), "equityContribution": .number(p.equityContribution),
         "averageCost": .optional(pos.averageCost), "delta": .optional(pos.delta),
         "notes": .array(p.notes.map { .string($0) }),
+        "initialMargin": .optional(p.initialMargin), "maintenanceMargin": .optional(p.maintenanceMargin),
       ]
       if case .marketData(_, let day, _) = p.priceSource {
         o["priceDate"] = .string(day.description)
@@ -194,6 +212,7 @@ public enum AUMRenderer {
       "fxQuote": "base-per-unit",
       "fxRates": .object(Dictionary(uniqueKeysWithValues: v.fxUsed.map { ($0.currency, JSONValue.number($0.rate)) })),
       "riskBudgetBase": "equity",
+      "margin": marginJSON(v.margin),
       "warnings": .array(v.warnings.map { .string($0) }),
     ]
     if let copy {
@@ -213,6 +232,21 @@ public enum AUMRenderer {
       ]
     }
     return .object(doc)
+  }
+
+  static func marginJSON(_ m: MarginSummary) -> JSONValue {
+    [
+      "inUse": .number(m.inUse), "maintenanceInUse": .number(m.maintenanceInUse),
+      "excessLiquidity": .number(m.excessLiquidity), "maintenanceExcess": .number(m.maintenanceExcess),
+      "utilisation": .optional(m.utilisation), "modelInitial": .number(m.modelInitial),
+      "modelMaintenance": .number(m.modelMaintenance), "source": .string(m.stated == nil ? "model" : "stated"),
+      "stated": m.stated.map { s in
+        JSONValue.object([
+          "initial": .number(s.initial), "maintenance": .optional(s.maintenance), "source": .string(s.source),
+        ])
+      } ?? .null,
+      "withoutTerms": .array(m.withoutTerms.map { .string($0) }),
+    ]
   }
 
   public static func csv(_ v: AccountValuation) -> String {

@@ -15,6 +15,9 @@ import RiskCore
 ///   USD: 250000
 ///   EUR: 40000
 /// max_price_age_days: 4          # market-data prices older than this are flagged stale (default 4)
+/// margin_in_use:                 # optional: the broker's own figures, base currency
+///   initial: 287500              #   (default: computed from the instruments' margin terms)
+///   maintenance: 260000
 /// positions_file: holdings.csv   # optional broker-style CSV, one row per position (merged with the list below)
 /// positions:
 ///   - symbol: AAPL               # required
@@ -108,6 +111,22 @@ public enum AccountFile {
       }
     }
     let maxAge = root.integer("max_price_age_days", range: 0...3650) ?? 4
+    var stated: StatedMargin? = nil
+    if let m = root.table("margin_in_use") {
+      let initial = m.number(
+        "initial", required: "the broker's initial margin requirement in use, base currency", range: InputRange.statedMargin)
+      let maintenance = m.number("maintenance", range: InputRange.statedMargin)
+      if let i = initial {
+        if let mm = maintenance, mm > i {
+          reader.report(
+            .invalidValue, m.value("maintenance"), "margin_in_use.maintenance",
+            "\(mm) is above the initial margin \(i); the maintenance margin is at most the initial margin.")
+        } else {
+          stated = StatedMargin(initial: i, maintenance: maintenance, source: "\(path), margin_in_use")
+        }
+      }
+      m.rejectUnknownKeys()
+    }
     var positions: [Position] = []
     for t in root.tables("positions") {
       if let p = position(from: t, catalog: catalog, base: base, path: path) { positions.append(p) }
@@ -167,7 +186,7 @@ public enum AccountFile {
     if !errors.isEmpty { throw InputErrors(errors) }
     let account = Account(
       name: name, baseCurrency: base, asOf: asOf, fx: FXRates(base: base, basePerUnit: rates), cash: cash,
-      positions: positions, source: path == "-" ? "standard input" : path)
+      positions: positions, source: path == "-" ? "standard input" : path, statedMargin: stated)
     return Loaded(account: account, maxPriceAgeDays: maxAge)
   }
 

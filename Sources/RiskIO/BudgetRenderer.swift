@@ -161,6 +161,7 @@ public enum BudgetRenderer {
     let mapped = r.lines.filter { $0.holdings.count > 1 || $0.holdings.first != $0.symbol }
     for l in mapped { out.append("  \(l.symbol) includes \(l.holdings.joined(separator: ", ")).") }
     out.append("")
+    out += groupLines(r, markdown: markdown)
 
     out.append(
       "\(h3)Value at risk and expected shortfall (losses in \(b); normal: zero mean, √t; historical: \(r.observations) daily P&Ls)"
@@ -263,6 +264,44 @@ public enum BudgetRenderer {
   }
 
   static func capName(_ c: LeverageCap) -> String { c.title }
+
+  /// "Risk by group": the groups the group limits cap, with their shares now, at the target and after.
+  static func groupLines(_ r: BudgetReport, markdown: Bool) -> [String] {
+    let how =
+      r.groupSettings.map {
+        $0.usesClusters
+          ? "\($0.description) of the profile's covariance\($0.usesHandGroups ? ", and the groups of instruments.yaml" : "")"
+          : "the groups of instruments.yaml"
+      } ?? "the groups of instruments.yaml (the profile sets no correlated_groups)"
+    guard !r.groups.isEmpty else { return ["Risk by group: no group (\(how)).", ""] }
+    var out = ["\(markdown ? "### " : "")Risk by group (\(how))"]
+    var t = TextTable(
+      ["Group", "From", "Members", "Gross \(r.baseCurrency)", "Share", "Budget", "Target", "After", "Cap"],
+      leftAligned: [0, 1, 2])
+    for g in r.groups {
+      t.add([
+        g.group.id, g.group.origin == .cluster ? "cluster" : "instruments.yaml", g.members.joined(separator: ", "),
+        Format.money(g.grossExposure), Format.percent(g.share), Format.percent(g.budget), Format.percent(g.targetShare),
+        Format.percent(g.shareAfter), g.maxShare.map { Format.percent($0) } ?? "—",
+      ])
+    }
+    out.append(table(t, markdown: markdown))
+    out.append("")
+    return out
+  }
+
+  static func groupsJSON(_ r: BudgetReport) -> JSONValue {
+    .array(
+      r.groups.map { g in
+        [
+          "id": .string(g.group.id), "origin": .string(g.group.origin.rawValue),
+          "members": .array(g.group.members.map { .string($0) }), "modelled": .array(g.members.map { .string($0) }),
+          "grossExposure": .number(g.grossExposure), "riskShare": .number(g.share), "targetRiskShare": .number(g.targetShare),
+          "riskShareAfter": .number(g.shareAfter), "budget": .number(g.budget), "maxRiskShare": .optional(g.maxShare),
+          "maxExposure": .optional(g.maxExposure),
+        ]
+      })
+  }
 
   /// A tiny error in scientific notation, or the bound it is under when it is
   /// at rounding level (so that output does not change with the BLAS build).
@@ -449,6 +488,14 @@ public enum BudgetRenderer {
       "conventions": .array(conventions(periodsPerYear: r.periodsPerYear, observations: r.observations).map { .string($0) }),
       "warnings": .array(r.warnings.map { .string($0) }),
       "diagnostics": SizeRenderer.diagnostics(r.diagnostics),
+      "groups": groupsJSON(r),
+      "grouping": r.groupSettings.map { g in
+        JSONValue.object([
+          "minCorrelation": .number(g.minCorrelation), "linkage": .string(g.linkage.rawValue),
+          "source": .string(g.source.rawValue),
+          "threshold": .number(CorrelationClusters.threshold(minCorrelation: g.minCorrelation)),
+        ])
+      } ?? .null,
     ]
     if r.choice.auto {
       doc["regimeEvidence"] = .array(

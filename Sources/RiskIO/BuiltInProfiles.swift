@@ -43,6 +43,13 @@ enum BuiltInProfileText {
       lambda: 0.94                   # EWMA decay for both estimators
       portfolio_volatility_budget: 0.20  # annual σ of the portfolio's P&L, fraction of equity
       max_risk_share: 0.35           # largest Euler share of portfolio variance for one position
+      correlated_groups:              # instruments clustered on the correlation of this profile's covariance
+        min_correlation: 0.7          # grouped when distance √(½(1 − ρ)) ≤ √(½(1 − 0.7)) under the linkage
+        linkage: average              # single, complete or average
+        source: both                  # clusters, instruments (instruments.yaml `group:` only) or both
+      max_group_exposure: 0.75        # gross exposure of one group, multiple of equity
+      max_group_risk_share: 0.7      # largest Euler share of portfolio variance for one group
+      max_margin_utilisation: 0.3    # initial margin of the book after the trade / equity
       liquidity:
         max_adv_fraction: 0.10       # of the average daily volume over adv_days
         adv_days: 20
@@ -92,6 +99,13 @@ enum BuiltInProfileText {
       lambda: 0.94                   # EWMA decay for both estimators
       portfolio_volatility_budget: 0.15  # annual σ of the portfolio's P&L, fraction of equity
       max_risk_share: 0.30           # largest Euler share of portfolio variance for one position
+      correlated_groups:              # instruments clustered on the correlation of this profile's covariance
+        min_correlation: 0.7          # grouped when distance √(½(1 − ρ)) ≤ √(½(1 − 0.7)) under the linkage
+        linkage: average              # single, complete or average
+        source: both                  # clusters, instruments (instruments.yaml `group:` only) or both
+      max_group_exposure: 0.6        # gross exposure of one group, multiple of equity
+      max_group_risk_share: 0.6      # largest Euler share of portfolio variance for one group
+      max_margin_utilisation: 0.25    # initial margin of the book after the trade / equity
       liquidity:
         max_adv_fraction: 0.05       # of the average daily volume over adv_days
         adv_days: 20
@@ -141,6 +155,13 @@ enum BuiltInProfileText {
       lambda: 0.94                   # EWMA decay for both estimators
       portfolio_volatility_budget: 0.12  # annual σ of the portfolio's P&L, fraction of equity
       max_risk_share: 0.25           # largest Euler share of portfolio variance for one position
+      correlated_groups:              # instruments clustered on the correlation of this profile's covariance
+        min_correlation: 0.7          # grouped when distance √(½(1 − ρ)) ≤ √(½(1 − 0.7)) under the linkage
+        linkage: average              # single, complete or average
+        source: both                  # clusters, instruments (instruments.yaml `group:` only) or both
+      max_group_exposure: 0.36        # gross exposure of one group, multiple of equity
+      max_group_risk_share: 0.5      # largest Euler share of portfolio variance for one group
+      max_margin_utilisation: 0.2    # initial margin of the book after the trade / equity
       liquidity:
         max_adv_fraction: 0.03       # of the average daily volume over adv_days
         adv_days: 20
@@ -190,6 +211,13 @@ enum BuiltInProfileText {
       lambda: 0.94                   # EWMA decay for both estimators
       portfolio_volatility_budget: 0.08  # annual σ of the portfolio's P&L, fraction of equity
       max_risk_share: 0.20           # largest Euler share of portfolio variance for one position
+      correlated_groups:              # instruments clustered on the correlation of this profile's covariance
+        min_correlation: 0.7          # grouped when distance √(½(1 − ρ)) ≤ √(½(1 − 0.7)) under the linkage
+        linkage: average              # single, complete or average
+        source: both                  # clusters, instruments (instruments.yaml `group:` only) or both
+      max_group_exposure: 0.18        # gross exposure of one group, multiple of equity
+      max_group_risk_share: 0.4      # largest Euler share of portfolio variance for one group
+      max_margin_utilisation: 0.15    # initial margin of the book after the trade / equity
       liquidity:
         max_adv_fraction: 0.01       # of the average daily volume over adv_days
         adv_days: 20

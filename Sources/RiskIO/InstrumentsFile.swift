@@ -18,6 +18,9 @@ import RiskCore
 ///     periods_per_year: 365        # overrides the calendar inference
 ///     volume_unit: quote           # units (default) or quote: volume in the quote currency (Yahoo crypto)
 ///     name: Bitcoin
+///     group: crypto                # a sector or group given by hand, for the group limits
+///     initial_margin: 0.5          # futures: money per contract (quote currency); else a fraction of notional
+///     maintenance_margin: 0.4      # at most initial_margin (default: initial_margin)
 /// ```
 /// Every key but `asset_class` is optional; the defaults are those of ``InstrumentSpec``.
 public enum InstrumentsFile {
@@ -71,6 +74,34 @@ public enum InstrumentsFile {
         }
         spec.dataFile = t.string("data_file")
         spec.name = t.string("name")
+        if let g = t.string("group") {
+          if g.isEmpty || g.contains("+") || g.count > 64 || g.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            reader.report(
+              .invalidValue, t.value("group"), t.child("group"),
+              "\(quoted(g)) is not a group name: 1 to 64 characters, no spaces and no '+' (which joins the members of a correlation cluster)."
+            )
+          } else {
+            spec.group = g
+          }
+        }
+        // Margin: per contract for futures, else a fraction of notional.
+        let basis = MarginTerms.basis(for: spec.assetClass)
+        let range = basis == .perContract ? InputRange.marginPerContract : InputRange.marginFraction
+        let initial = t.number("initial_margin", range: range)
+        let maintenance = t.number("maintenance_margin", range: range)
+        if let m = maintenance, initial == nil {
+          reader.report(
+            .missingKey, t.value("maintenance_margin"), t.child("initial_margin"),
+            "is required with maintenance_margin (\(m)): give the initial margin too.")
+        } else if let i = initial {
+          if let m = maintenance, m > i {
+            reader.report(
+              .invalidValue, t.value("maintenance_margin"), t.child("maintenance_margin"),
+              "\(m) is above the initial margin \(i); the maintenance margin is at most the initial margin.")
+          } else {
+            spec.margin = MarginTerms(basis: basis, initial: i, maintenance: maintenance)
+          }
+        }
         t.rejectUnknownKeys()
         specs.append(spec)
       }

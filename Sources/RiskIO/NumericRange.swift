@@ -118,6 +118,13 @@ public enum InputRange {
   public static let impactCoefficient = NumericRange("an impact coefficient", 1e-6, 100)
   public static let priceBand = NumericRange("a fraction of the last close", 0, 10, minimumNonZero: 1e-9)
   public static let percentile = NumericRange("a percentile", 1e-6, 0.999999)
+  public static let minCorrelation = NumericRange("a correlation", -1, 1)
+  public static let marginUtilisation = NumericRange("a fraction of equity", 0, 1, minimumNonZero: 1e-9)
+  // Margin terms (instruments.yaml): money per futures contract, else a fraction of notional
+  public static let marginPerContract = NumericRange("an amount per contract", 1e-9, 1e9)
+  public static let marginFraction = NumericRange("a fraction of notional", 1e-6, 1)
+  // Account
+  public static let statedMargin = NumericRange("an amount", 0, 1e15, minimumNonZero: 1e-9)
   // Scenarios
   public static let shock = NumericRange(
     "a price change", -0.999999, 100, stated: "a price change above −100% (no price falls to or below −100%) and at most +10000%")

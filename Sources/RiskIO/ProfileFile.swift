@@ -157,7 +157,10 @@ public enum ProfileFile {
       v.rejectUnknownKeys()
     }
     if let c = root.table("covariance", required: "the covariance estimator") {
-      p.covarianceMethod = c.oneOf("estimator", CovarianceMethod.self, required: "sample, ewma or ledoit-wolf") ?? .ewma
+      p.covarianceMethod =
+        c.oneOf(
+          "estimator", CovarianceMethod.self, required: "sample, ewma, ledoit-wolf, oas or ledoit-wolf-constant-correlation")
+        ?? .ewma
       p.covarianceLookback = c.integer("lookback", required: "returns used", range: 2...10000) ?? 252
       c.rejectUnknownKeys()
     }
@@ -177,6 +180,19 @@ public enum ProfileFile {
       p.impactCoefficient = l.number("impact_coefficient", range: InputRange.impactCoefficient) ?? 1
       l.rejectUnknownKeys()
     }
+    if let g = root.table("correlated_groups") {
+      let rho =
+        g.number(
+          "min_correlation", required: "the correlation from which instruments are grouped, e.g. 0.7",
+          range: InputRange.minCorrelation) ?? 0.7
+      let linkage = g.oneOf("linkage", ClusterLinkage.self, required: nil) ?? .average
+      let source = g.oneOf("source", GroupSource.self, required: nil) ?? .both
+      p.correlatedGroups = CorrelatedGroupSettings(minCorrelation: rho, linkage: linkage, source: source)
+      g.rejectUnknownKeys()
+    }
+    p.maxGroupExposure = root.number("max_group_exposure", range: InputRange.equityMultiple)
+    p.maxGroupRiskShare = root.number("max_group_risk_share", range: InputRange.fraction)
+    p.maxMarginUtilisation = root.number("max_margin_utilisation", range: InputRange.marginUtilisation)
     if let c = root.table("checks") {
       p.requireStop = c.bool("require_stop") ?? true
       p.priceBand = c.number("price_band", range: InputRange.priceBand) ?? 0.05

@@ -28,6 +28,11 @@ public enum RiskRenderer {
     case .ewma: return "EWMA covariance (λ=\(r.request.lambda), zero mean)"
     case .ledoitWolf:
       return "Ledoit–Wolf covariance (shrinkage \(Format.fixed(r.estimate.shrinkage ?? 0, 4)) toward μI)"
+    case .oas:
+      return "OAS covariance (shrinkage \(Format.fixed(r.estimate.shrinkage ?? 0, 4)) toward μI)"
+    case .ledoitWolfConstantCorrelation:
+      return
+        "Ledoit–Wolf covariance (shrinkage \(Format.fixed(r.estimate.shrinkage ?? 0, 4)) toward the constant-correlation matrix)"
     }
   }
 

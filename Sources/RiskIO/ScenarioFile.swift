@@ -100,6 +100,9 @@ public enum ScenarioFile {
             .unknownInstrument, "unknown instrument \(quoted(sym)) in a shock: neither held nor in the market data\(hint)."))
       case .assetClass(let cls) where !c.assetClasses.contains(cls):
         errors.append(at.error(.invalidValue, "shock on class:\(cls.rawValue): the account holds no \(cls.rawValue) position."))
+      case .group(let g):
+        errors.append(
+          at.error(.invalidValue, "shock on group:\(g): a shock is on an instrument or a class:CLASS; group: is for budgets."))
       default: break
       }
       if !InputRange.shock.contains(shock.change) {

@@ -50,7 +50,9 @@ public enum SizeRenderer {
     out.append("\(h2)\(rec.symbol) \(rec.side.rawValue) — \(regimeLine(r))")
     out.append("")
     var head: [(String, String)] = []
-    let lotsText = rec.lotSize == 1 ? "" : "  (\(Format.money(rec.lots, 0)) lot\(rec.lots == 1 ? "" : "s") of \(qty(rec.lotSize, lot: rec.lotSize)))"
+    let lotsText =
+      rec.lotSize == 1
+      ? "" : "  (\(Format.money(rec.lots, 0)) lot\(rec.lots == 1 ? "" : "s") of \(qty(rec.lotSize, lot: rec.lotSize)))"
     head.append(("Size", "\(qty(rec.quantity, lot: rec.lotSize)) \(rec.symbol)\(lotsText)"))
     if let z = rec.zeroReason { head.append(("Why zero", z)) }
     if let c = rec.closeOutReason { head.append(("Close-out", c)) }

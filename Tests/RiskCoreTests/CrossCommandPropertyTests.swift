@@ -76,10 +76,32 @@ struct CrossCommandPropertyTests {
 
   @Test("size's recommendation passes check, on both sides, in every regime, the reducing side included")
   func sizePassesCheck() throws {
-    let regimes = try #require(Examples.regimes)
-    var g = SeededGenerator(state: 11)
+    let (checked, reducing, _) = try Self.sizeAgainstCheck(try #require(Examples.regimes), seed: 11)
+    #expect(checked > 150 && reducing > 20, "checked \(checked), reducing \(reducing)")
+  }
+
+  /// The shipped profiles with the group and margin limits tight enough to bind on the random
+  /// books: clusters at ρ ≥ 0.4, a group capped at 0.9 × the per-position notional and at the
+  /// per-position risk share + 10 points, margin at 0.2% of equity (EURUSD at 2% of notional).
+  static func tight(_ r: RegimeSet) -> RegimeSet {
+    var out = r
+    out.profiles = r.profiles.map { p in
+      var q = p
+      q.correlatedGroups = CorrelatedGroupSettings(minCorrelation: 0.4, linkage: .average, source: .both)
+      q.maxGroupExposure = p.maxPositionNotional * 0.9
+      q.maxGroupRiskShare = min(0.95, p.maxRiskShare + 0.1)
+      q.maxMarginUtilisation = 0.002
+      return q
+    }
+    return out
+  }
+
+  /// size's recommendations against check over seeded random books: (checked, reducing, binding limits seen).
+  static func sizeAgainstCheck(_ regimes: RegimeSet, seed: UInt64, books: Int = 60) throws -> (Int, Int, [LimitID: Int]) {
+    var g = SeededGenerator(state: seed)
     var (checked, reducing) = (0, 0)
-    for _ in 0..<60 {
+    var bound: [LimitID: Int] = [:]
+    for _ in 0..<books {
       let account = try Self.book(&g)
       let (model, _) = try Examples.model(account)
       let held = account.positions.filter { $0.assetClass != .option }.map(\.symbol)
@@ -92,6 +114,7 @@ struct CrossCommandPropertyTests {
           }
           var checker = PreTradeChecker(model: model, profile: p)
           let r = checker.check(Order(symbol: symbol, side: side, quantity: rec.quantity, stop: rec.stop))
+          if let b = rec.binding { bound[b, default: 0] += 1 }
           guard rec.quantity > 0 else {
             #expect(rec.zeroReason != nil)
             continue
@@ -107,14 +130,35 @@ struct CrossCommandPropertyTests {
         }
       }
     }
-    #expect(checked > 150 && reducing > 20, "checked \(checked), reducing \(reducing)")
+    return (checked, reducing, bound)
+  }
+
+  @Test("with the group and margin limits binding: size's recommendation passes check, and each new limit binds somewhere")
+  func sizePassesCheckGroupsAndMargin() throws {
+    let (checked, _, bound) = try Self.sizeAgainstCheck(Self.tight(try #require(Examples.regimes)), seed: 21)
+    #expect(checked > 100, "checked \(checked)")
+    for id in [LimitID.groupExposure, .groupRiskShare, .marginUtilisation] {
+      #expect((bound[id] ?? 0) > 0, "\(id) never binds: \(bound)")
+    }
   }
 
   @Test("every order budget proposes passes check in sequence, or is blocked with its code")
   func budgetPassesCheck() throws {
-    let regimes = try #require(Examples.regimes)
-    var g = SeededGenerator(state: 12)
+    #expect(try Self.budgetAgainstCheck(try #require(Examples.regimes), seed: 12).runs > 20)
+  }
+
+  @Test("with the group and margin limits binding: budget's orders pass check in sequence, blocked ones name the new codes")
+  func budgetPassesCheckGroupsAndMargin() throws {
+    let (runs, blocked) = try Self.budgetAgainstCheck(Self.tight(try #require(Examples.regimes)), seed: 22)
+    #expect(runs > 20)
+    let new: Set<FindingCode> = [.groupExposureExceeded, .groupRiskShareExceeded, .marginUtilisationExceeded]
+    #expect(!blocked.intersection(new).isEmpty, "no budget trade was blocked by a group or margin limit: \(blocked)")
+  }
+
+  static func budgetAgainstCheck(_ regimes: RegimeSet, seed: UInt64) throws -> (runs: Int, blocked: Set<FindingCode>) {
+    var g = SeededGenerator(state: seed)
     var runs = 0
+    var blocked: Set<FindingCode> = []
     for _ in 0..<40 {
       let account = try Self.book(&g)
       let (model, v) = try Examples.model(account)
@@ -127,8 +171,9 @@ struct CrossCommandPropertyTests {
       try OneModelProperties.expectBudgetOrdersPass(r, model: model, profile: p)
       #expect(
         r.after.volatility <= r.targetVolatility * (1 + 1e-9) || r.sequence.isEmpty || r.current.volatility > r.targetVolatility)
+      for t in r.trades { blocked.formUnion(t.blockedBy) }
     }
-    #expect(runs > 20, "\(runs) budgets")
+    return (runs, blocked)
   }
 
   /// A random scenario on a book: shocks on held instruments and classes, a flow, a regime change, orders.
@@ -153,10 +198,29 @@ struct CrossCommandPropertyTests {
 
   @Test("after what-if's reductions the book has no breach, no cut is more than one lot too large, and equity is accounted for")
   func whatIfAgrees() throws {
-    let regimes = try #require(Examples.regimes)
+    #expect(try Self.whatIfReductions(try #require(Examples.regimes), seed: 13).cut > 10)
+  }
+
+  @Test("with the group and margin limits binding: what-if's reductions leave no group or margin breach, each cut minimal")
+  func whatIfAgreesGroupsAndMargin() throws {
+    let (cut, reasons, breached) = try Self.whatIfReductions(Self.tight(try #require(Examples.regimes)), seed: 23)
+    #expect(cut > 10)
+    // Each new limit was breached before the reductions (and none is after: expectMinimalReductions);
+    // a cut names the limits one more lot would break, which are often the tighter risk shares.
+    for id in [LimitID.groupExposure, .groupRiskShare, .marginUtilisation] {
+      #expect(breached.contains(id), "no book breached \(id): \(breached)")
+    }
+    #expect(reasons.contains(.groupRiskShare) && reasons.contains(.marginUtilisation), "\(reasons)")
+  }
+
+  static func whatIfReductions(_ regimes: RegimeSet, seed: UInt64) throws -> (
+    cut: Int, reasons: Set<LimitID>, breached: Set<LimitID>
+  ) {
     let market = try #require(Examples.market)
-    var g = SeededGenerator(state: 13)
+    var g = SeededGenerator(state: seed)
     var cut = 0
+    var reasons: Set<LimitID> = []
+    var breached: Set<LimitID> = []
     for _ in 0..<30 {
       let a = try Self.book(&g)
       let s = Self.scenario(&g, a)
@@ -165,9 +229,11 @@ struct CrossCommandPropertyTests {
       if r.after.equity > 0 {
         try OneModelProperties.expectMinimalReductions(r, profile: try #require(regimes.profile(s.regime ?? "normal")))
         cut += r.reductions.count
+        for x in r.reductions { reasons.formUnion(x.reasons) }
+        breached.formUnion(r.breaches.map(\.limit))
       }
     }
-    #expect(cut > 10, "\(cut) reductions")
+    return (cut, reasons, breached)
   }
 
   @Test("a pure price shock's P&L is Σ exposure × shock for linear instruments")

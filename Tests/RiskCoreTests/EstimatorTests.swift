@@ -69,7 +69,16 @@ struct DayTests {
 
 @Suite("Covariance estimators")
 struct CovarianceContractTests {
-  static let estimators: [any CovarianceEstimator] = [SampleCovariance(), EWMACovariance(lambda: 0.94), LedoitWolfCovariance()]
+  static let estimators: [any CovarianceEstimator] = [
+    SampleCovariance(), EWMACovariance(lambda: 0.94), LedoitWolfCovariance(), OASCovariance(),
+    LedoitWolfConstantCorrelationCovariance(),
+  ]
+
+  @Test("every covariance method has an estimator in the contract test, and reports shrinkage when it shrinks")
+  func everyMethod() {
+    #expect(Set(Self.estimators.map(\.method)) == Set(CovarianceMethod.allCases))
+    for m in CovarianceMethod.allCases { #expect(m.estimator(lambda: 0.94).method == m) }
+  }
 
   /// The contract every estimator must meet: N × N in input order, finite,
   /// exactly symmetric, PSD, and for T < N (singular) still PSD and unrepaired.
@@ -94,7 +103,8 @@ struct CovarianceContractTests {
       let d = c.diagonal
       #expect(d.last ?? 0 > d.first ?? 0, "\(e.method) order")
       #expect(est.repair == nil)
-      #expect((est.shrinkage != nil) == (e.method == .ledoitWolf))
+      #expect((est.shrinkage != nil) == e.method.shrinks)
+      if let s = est.shrinkage { #expect(s >= 0 && s <= 1, "\(e.method) shrinkage \(s)") }
     }
   }
 

@@ -12,11 +12,17 @@ public struct BookLine: Sendable, Hashable {
   public let unitExposure: Double
   /// The exposure as valued for the quantity first held, kept exact (no round trip through the unit).
   let valued: (quantity: Double, exposure: Double)?
+  /// Base-currency initial margin of one unit held (0: not margined, or no terms).
+  public let unitMargin: Double
+  /// The hand-given group of its risk instrument (instruments.yaml `group`).
+  public let group: String?
 
   public init(
     symbol: String, riskSymbol: String? = nil, assetClass: AssetClass, quantity: Double, unitExposure: Double,
-    valuedExposure: Double? = nil
+    valuedExposure: Double? = nil, unitMargin: Double = 0, group: String? = nil
   ) {
+    self.unitMargin = unitMargin
+    self.group = group
     self.symbol = symbol
     self.riskSymbol = riskSymbol ?? symbol
     self.assetClass = assetClass
@@ -29,6 +35,8 @@ public struct BookLine: Sendable, Hashable {
     if let v = valued, v.quantity == quantity { return v.exposure }
     return quantity * unitExposure
   }
+  /// Initial margin of the holding: |quantity| × the margin of one unit.
+  public var margin: Double { abs(quantity) * unitMargin }
 
   public static func == (a: BookLine, b: BookLine) -> Bool {
     a.symbol == b.symbol && a.riskSymbol == b.riskSymbol && a.assetClass == b.assetClass && a.quantity == b.quantity
@@ -65,18 +73,37 @@ public struct Book: Sendable {
   public private(set) var riskExposure: [String: Double] = [:]
   /// Risk instruments in the order first held.
   public private(set) var riskSymbols: [String] = []
+  /// Σ initial margin of the holdings by their terms (``BookLine/margin``).
+  public private(set) var modelMargin: Double = 0
+  /// The broker's stated initial margin in use when the book was loaded (nil: the model's).
+  public let statedMargin: Double?
+  /// The model's margin when the book was loaded: trades move the stated figure by the model's change.
+  private var loadedModelMargin: Double = 0
+  private var marginLines: [Int] = []
   private var index: [String: Int] = [:]
   private var linesOfRisk: [String: [Int]] = [:]
   private var linesOfClass: [AssetClass: [Int]] = [:]
 
-  public init(baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "") {
+  public init(
+    baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "",
+    statedMargin: Double? = nil
+  ) {
     self.baseCurrency = baseCurrency
     self.asOf = asOf
     self.equity = equity
     self.fx = fx
     self.source = source
+    self.statedMargin = statedMargin
     self.lines = []
     for l in lines { add(l) }
+    loadedModelMargin = modelMargin
+  }
+
+  /// Initial margin in use: the broker's stated figure moved by the model's change since the
+  /// book was loaded, else the model's (``MarginSummary``).
+  public var marginInUse: Double {
+    guard let s = statedMargin else { return modelMargin }
+    return max(0, s + (modelMargin - loadedModelMargin))
   }
 
   /// The book of a valuation: every position, its exposure per unit from the valuation.
@@ -85,11 +112,12 @@ public struct Book: Sendable {
       BookLine(
         symbol: p.position.symbol, riskSymbol: Book.riskSymbol(of: p.position), assetClass: p.position.assetClass,
         quantity: p.position.quantity, unitExposure: p.position.quantity != 0 ? p.exposure / p.position.quantity : 0,
-        valuedExposure: p.exposure)
+        valuedExposure: p.exposure,
+        unitMargin: p.position.quantity != 0 ? (p.initialMargin ?? 0) / abs(p.position.quantity) : 0, group: p.group)
     }
     self.init(
       baseCurrency: v.account.baseCurrency, asOf: v.account.asOf, equity: v.equity, fx: v.account.fx, lines: lines,
-      source: v.account.source)
+      source: v.account.source, statedMargin: v.account.statedMargin?.initial)
   }
 
   /// The instrument a position's risk is measured on: an option's underlying, else itself.
@@ -117,6 +145,7 @@ public struct Book: Sendable {
     index[l.symbol] = lines.count
     linesOfRisk[l.riskSymbol, default: []].append(lines.count)
     linesOfClass[l.assetClass, default: []].append(lines.count)
+    if l.unitMargin > 0 { marginLines.append(lines.count) }
     lines.append(l)
     if riskExposure[l.riskSymbol] == nil { riskSymbols.append(l.riskSymbol) }
     resum(l.riskSymbol, l.assetClass)
@@ -135,14 +164,27 @@ public struct Book: Sendable {
     riskExposure[riskSymbol] = linesOfRisk[riskSymbol, default: []].reduce(0) { $0 + lines[$1].exposure }
     classGross[assetClass] = linesOfClass[assetClass, default: []].reduce(0) { $0 + abs(lines[$1].exposure) }
     grossExposure = AssetClass.allCases.reduce(0) { $0 + (classGross[$1] ?? 0) }
+    modelMargin = marginLines.reduce(0) { $0 + lines[$1].margin }
   }
 
-  /// Applies a fill of `quantity` (signed) of the instrument itself, `unitExposure` per unit.
-  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double) {
+  /// Applies a fill of `quantity` (signed) of the instrument itself, `unitExposure` (and
+  /// `unitMargin`) per unit; a new holding takes its hand-given `group`.
+  public mutating func apply(
+    symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double = 0,
+    group: String? = nil
+  ) {
     if let l = line(symbol) {
       setQuantity(symbol, l.quantity + quantity)
     } else {
-      add(BookLine(symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure))
+      add(
+        BookLine(
+          symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
+          group: group))
     }
+  }
+
+  /// The hand-given group of a risk instrument held (nil: none).
+  public func group(of riskSymbol: String) -> String? {
+    linesOfRisk[riskSymbol]?.lazy.compactMap { self.lines[$0].group }.first
   }
 }

@@ -41,6 +41,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable {
   // Budget.
   case budgetsNormalised = "BUDGETS_NORMALISED"
   case classBudgetUnused = "CLASS_BUDGET_UNUSED"
+  case groupBudgetUnused = "GROUP_BUDGET_UNUSED"
   case shortTurnedLong = "SHORT_TURNED_LONG"
   case targetAboveNotionalCap = "TARGET_ABOVE_NOTIONAL_CAP"
   case noLeverageAllowed = "NO_LEVERAGE_ALLOWED"

@@ -20,6 +20,8 @@ public struct TradeEvaluation: Sendable {
   public let maxQuantity: Double
   /// The applicable limit with the smallest maximum.
   public let binding: LimitID?
+  /// The groups the trade was judged in (computed once, for the readings of the group limits).
+  public let groups: GroupMap
 
   /// The trade only reduces the position (no limit applies to it).
   public func isReduceOnly(_ q: Double) -> Bool { closable > 0 && q <= closable * (1 + 1e-12) }
@@ -55,8 +57,11 @@ public struct LimitModel: Sendable {
     case .notionalCap: return NotionalCapLimit()
     case .accountLeverage: return AccountLeverageLimit()
     case .classLeverage: return ClassLeverageLimit()
+    case .groupExposure: return GroupExposureLimit()
+    case .marginUtilisation: return MarginUtilisationLimit()
     case .volatilityBudget: return VolatilityBudgetLimit()
     case .riskShare: return RiskShareLimit()
+    case .groupRiskShare: return GroupRiskShareLimit()
     case .liquidity: return LiquidityLimit()
     }
   }
@@ -64,11 +69,12 @@ public struct LimitModel: Sendable {
   public static let tradeLimits: [any TradeLimit] = LimitID.allCases.map(limit)
   /// The limits a whole book can break, in the order reductions cure them.
   public static let bookLimits: [any BookLimit] = [
-    NotionalCapLimit(), ClassLeverageLimit(), AccountLeverageLimit(), VolatilityBudgetLimit(), RiskShareLimit(),
+    NotionalCapLimit(), ClassLeverageLimit(), AccountLeverageLimit(), GroupExposureLimit(), MarginUtilisationLimit(),
+    VolatilityBudgetLimit(), RiskShareLimit(), GroupRiskShareLimit(),
   ]
 
   public func evaluate(_ t: CandidateTrade, book: Book, risk: PortfolioRiskModel?) -> TradeEvaluation {
-    let c = LimitContext(book: book, risk: risk, profile: profile)
+    let c = LimitContext(book: book, risk: risk, profile: profile, candidate: t)
     let closable = c.closable(t)
     var limits: [LimitEvaluation]
     if c.equity > 0 && c.equity.isFinite {
@@ -97,12 +103,12 @@ public struct LimitModel: Sendable {
     }
     return TradeEvaluation(
       trade: t, limits: limits, closable: closable, lower: lower, upper: upper, maxQuantity: max(closeOut, opening),
-      binding: binding.map { limits[$0].id })
+      binding: binding.map { limits[$0].id }, groups: c.groups)
   }
 
   /// Every limit's reading after a trade of `q`.
   public func readings(_ t: CandidateTrade, quantity q: Double, book: Book, risk: PortfolioRiskModel?) -> [LimitReading] {
-    let c = LimitContext(book: book, risk: risk, profile: profile)
+    let c = LimitContext(book: book, risk: risk, profile: profile, candidate: t)
     return Self.tradeLimits.map { $0.reading(t, quantity: q, in: c) }
   }
 

@@ -9,8 +9,11 @@ public enum LimitID: String, Sendable, Hashable, CaseIterable, Codable {
   case notionalCap = "notional-cap"
   case accountLeverage = "account-leverage"
   case classLeverage = "class-leverage"
+  case groupExposure = "group-exposure"
+  case marginUtilisation = "margin-utilisation"
   case volatilityBudget = "volatility-budget"
   case riskShare = "risk-share"
+  case groupRiskShare = "group-risk-share"
   case liquidity
 
   public var title: String {
@@ -19,8 +22,11 @@ public enum LimitID: String, Sendable, Hashable, CaseIterable, Codable {
     case .notionalCap: return "per-position notional cap"
     case .accountLeverage: return "account gross leverage"
     case .classLeverage: return "asset-class gross leverage"
+    case .groupExposure: return "group gross exposure"
+    case .marginUtilisation: return "margin utilisation"
     case .volatilityBudget: return "portfolio volatility budget"
     case .riskShare: return "risk-contribution cap"
+    case .groupRiskShare: return "group risk-contribution cap"
     case .liquidity: return "liquidity (share of ADV)"
     }
   }
@@ -32,8 +38,11 @@ public enum LimitID: String, Sendable, Hashable, CaseIterable, Codable {
     case .notionalCap: return (.notionalCapOK, .notionalCapExceeded)
     case .accountLeverage: return (.leverageCapOK, .leverageCapExceeded)
     case .classLeverage: return (.classLeverageCapOK, .classLeverageCapExceeded)
+    case .groupExposure: return (.groupExposureOK, .groupExposureExceeded)
+    case .marginUtilisation: return (.marginOK, .marginUtilisationExceeded)
     case .volatilityBudget: return (.volatilityBudgetOK, .volatilityBudgetExceeded)
     case .riskShare: return (.riskShareOK, .riskShareExceeded)
+    case .groupRiskShare: return (.groupRiskShareOK, .groupRiskShareExceeded)
     case .liquidity: return (.liquidityOK, .liquidityLimitExceeded)
     }
   }
@@ -69,11 +78,18 @@ public struct CandidateTrade: Sendable, Hashable {
   public let lotSize: Double
   public let averageDailyVolume: Double?
   public let advDays: Int
+  /// Base-currency initial margin of one unit (nil: no margin terms, paid in full).
+  public let unitMargin: Double?
+  /// The hand-given group of the instrument (instruments.yaml `group`).
+  public let group: String?
 
   public init(
     symbol: String, assetClass: AssetClass, side: TradeSide, entry: Double, stop: Double, unitExposure: Double,
-    riskPerUnit: Double, lotSize: Double, averageDailyVolume: Double? = nil, advDays: Int = 20
+    riskPerUnit: Double, lotSize: Double, averageDailyVolume: Double? = nil, advDays: Int = 20, unitMargin: Double? = nil,
+    group: String? = nil
   ) {
+    self.unitMargin = unitMargin
+    self.group = group
     self.symbol = symbol
     self.assetClass = assetClass
     self.side = side
@@ -95,11 +111,26 @@ public struct LimitContext: Sendable {
   /// The annual covariance of the modelled holdings and the candidate (nil: none could be estimated).
   public let risk: PortfolioRiskModel?
   public let profile: RegimeProfile
+  /// The groups of the book and the candidate (empty when the profile caps no group).
+  public let groups: GroupMap
 
-  public init(book: Book, risk: PortfolioRiskModel?, profile: RegimeProfile) {
+  /// - Parameters:
+  ///   - candidate: the trade judged, whose instrument is grouped with the book's.
+  ///   - groups: the groups when already known (a ``TradeEvaluation``'s), else computed here.
+  public init(
+    book: Book, risk: PortfolioRiskModel?, profile: RegimeProfile, candidate: CandidateTrade? = nil, groups: GroupMap? = nil
+  ) {
     self.book = book
     self.risk = risk
     self.profile = profile
+    if let groups {
+      self.groups = groups
+    } else if profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
+      self.groups = GroupMap.of(
+        book: book, risk: risk, candidate: candidate.map { ($0.symbol, $0.group) }, profile: profile)
+    } else {
+      self.groups = GroupMap(groups: [], clustered: false, clustersWanted: false)
+    }
   }
 
   public var equity: Double { book.equity }
@@ -159,6 +190,10 @@ public struct LimitReading: Sendable, Hashable {
   public let cap: Double
   /// The currency of a money reading (risk budget, notional); "" for ratios.
   public var unit: String = ""
+  /// The group the reading is of (group limits: the one nearest its cap), else nil.
+  public var subject: String? = nil
+  /// Its members, for the finding's context.
+  public var members: [String] = []
   public var headroom: Double { cap - value }
 }
 

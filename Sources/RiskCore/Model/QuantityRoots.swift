@@ -111,4 +111,40 @@ public enum QuantityRoots {
     let inside = roots.filter { y0 > 0 ? ($0 >= 0 && $0 <= y0) : ($0 <= 0 && $0 >= y0) }
     return inside.map(abs).max() ?? 0
   }
+
+  /// The Euler risk share of a group G that holds instrument k: with e the exposures now,
+  /// n₀ = Σᵢ∈G eᵢ(Σe)ᵢ, (Σe_G)ₖ = Σⱼ∈G Σₖⱼ eⱼ and v₀ = eᵀΣe, a change d of k's exposure gives
+  /// share(d) = (n₀ + d·((Σe_G)ₖ + (Σe)ₖ) + d²Σₖₖ) / (v₀ + 2d(Σe)ₖ + d²Σₖₖ), so
+  /// share ≤ ρ  ⇔  (1−ρ)Σₖₖ d² + ((Σe_G)ₖ + (Σe)ₖ − 2ρ(Σe)ₖ) d + (n₀ − ρ v₀) ≤ 0,
+  /// a convex quadratic (k ∈ G): with d = s·q·u, ``quadratic(a:b:c:)`` with A = (1−ρ)Σₖₖu²,
+  /// B = s·u·((Σe_G)ₖ + (1−2ρ)(Σe)ₖ)/2, C = n₀ − ρv₀ (nil: no q ≥ 0 brings the group within).
+  public static func groupRiskShare(
+    n0: Double, sigmaEGroup seg: Double, sigmaE sek: Double, variance v0: Double, skk: Double, rho: Double, side s: Double,
+    unit u: Double
+  ) -> (interval: QuantityInterval?, a: Double, b: Double, c: Double) {
+    let a = (1 - rho) * skk * u * u
+    let b = s * u * (seg + (1 - 2 * rho) * sek) / 2
+    let c = n0 - rho * v0
+    return (quadratic(a: a, b: b, c: c), a, b, c)
+  }
+
+  /// The exposure y of instrument k (a member of the group, the others fixed) nearest to its
+  /// exposure `x` toward zero at which the group's share is exactly ρ: the root of the same
+  /// quadratic in d = y − x between −x and 0; 0 when there is none (cutting k alone cannot cure it).
+  public static func groupRiskShareBoundary(
+    x: Double, n0: Double, sigmaEGroup seg: Double, sigmaE sek: Double, variance v0: Double, skk: Double, rho: Double
+  ) -> Double {
+    let a = (1 - rho) * skk
+    let b = seg + (1 - 2 * rho) * sek
+    let c = n0 - rho * v0
+    guard a > 0 else { return 0 }
+    let disc = b * b - 4 * a * c
+    guard disc >= 0 else { return 0 }
+    let r = disc.squareRoot()
+    let roots = [(-b - r) / (2 * a), (-b + r) / (2 * a)]
+    // d between −x and 0 (toward zero), the one nearest 0.
+    let inside = roots.filter { x > 0 ? ($0 <= 0 && $0 >= -x) : ($0 >= 0 && $0 <= -x) }
+    guard let d = inside.min(by: { abs($0) < abs($1) }) else { return 0 }
+    return x + d
+  }
 }

@@ -6,7 +6,9 @@ import LinearAlgebra
 ///
 /// 1. While a limit is breached, the largest holding behind the first breach (in the
 ///    order of ``LimitModel/bookLimits``) is cut by what that limit needs, solved in
-///    closed form (``QuantityRoots``) and rounded toward zero to whole lots.
+///    closed form (``QuantityRoots``) and rounded toward zero to whole lots: for a group's
+///    exposure its largest holding, for margin the holding with the largest margin, for a
+///    group's risk share its largest Euler contributor.
 /// 2. Each cut holding then gets back whole lots (a binary search over lots) while no
 ///    breach appears and none grows: no cut is more than one lot larger than needed.
 /// 3. Each cut names every limit one more lot would break: the limits that required it.
@@ -84,6 +86,12 @@ public enum Reducer {
     }
     var target: BookLine? = nil
     var excess = 0.0
+    /// Units of the target to keep, when the limit is not on its exposure (margin).
+    var keepUnits: Double? = nil
+    func group(_ id: String?) -> InstrumentGroup? {
+      guard let id else { return nil }
+      return GroupMap.of(book: book, risk: risk, candidate: nil, profile: p).groups.first { $0.id == id }
+    }
     switch b.limit {
     case .notionalCap:
       guard let s = b.subject else { return nil }
@@ -97,6 +105,23 @@ public enum Reducer {
     case .accountLeverage:
       target = largest(held)
       excess = book.grossExposure - p.maxGrossLeverage * e
+    case .groupExposure:
+      // The largest holding of the group, cut by the group's excess.
+      guard let g = group(b.subject), let cap = p.maxGroupExposure else { return nil }
+      target = largest(held.filter { g.contains($0.riskSymbol) })
+      excess = g.members.reduce(0) { $0 + abs(book.exposure(of: $1)) } - cap * e
+    case .marginUtilisation:
+      // The holding with the largest margin, cut by the excess margin.
+      guard let cap = p.maxMarginUtilisation else { return nil }
+      target = held.filter { $0.margin > 0 }.max { $0.margin < $1.margin }
+      excess = book.marginInUse - cap * e
+      if let t = target { keepUnits = max(0, t.margin - excess) / t.unitMargin }
+    case .groupRiskShare:
+      // The group's largest contributor, cut to where the group's share meets the cap.
+      guard let risk, let g = group(b.subject), let (k, y) = groupTarget(g, risk: risk, profile: p) else { return nil }
+      let x = risk.exposures[k]
+      target = largest(held.filter { $0.riskSymbol == risk.symbols[k] }, sign: x)
+      excess = abs(x - y)
     case .volatilityBudget, .riskShare:
       guard let risk, let (k, y) = riskTarget(b, risk: risk, profile: p, equity: e) else { return nil }
       let x = risk.exposures[k]
@@ -107,11 +132,32 @@ public enum Reducer {
     }
     guard let line = target, excess > 0 else { return nil }
     let lot = lots[line.symbol] ?? 1
-    let keep = max(0, abs(line.exposure) - excess) / abs(line.unitExposure)
+    let keep = keepUnits ?? max(0, abs(line.exposure) - excess) / abs(line.unitExposure)
     var q = roundDownToLot(keep, lot: lot).quantity
     if q >= abs(line.quantity) { q = max(0, roundDownToLot(abs(line.quantity), lot: lot).quantity - lot) }
     if q >= abs(line.quantity) { q = 0 }
     return (line.symbol, line.quantity < 0 ? -q : q)
+  }
+
+  /// For a group's risk-share breach, its largest Euler contributor and the exposure at which
+  /// the group's share meets the cap (0 when cutting it alone cannot).
+  static func groupTarget(_ g: InstrumentGroup, risk: PortfolioRiskModel, profile: RegimeProfile) -> (Int, Double)? {
+    guard let rho = profile.maxGroupRiskShare, rho < 1 else { return nil }
+    let idx = g.members.compactMap { risk.position(of: $0) }
+    guard idx.count == g.members.count,
+      let k = idx.max(by: { risk.exposures[$0] * risk.sigmaE[$0] < risk.exposures[$1] * risk.sigmaE[$1] }),
+      risk.exposures[k] * risk.sigmaE[k] > 0
+    else { return nil }
+    var n0 = 0.0
+    var seg = 0.0
+    for i in idx {
+      n0 += risk.exposures[i] * risk.sigmaE[i]
+      seg += risk.covariance[k, i] * risk.exposures[i]
+    }
+    let y = QuantityRoots.groupRiskShareBoundary(
+      x: risk.exposures[k], n0: n0, sigmaEGroup: seg, sigmaE: risk.sigmaE[k], variance: risk.variance,
+      skk: risk.covariance[k, k], rho: rho)
+    return (k, y)
   }
 
   /// For a volatility-budget breach, the largest contributor and the exposure that meets the

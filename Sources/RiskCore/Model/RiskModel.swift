@@ -67,11 +67,30 @@ public struct RiskModel: Sendable {
     model: PortfolioRiskModel?, diagnostics: [Diagnostic]
   ) {
     let key = CovarianceKey(profile)
-    if let e = covariances[key], candidates.allSatisfy({ e.included.contains($0) }) { return (e.model, e.diagnostics) }
-    let wanted = Set(candidates).union(covariances[key]?.included ?? [])
-    let entry = try build(profile, candidates: wanted)
-    covariances[key] = entry
-    return (entry.model, entry.diagnostics)
+    if covariances[key] == nil || !candidates.allSatisfy({ covariances[key]?.included.contains($0) == true }) {
+      let wanted = Set(candidates).union(covariances[key]?.included ?? [])
+      covariances[key] = try build(profile, candidates: wanted)
+    }
+    prepareClusters(key, profile, candidates: candidates)
+    guard let e = covariances[key] else { return (nil, []) }
+    return (e.model, e.diagnostics)
+  }
+
+  /// Clusters the instruments held (and the candidate of a single trade) once, so that each
+  /// order of a batch reuses them (``PortfolioRiskModel/prepareClusters(_:members:)``).
+  mutating func prepareClusters(_ key: CovarianceKey, _ profile: RegimeProfile, candidates: [String]) {
+    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = covariances[key]?.model else { return }
+    // The model's exposures are the book's, exactly (``PortfolioRiskModel/setExposure(_:to:)``).
+    let held = m0.exposures.indices.filter { m0.exposures[$0] != 0 }
+    var wanted = [held]
+    if candidates.count == 1, let k = m0.position(of: candidates[0]), m0.exposures[k] == 0 {
+      wanted.append((held + [k]).sorted())
+    }
+    guard wanted.contains(where: { !m0.hasPreparedClusters(s, members: $0) }), var e = covariances[key], var m = e.model
+    else { return }
+    for w in wanted { m.prepareClusters(s, members: w) }
+    e.model = m
+    covariances[key] = e
   }
 
   func build(_ profile: RegimeProfile, candidates: Set<String>) throws -> CovarianceEntry {
@@ -118,13 +137,19 @@ public struct RiskModel: Sendable {
   }
 
   /// Applies a fill of `quantity` (signed) of the instrument: the book and every covariance, O(N) each.
-  public mutating func apply(symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double) {
+  public mutating func apply(
+    symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double = 0,
+    group: String? = nil
+  ) {
     let before = book.exposure(of: symbol)
-    book.apply(symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure)
-    let delta = book.exposure(of: symbol) - before
+    book.apply(
+      symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
+      group: group)
+    let after = book.exposure(of: symbol)
+    guard after != before else { return }
     for key in Array(covariances.keys) {
       guard var e = covariances[key], let k = e.model?.position(of: symbol) else { continue }
-      e.model?.apply(k, delta: delta)
+      e.model?.setExposure(k, to: after)
       covariances[key] = e
     }
   }

@@ -48,7 +48,14 @@ public enum TradeSetup {
       symbol: spec.symbol, assetClass: spec.assetClass, side: side, entry: entry, stop: stop,
       unitExposure: entry * spec.multiplier * fx,
       riskPerUnit: riskPerUnit(entry: entry, stop: stop, side: side, spec: spec, fx: fx),
-      lotSize: spec.lotSize, averageDailyVolume: stats.averageDailyVolume, advDays: stats.advDays)
+      lotSize: spec.lotSize, averageDailyVolume: stats.averageDailyVolume, advDays: stats.advDays,
+      unitMargin: unitMargin(spec: spec, entry: entry, fx: fx), group: spec.group)
+  }
+
+  /// Base-currency initial margin of one unit at the entry (nil: no margin terms; options never).
+  public static func unitMargin(spec: InstrumentSpec, entry: Double, fx: Double) -> Double? {
+    guard spec.assetClass != .option, let m = spec.margin else { return nil }
+    return m.perUnit(unitNotional: entry * spec.multiplier * fx, fx: fx)
   }
 }
 
