@@ -118,6 +118,8 @@ public struct Account: Sendable {
   public var cash: [String: Double]
   public var positions: [Position]
   public var source: String
+  /// What the journal knows about the account (equity history, states set by hand).
+  public var record: AccountRecord = .none
 
   public init(
     name: String, baseCurrency: String, asOf: Day, fx: FXRates, cash: [String: Double], positions: [Position],

@@ -302,6 +302,8 @@ public struct BudgetReport: Sendable {
   public let baseCurrency: String
   public let asOf: Day
   public let equity: Double
+  /// The base the target is levered on and the trades are checked against (``EquityBase``).
+  public let equityBase: EquityBase
   public let choice: RegimeChoice
   public let settings: CovarianceSettings
   public let observations: Int
@@ -493,8 +495,10 @@ public enum BudgetService {
       excludedGross += abs(l.exposure)
       excludedByClass[l.assetClass, default: 0] += abs(l.exposure)
     }
+    // The target is levered on the equity base (drawdown-scaled under the profile), as every limit is.
+    let equityBase = EquityBase.of(book, profile: profile)
     var caps = leverageCaps(
-      profile: profile, solution: solution, symbols: symbols, classes: classes, equity: equity,
+      profile: profile, solution: solution, symbols: symbols, classes: classes, equity: equityBase.value,
       excludedGross: excludedGross, excludedByClass: excludedByClass)
     let leverage = caps.map(\.maxLeverage).min() ?? 0
     if let k = caps.firstIndex(where: { $0.maxLeverage == leverage }) { caps[k].binding = true }
@@ -502,8 +506,8 @@ public enum BudgetService {
       diagnostics.append(
         Diagnostic(.noLeverageAllowed, "a cap allows no leverage at all: the target is to hold none of the book's instruments."))
     }
-    let targetExposures = solution.weights.map { leverage * $0 * equity }
-    let perTradeCap = profile.maxPositionNotional * equity
+    let targetExposures = solution.weights.map { leverage * $0 * equityBase.value }
+    let perTradeCap = profile.maxPositionNotional * equityBase.value
     for i in symbols.indices where abs(targetExposures[i]) > perTradeCap * (1 + 1e-12) {
       diagnostics.append(
         Diagnostic(
@@ -535,7 +539,7 @@ public enum BudgetService {
     for d in model.inputDiagnostics { diagnostics.appendOnce(d) }
     return BudgetReport(
       accountName: account.name, source: account.source, baseCurrency: account.baseCurrency, asOf: account.asOf,
-      equity: equity, choice: choice, settings: settings, observations: prepared.aligned.observations,
+      equity: equity, equityBase: equityBase, choice: choice, settings: settings, observations: prepared.aligned.observations,
       periodsPerYear: prepared.aligned.periodsPerYear, firstReturnDay: prepared.aligned.days.first ?? account.asOf,
       lastDay: prepared.aligned.days.last ?? account.asOf, estimatorRepair: prepared.estimate.repair,
       solverRepair: prepared.solver.repair, solverFloor: prepared.solver.floor, budgets: budgets, lines: lines,

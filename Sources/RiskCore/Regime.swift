@@ -59,6 +59,10 @@ public struct RegimeProfile: Sendable, Hashable {
   public var maxDataAgeDays: Int
   /// Chandelier trailing stop: highest high (lowest low) over this many bars.
   public var chandelierPeriod: Int
+  /// The Turtle rule: the equity base cut for each full step of drawdown (nil: none).
+  public var drawdownScaling: DrawdownScaling? = nil
+  /// Circuit breakers on the journal's equity history (empty: none).
+  public var breakers = Breakers()
 
   public init(
     name: String, description: String = "", source: String = "", riskPerTrade: Double, maxPositionNotional: Double,

@@ -151,7 +151,12 @@ public enum SizeRenderer {
     out.append("\(h3)What would change it")
     for w in rec.whatIf { out.append("  - " + w) }
     let across = r.acrossRegimes.map { a -> String in
-      if let q = a.quantity { return "\(a.regime) \(qty(q, lot: rec.lotSize))\(a.binding.map { " (\($0.title))" } ?? "")" }
+      let scaled = r.acrossRegimes.contains { $0.equityBase.map { $0 != rec.equity } ?? false }
+      let base = scaled ? a.equityBase.map { ", base \(num($0))" } ?? "" : ""
+      if let q = a.quantity {
+        return
+          "\(a.regime) \(qty(q, lot: rec.lotSize))\(a.binding.map { " (\($0.title)\(base))" } ?? (scaled ? " (\(base.dropFirst(2)))" : ""))"
+      }
       return "\(a.regime): \(a.error ?? "—")"
     }
     out.append("  - by regime: " + across.joined(separator: " · "))
@@ -218,6 +223,8 @@ public enum SizeRenderer {
       "regimeSource": .string(r.choice.auto ? "auto" : "flag"),
       "profile": .string(rec.profile.source),
       "equity": .number(rec.equity),
+      "equityBase": equityBase(rec.equityBase),
+      "tradingState": .string(r.tradingState.state.rawValue),
       "recommendation": .object(recommendation),
       "stop": [
         "price": .number(rec.stop), "source": .string(rec.stopSource), "distance": .number(rec.stopDistance),
@@ -252,6 +259,7 @@ public enum SizeRenderer {
           [
             "regime": .string(a.regime), "quantity": .optional(a.quantity),
             "binding": a.binding.map { .string($0.rawValue) } ?? .null, "error": a.error.map { .string($0) } ?? .null,
+            "equityBase": .optional(a.equityBase),
           ]
         }),
       "whatIf": .array(rec.whatIf.map { .string($0) }),
@@ -270,6 +278,22 @@ public enum SizeRenderer {
         })
     }
     return .object(doc)
+  }
+
+  /// The equity base of the limits, with its drawdown reading and source.
+  public static func equityBase(_ b: EquityBase) -> JSONValue {
+    var o: [String: JSONValue] = [
+      "value": .number(b.value), "equity": .number(b.equity), "steps": .integer(b.steps), "factor": .number(b.factor),
+      "source": .string(b.source),
+    ]
+    if let s = b.scaling { o["scaling"] = ["step": .number(s.step), "cut": .number(s.cut), "profile": .string(b.profileSource)] }
+    if let d = b.drawdown, d.points > 0 {
+      o["drawdown"] = [
+        "highWaterMark": .number(d.highWaterMark), "highWaterDate": .string(d.highWaterDay.description),
+        "drawdown": .number(d.drawdown), "snapshots": .integer(d.points),
+      ]
+    }
+    return .object(o)
   }
 
   public static func csv(_ r: SizeReport) -> String {

@@ -58,6 +58,11 @@ public struct Book: Sendable {
   public let source: String
   /// Net liquidation value, base currency: the base of every limit.
   public let equity: Double
+  /// The journal's record of the account (equity history, states set by hand).
+  public let record: AccountRecord
+  /// The drawdown of `equity` from the record's high-water mark (nil: no journal). Every
+  /// limit reads its base from it and the profile (``EquityBase``).
+  public let drawdown: DrawdownReading?
   public private(set) var lines: [BookLine]
   public private(set) var grossExposure: Double = 0
   public private(set) var classGross: [AssetClass: Double] = [:]
@@ -69,10 +74,15 @@ public struct Book: Sendable {
   private var linesOfRisk: [String: [Int]] = [:]
   private var linesOfClass: [AssetClass: [Int]] = [:]
 
-  public init(baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "") {
+  public init(
+    baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "",
+    record: AccountRecord = .none
+  ) {
     self.baseCurrency = baseCurrency
     self.asOf = asOf
     self.equity = equity
+    self.record = record
+    self.drawdown = DrawdownReading.reading(record, equity: equity, asOf: asOf)
     self.fx = fx
     self.source = source
     self.lines = []
@@ -89,7 +99,7 @@ public struct Book: Sendable {
     }
     self.init(
       baseCurrency: v.account.baseCurrency, asOf: v.account.asOf, equity: v.equity, fx: v.account.fx, lines: lines,
-      source: v.account.source)
+      source: v.account.source, record: v.account.record)
   }
 
   /// The instrument a position's risk is measured on: an option's underlying, else itself.
