@@ -150,6 +150,14 @@ public struct OrderResult: Sendable {
   /// Passed: no fail (and, under `strict`, no warning).
   public func passed(strict: Bool) -> Bool { strict ? worst == .pass : worst != .fail }
   public var failingCodes: [FindingCode] { findings.filter { $0.severity == .fail }.map(\.code) }
+
+  /// The same result failed closed by a finding raised after the rules ran (the journal
+  /// could not record it): the finding is added and no quantity passes.
+  public func failedClosed(by f: Finding) -> OrderResult {
+    OrderResult(
+      order: order, line: line, clientOrderID: clientOrderID, findings: findings + [f], maxQuantity: nil,
+      reducesOnly: reducesOnly, regime: regime)
+  }
 }
 
 /// Everything a pre-trade rule may read about one order. Fields a step could not

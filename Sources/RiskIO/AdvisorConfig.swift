@@ -11,6 +11,7 @@ import RiskCore
 /// followers: examples/followers.csv
 /// profiles: profiles
 /// as_of: 2024-08-21                  # pins the as-of date so the bundled examples stay valid
+/// journal: .advisor/journal.sqlite    # the SQLite journal of every run (README, "The journal")
 /// ```
 /// Relative paths are resolved against the directory holding the file. Every
 /// key but `version` is optional. The file is found by `--config PATH`, else
@@ -27,6 +28,8 @@ public struct AdvisorConfig: Sendable {
   public var followers: String?
   public var profiles: String?
   public var asOf: Day?
+  /// The journal (SQLite) every run is recorded in; nil: none.
+  public var journal: String?
 
   public init() {}
 
@@ -59,6 +62,7 @@ public struct AdvisorConfig: Sendable {
     c.followers = resolve(root.string("followers"))
     c.profiles = resolve(root.string("profiles"))
     c.asOf = root.day("as_of")
+    c.journal = resolve(root.string("journal"))
     root.rejectUnknownKeys()
     try reader.finish()
     return c

@@ -70,10 +70,10 @@ public struct NonFiniteOutputError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Fixed-decimal and aligned-column formatting for human output (deterministic, locale-free).
-enum Format {
+public enum Format {
   /// `x` with exactly `decimals` digits after the point (C `printf` `%.*f`, correctly
   /// rounded; the C library's default "C" locale, so the point is always '.').
-  static func fixed(_ x: Double, _ decimals: Int) -> String {
+  public static func fixed(_ x: Double, _ decimals: Int) -> String {
     guard x.isFinite else {
       NonFinite.report(x)
       return NonFinite.placeholder
@@ -95,7 +95,7 @@ enum Format {
   static func full(_ x: Double) -> String { x.isFinite ? "\(x)" : fixed(x, 0) }
 
   /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
-  static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
+  public static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
 
   /// A price with the decimals it needs: at most 2 from 1,000 up, 4 from 1, 6 below 1; trailing
   /// zeros trimmed down to 2 (226.39999389 → "226.40", 92.3856 → "92.3856", 1.1127927 → "1.1128").
@@ -111,7 +111,7 @@ enum Format {
   }
 
   /// `x` with thousands separators and `decimals` digits: 1234567.8 → "1,234,567.80".
-  static func money(_ x: Double, _ decimals: Int = 2) -> String {
+  public static func money(_ x: Double, _ decimals: Int = 2) -> String {
     guard x.isFinite else { return fixed(x, decimals) }
     let s = fixed(abs(x), decimals)
     let parts = s.split(separator: ".", maxSplits: 1)

@@ -181,15 +181,13 @@ public struct EquityBase: Sendable, Hashable {
         value: equity, equity: equity, scaling: nil, drawdown: drawdown, steps: 0, factor: 1,
         source: "equity: the \(profile.name) profile sets no drawdown_scaling", profileSource: profile.source)
     }
-    guard let d = drawdown else {
+    // No journal, or no earlier snapshot of the account: one sentence for both, so that a
+    // first journaled run prints what an unjournaled one does.
+    guard let d = drawdown, d.points > 0 else {
       return EquityBase(
-        value: equity, equity: equity, scaling: s, drawdown: nil, steps: 0, factor: 1,
-        source: "equity: drawdown scaling does nothing without an equity history (no journal)", profileSource: profile.source)
-    }
-    if d.points == 0 {
-      return EquityBase(
-        value: equity, equity: equity, scaling: s, drawdown: d, steps: 0, factor: 1,
-        source: "equity: drawdown scaling does nothing yet (no earlier equity in the journal)", profileSource: profile.source)
+        value: equity, equity: equity, scaling: s, drawdown: drawdown, steps: 0, factor: 1,
+        source: "equity: drawdown scaling does nothing without an equity history (no earlier snapshot in a journal)",
+        profileSource: profile.source)
     }
     let k = s.steps(d.drawdown)
     let f = s.factor(steps: k)
