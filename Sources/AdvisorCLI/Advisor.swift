@@ -7,6 +7,7 @@ public struct Advisor: ParsableCommand {
     abstract: "Risk budgeting and position sizing, explained.",
     subcommands: [
       SizeCommand.self, CheckCommand.self, BudgetCommand.self, WhatIfCommand.self, RiskCommand.self, AUMCommand.self,
+      JournalCommand.self, StateCommand.self,
     ]
   )
   public init() {}

@@ -92,7 +92,7 @@ public enum Format {
 
   /// `x` at full precision (Swift's shortest round-trip form), for CSV; a non-finite number is
   /// reported to ``NonFinite`` instead of printed.
-  static func full(_ x: Double) -> String { x.isFinite ? "\(x)" : fixed(x, 0) }
+  public static func full(_ x: Double) -> String { x.isFinite ? "\(x)" : fixed(x, 0) }
 
   /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
   public static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
@@ -134,20 +134,20 @@ public enum Format {
 }
 
 /// A text table with right-aligned numeric columns.
-struct TextTable {
+public struct TextTable {
   var header: [String]
   var rows: [[String]] = []
   /// Columns aligned left (the rest align right).
   var leftAligned: Set<Int> = [0]
 
-  init(_ header: [String], leftAligned: Set<Int> = [0]) {
+  public init(_ header: [String], leftAligned: Set<Int> = [0]) {
     self.header = header
     self.leftAligned = leftAligned
   }
 
-  mutating func add(_ row: [String]) { rows.append(row) }
+  public mutating func add(_ row: [String]) { rows.append(row) }
 
-  func render(indent: String = "") -> String {
+  public func render(indent: String = "") -> String {
     let all = [header] + rows
     let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
     func line(_ cells: [String]) -> String {

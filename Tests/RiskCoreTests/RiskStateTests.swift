@@ -47,7 +47,7 @@ struct RiskStateTests {
     let states = days.map(\.1.state)
     // Day 0 has no history: the base is the equity and says so.
     #expect(days[0].2.value == 1_000_000)
-    #expect(days[0].2.source.contains("without an equity history"))
+    #expect(days[0].2.source.contains("no equity history"))
     // The high-water mark is day 1 (1,020,000).
     #expect(states[0] == .active && states[1] == .active && states[2] == .active)
     // Day 4: 910,000 is 10.8% below 1,020,000: one step, base = 910,000 × 0.8; REDUCING.
@@ -88,7 +88,7 @@ struct RiskStateTests {
     let p = Self.profile()
     let none = EquityBase.of(equity: 100, drawdown: DrawdownReading.reading(.none, equity: 100, asOf: Self.day(0)), profile: p)
     #expect(none.value == 100 && none.steps == 0)
-    #expect(none.source.contains("without an equity history"))
+    #expect(none.source.contains("no equity history"))
     var q = p
     q.drawdownScaling = nil
     let plain = EquityBase.of(equity: 100, drawdown: nil, profile: q)

@@ -186,7 +186,7 @@ public struct EquityBase: Sendable, Hashable {
     guard let d = drawdown, d.points > 0 else {
       return EquityBase(
         value: equity, equity: equity, scaling: s, drawdown: drawdown, steps: 0, factor: 1,
-        source: "equity: drawdown scaling does nothing without an equity history (no earlier snapshot in a journal)",
+        source: "equity (no equity history yet: drawdown scaling needs earlier snapshots)",
         profileSource: profile.source)
     }
     let k = s.steps(d.drawdown)
@@ -346,7 +346,10 @@ public enum TradingStateMachine {
     _ record: AccountRecord, breakers: Breakers, asOf: Day, currentEquity: Double?
   ) -> TradingStateReading {
     var events: [Event] = record.equity.filter { $0.day <= asOf }.map { .valuation($0) }
-    if let e = currentEquity { events.append(.valuation(EquityPoint(day: asOf, equity: e, sequence: .max))) }
+    // Without a journal there is no history: no breaker can trip.
+    let journaled: Bool
+    if case .none = record.source { journaled = false } else { journaled = true }
+    if journaled, let e = currentEquity { events.append(.valuation(EquityPoint(day: asOf, equity: e, sequence: .max))) }
     for m in record.manual where m.state == .active && m.day <= asOf { events.append(.release(m)) }
     events.sort { ($0.day, $0.sequence) < ($1.day, $1.sequence) }
 
@@ -396,7 +399,8 @@ public enum TradingStateMachine {
         guard e.isFinite else { continue }
         peak = max(peak ?? e, e)
         let pk = peak ?? e
-        let dd = pk > 0 ? max(0, 1 - e / pk) : (e <= 0 ? 1 : 0)
+        // A drawdown needs a positive peak (an account that never had positive equity has none).
+        let dd = pk > 0 ? max(0, 1 - e / pk) : 0
         let dl: Double? = previousClose.map { c in c > 0 ? max(0, 1 - e / c) : 0 }
         lastDailyLoss = dl
         lastDrawdown = DrawdownReading(highWaterMark: pk, highWaterDay: p.day, equity: e, drawdown: dd, points: 0)
