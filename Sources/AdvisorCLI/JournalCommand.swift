@@ -25,20 +25,13 @@ struct JournalReadOptions: ParsableArguments {
     let cfg = try AdvisorConfig.discover(
       explicit: config, environment: ProcessInfo.processInfo.environment,
       currentDirectory: FileManager.default.currentDirectoryPath)
-    guard let path = JournalOptions(journal: journal).path(cfg) else {
+    guard let path = JournalLocation(journal: journal).path(cfg) else {
       throw CLIError("no journal: pass --journal PATH, set ADVISOR_JOURNAL, or name one in advisor.yaml (journal: PATH).")
     }
     guard let j = try Journal.open(path, readOnly: true) else {
       throw JournalError(path: path, "does not exist: no run has been recorded there yet.")
     }
     return j
-  }
-}
-
-extension JournalOptions {
-  init(journal: String?) {
-    self.init()
-    self.journal = journal
   }
 }
 

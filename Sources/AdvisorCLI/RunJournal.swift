@@ -22,6 +22,14 @@ struct JournalOptions: ParsableArguments {
     help: "Do not record this run; the trading state and equity history are still read from the configured journal.")
   var noJournal = false
 
+  var location: JournalLocation { JournalLocation(journal: journal, noJournal: noJournal) }
+}
+
+/// The journal a run uses: `--journal PATH`, else `$ADVISOR_JOURNAL`, else advisor.yaml's.
+struct JournalLocation {
+  var journal: String?
+  var noJournal = false
+
   /// The configured journal path, nil when none is configured.
   func path(_ config: AdvisorConfig) -> String? {
     if let journal { return journal }
@@ -88,7 +96,11 @@ final class RunJournal {
   private(set) var finished = false
   let start: Journal.RunStart
 
-  init(_ options: JournalOptions, config: AdvisorConfig, command: String, format: String) {
+  convenience init(_ options: JournalOptions, config: AdvisorConfig, command: String, format: String) {
+    self.init(options.location, config: config, command: command, format: format)
+  }
+
+  init(_ options: JournalLocation, config: AdvisorConfig, command: String, format: String) {
     path = options.path(config)
     recording = path != nil && !options.noJournal
     start = Journal.RunStart(

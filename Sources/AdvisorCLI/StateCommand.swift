@@ -46,7 +46,7 @@ struct StateCommand: ParsableCommand {
         guard let profile = context.regimes.profile(regime) else {
           throw CLIError("unknown regime \(quoted(regime)): known regimes are \(context.regimes.names.joined(separator: ", ")).")
         }
-        var options = JournalOptions(journal: journal)
+        var options = JournalLocation(journal: journal)
         options.noJournal = true
         let run = RunJournal(options, config: context.config, command: "state", format: format.rawValue)
         context.account.record = run.record(for: context.account)
@@ -125,10 +125,10 @@ struct StateCommand: ParsableCommand {
         let cfg = try AdvisorConfig.discover(
           explicit: config, environment: ProcessInfo.processInfo.environment,
           currentDirectory: FileManager.default.currentDirectoryPath)
-        guard JournalOptions(journal: journal).path(cfg) != nil else {
+        guard JournalLocation(journal: journal).path(cfg) != nil else {
           throw CLIError("no journal: pass --journal PATH, set ADVISOR_JOURNAL, or name one in advisor.yaml (journal: PATH).")
         }
-        let run = RunJournal(JournalOptions(journal: journal), config: cfg, command: "state", format: "text")
+        let run = RunJournal(JournalLocation(journal: journal), config: cfg, command: "state", format: "text")
         try run.requireAvailable()
         guard let j = run.journal, let id = run.runID else { throw CLIError("the journal could not be opened.") }
         let (day, source) = AsOfRule.resolve(flag: asOf, config: cfg, today: today())
