@@ -38,7 +38,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "RiskIO"]),
     .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),
-    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI"], exclude: ["Golden"]),
+    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI", "AdvisorJournal", "RiskCore"], exclude: ["Golden"]),
     .testTarget(name: "AdvisorJournalTests", dependencies: ["AdvisorJournal", "RiskCore"]),
   ],
   swiftLanguageModes: [.v6]
