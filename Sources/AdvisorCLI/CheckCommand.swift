@@ -119,7 +119,8 @@ struct CheckCommand: ParsableCommand {
       func unavailable(_ e: JournalError) -> Finding {
         Finding(
           .journalUnavailable, .fail,
-          "the journal \(e.path) cannot record the order (\(e.message)): it fails closed.", [(.file, .text(e.path))])
+          "the journal \(e.path) cannot record the order (\(e.message.hasSuffix(".") ? String(e.message.dropLast()) : e.message)): it fails closed.",
+          [(.file, .text(e.path))])
       }
       func printed(_ r: OrderResult, _ index: Int, json: String?) throws -> String {
         if document {
@@ -191,6 +192,14 @@ struct CheckCommand: ParsableCommand {
         "{\"asOf\":\(jsonString(asOf.description)),\"command\":\"check\",\"failed\":\(i - passed),\"orders\":\(i),\"passed\":\(passed),\"regime\":\(jsonString(regime)),\"result\":\(jsonString(anyFailed ? "fail" : "pass")),\"schemaVersion\":\(CheckRenderer.schemaVersion),\"strict\":\(strict)}"
       if journalFailure == nil {
         do { try journal.finish(end) } catch let e as JournalError { journalFailure = e }
+      } else if let e = journalFailure {
+        journal.abandon(e)
+      }
+      if let e = journal.failure, journalFailure == nil {
+        // The journal could not be opened: every order failed closed (JOURNAL_UNAVAILABLE).
+        printError("Error: \(e); every order of this run fails closed.")
+      }
+      do {
         if let e = journalFailure {
           // The run could not be committed: nothing of it is recorded, so every order fails.
           anyFailed = true
@@ -208,8 +217,6 @@ struct CheckCommand: ParsableCommand {
               : "{\"code\":\"JOURNAL_UNAVAILABLE\",\"command\":\"check\",\"file\":\(jsonString(e.path)),\"message\":\(jsonString(e.message)),\"result\":\"fail\",\"schemaVersion\":\(CheckRenderer.schemaVersion)}\n"
           }
         }
-      } else {
-        anyFailed = true
       }
       try emit(buffer + trailer)
       journal.announce()

@@ -231,6 +231,13 @@ final class RunJournal {
     }
   }
 
+  /// Gives the run up after a write failed: nothing of it is recorded.
+  func abandon(_ error: JournalError) {
+    finished = true
+    journal?.rollback()
+    if failure == nil { failure = error }
+  }
+
   /// A run that could not run (exit 2) is recorded too, with its error.
   func finishWithError(_ error: Error, asOf: Day?) {
     guard !finished, failure == nil, recording else { return }

@@ -208,6 +208,13 @@ public final class Journal {
     return try st.step() ? st.text(0) : nil
   }
 
+  /// SQLite's own check of the whole file (`PRAGMA integrity_check` answers 'ok').
+  public func integrityCheck() throws(JournalError) -> Bool {
+    let st = try db.prepare("PRAGMA integrity_check")
+    defer { st.reset() }
+    return try st.step() && st.text(0) == "ok"
+  }
+
   public var version: Int { Int((try? db.scalarInt("PRAGMA user_version")) ?? 0) }
 
   // MARK: - Transactions

@@ -27,7 +27,8 @@ func runAdvisor(
   executable: String? = nil, extra: [String] = []
 ) throws -> RunResult {
   let p = Process()
-  p.executableURL = executable.map { repositoryRoot.appendingPathComponent($0) } ?? advisorBinary
+  p.executableURL =
+    executable.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : repositoryRoot.appendingPathComponent($0) } ?? advisorBinary
   p.arguments = arguments + extra
   p.currentDirectoryURL = directory
   var env = ProcessInfo.processInfo.environment
