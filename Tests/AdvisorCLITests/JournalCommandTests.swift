@@ -280,3 +280,159 @@ struct JournalCommandTests {
     #expect(journalRun(next) != nil)
   }
 }
+
+@Suite("Risk state from the journal, end to end", .serialized)
+struct RiskStateCommandTests {
+  static let account = "Example multi-asset book (USD)"
+
+  /// The example account's equity at 2024-08-21, as the commands value it.
+  static func equity() throws -> Double {
+    let r = try runAdvisor(["state", "--format", "json"], environment: ["ADVISOR_JOURNAL": scratchDirectory() + "/e.sqlite"])
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+    return try #require(doc["equity"] as? Double)
+  }
+
+  /// A journal holding the given dated equity snapshots of the example account.
+  static func journal(_ points: [(String, Double)]) throws -> String {
+    let path = scratchDirectory() + "/history.sqlite"
+    let j = try #require(try Journal.open(path))
+    try j.begin()
+    let id = try j.insertRun(
+      Journal.RunStart(
+        command: "check", argv: ["advisor"], startedAt: "2024-08-01T00:00:00.000Z", cwd: "/", user: "test", host: "h", pid: 1,
+        format: "text"))
+    for (d, e) in points {
+      try j.insertSnapshot(
+        run: id, .init(account: account, baseCurrency: "USD", asOf: d, equity: e, aum: e, gross: 0, net: 0, positions: "[]"))
+    }
+    try j.commit()
+    return path
+  }
+
+  @Test("a 25% drawdown in the journal: HALTED inside the cooldown; after it ACTIVE with the equity base cut twice")
+  func drawdown() throws {
+    let e = try Self.equity()
+    let order = [
+      "check", "--instrument", "BTC", "--side", "buy", "--quantity", "0.25", "--stop", "52600", "--regime", "volatile",
+    ]
+    // Peak on 08-01, the 25% drop on 08-18: HALTED (drawdown 25% ≥ 20%, and a 25% daily loss) until 08-23.
+    let halted = try Self.journal([("2024-08-01", e / 0.75), ("2024-08-18", e)])
+    let c = try runAdvisor(order, environment: ["ADVISOR_JOURNAL": halted])
+    #expect(c.status == 1)
+    #expect(c.stdout.contains("FAIL  TRADING_STATE_HALTED"), "\(c.stdout)")
+    #expect(c.stdout.contains("until=2024-08-2"), "\(c.stdout)")
+    let s = try runAdvisor(["size", "--instrument", "BTC", "--format", "json"], environment: ["ADVISOR_JOURNAL": halted])
+    #expect(s.status == 1)
+    let blocked = try #require(try JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as? [String: Any], "\(s.stderr)")
+    #expect(blocked["blocked"] as? String == "TRADING_STATE_HALTED")
+    #expect(blocked["recommendation"] is NSNull)
+    let st = try runAdvisor(["state", "--format", "json"], environment: ["ADVISOR_JOURNAL": halted])
+    let state = try #require(try JSONSerialization.jsonObject(with: Data(st.stdout.utf8)) as? [String: Any])
+    #expect(state["state"] as? String == "halted")
+    #expect((state["transitions"] as? [[String: Any]])?.map { $0["to"] as? String } == ["halted"])
+
+    // The same drop on 08-10: the 5-day cooldown is over on 08-21, ACTIVE again, but the base is cut:
+    // 25% below the high-water mark is 2 full steps of 10%, so the volatile base is equity × 0.75².
+    let later = try Self.journal([("2024-08-01", e / 0.75), ("2024-08-10", e)])
+    let st2 = try runAdvisor(["state", "--regime", "volatile", "--format", "json"], environment: ["ADVISOR_JOURNAL": later])
+    let active = try #require(try JSONSerialization.jsonObject(with: Data(st2.stdout.utf8)) as? [String: Any])
+    #expect(active["state"] as? String == "active")
+    #expect((active["transitions"] as? [[String: Any]])?.compactMap { $0["to"] as? String } == ["halted", "active"])
+    let base = try #require((active["equityBase"] as? [String: Any])?["value"] as? Double)
+    #expect(abs(base - e * 0.75 * 0.75) < 1e-6 * e)
+    let size = try runAdvisor(
+      ["size", "--instrument", "BTC", "--regime", "volatile", "--format", "json"], environment: ["ADVISOR_JOURNAL": later])
+    let sized = try #require(try JSONSerialization.jsonObject(with: Data(size.stdout.utf8)) as? [String: Any], "\(size.stderr)")
+    let eb = try #require(sized["equityBase"] as? [String: Any])
+    #expect(eb["steps"] as? Int == 2)
+    #expect(abs((eb["value"] as? Double ?? 0) - e * 0.5625) < 1e-6 * e)
+    let steps = sized["steps"] as? [[String: Any]] ?? []
+    #expect(steps.first?["id"] as? String == "equity-base")
+    // The risk budget is read from the cut base: 0.25 BTC no longer passes, and the run says why.
+    let c2 = try runAdvisor(order, environment: ["ADVISOR_JOURNAL": later])
+    #expect(c2.status == 1)
+    #expect(c2.stdout.contains("FAIL  RISK_BUDGET_EXCEEDED"), "\(c2.stdout)")
+    #expect(c2.stdout.contains("limit=\(CheckRendererFormat.number(e * 0.5625 * 0.005 * 0.5))"), "\(c2.stdout)")
+    // Without the journal the same order passes: the base is the history's doing, nothing else.
+    let plain = try runAdvisor(order + ["--no-journal"], environment: ["ADVISOR_JOURNAL": scratchDirectory() + "/none.sqlite"])
+    #expect(plain.status == 0)
+  }
+
+  @Test("REDUCING: an order that adds fails, one that reduces passes; size offers only the close-out")
+  func reducing() throws {
+    let e = try Self.equity()
+    // A slide of 15% in small daily steps (no daily-loss breaker), REDUCING from 12% (normal profile).
+    let days = ["2024-08-12", "2024-08-13", "2024-08-14", "2024-08-15", "2024-08-16", "2024-08-19", "2024-08-20"]
+    let levels = [0.85, 0.87, 0.89, 0.91, 0.93, 0.95, 0.97]
+    let j = try Self.journal(zip(days, levels).map { ($0, e / $1) })
+    let add = try runAdvisor(
+      ["check", "--instrument", "BTC", "--side", "buy", "--quantity", "0.01", "--stop", "52600"],
+      environment: ["ADVISOR_JOURNAL": j])
+    #expect(add.status == 1)
+    #expect(add.stdout.contains("FAIL  TRADING_STATE_REDUCING"), "\(add.stdout)")
+    // The account is short 100 TSLA: buying 50 only reduces it.
+    let reduce = try runAdvisor(
+      ["check", "--instrument", "TSLA", "--side", "buy", "--quantity", "50"], environment: ["ADVISOR_JOURNAL": j])
+    #expect(reduce.status == 0, "\(reduce.stdout)")
+    #expect(reduce.stdout.contains("PASS  TRADING_STATE_REDUCING"), "\(reduce.stdout)")
+    let blocked = try runAdvisor(["size", "--instrument", "BTC"], environment: ["ADVISOR_JOURNAL": j])
+    #expect(blocked.status == 1)
+    #expect(blocked.stdout.contains("TRADING_STATE_REDUCING"))
+    let closeOut = try runAdvisor(
+      ["size", "--instrument", "TSLA", "--side", "long", "--format", "json"], environment: ["ADVISOR_JOURNAL": j])
+    #expect(closeOut.status == 0, "\(closeOut.stderr)")
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(closeOut.stdout.utf8)) as? [String: Any])
+    #expect((doc["recommendation"] as? [String: Any])?["quantity"] as? Double == 100)
+    #expect(doc["tradingState"] as? String == "reducing")
+    // Set ACTIVE by hand: the breakers re-arm, the order that adds is judged by the limits again.
+    let set = try runAdvisor(
+      ["state", "set", "active", "--reason", "reviewed the slide"],
+      environment: ["ADVISOR_JOURNAL": j, "ADVISOR_USER": "risk-officer"])
+    #expect(set.status == 0, "\(set.stderr)")
+    #expect(set.stdout.contains("by risk-officer"))
+    let again = try runAdvisor(
+      ["check", "--instrument", "BTC", "--side", "buy", "--quantity", "0.01", "--stop", "52600"],
+      environment: ["ADVISOR_JOURNAL": j])
+    #expect(!again.stdout.contains("TRADING_STATE_REDUCING"), "\(again.stdout)")
+    // And HALTED by hand holds whatever the as-of date.
+    _ = try runAdvisor(["state", "set", "halted", "--reason", "kill switch"], environment: ["ADVISOR_JOURNAL": j])
+    let old = try runAdvisor(
+      ["check", "--instrument", "TSLA", "--side", "buy", "--quantity", "100", "--as-of", "2024-06-28"],
+      environment: ["ADVISOR_JOURNAL": j])
+    #expect(old.status == 1)
+    #expect(old.stdout.contains("TRADING_STATE_HALTED") && old.stdout.contains("kill switch"), "\(old.stdout)")
+  }
+}
+
+/// The number format of `advisor check`'s text context (`limit=…`).
+enum CheckRendererFormat {
+  static func number(_ x: Double) -> String {
+    if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
+    let d = abs(x) >= 1000 ? 2 : abs(x) >= 1 ? 6 : 8
+    var s = String(format: "%.\(d)f", x)
+    while s.hasSuffix("0") { s.removeLast() }
+    if s.hasSuffix(".") { s.removeLast() }
+    return s
+  }
+}
+
+@Suite("The trading-state codes in the golden files", .serialized)
+struct TradingStateGoldenTests {
+  @Test("a batch under HALTED, under REDUCING, and with an unusable journal: golden text and JSON Lines")
+  func golden() throws {
+    let e = try RiskStateCommandTests.equity()
+    let halted = try RiskStateCommandTests.journal([("2024-08-01", e / 0.75), ("2024-08-18", e)])
+    let days = ["2024-08-12", "2024-08-13", "2024-08-14", "2024-08-15", "2024-08-16", "2024-08-19", "2024-08-20"]
+    let reducing = try RiskStateCommandTests.journal(zip(days, [0.85, 0.87, 0.89, 0.91, 0.93, 0.95, 0.97]).map { ($0, e / $1) })
+    let batch = ["check", "--orders", "examples/orders/batch.csv"]
+    for (name, journal, status) in [
+      ("halted", halted, 1), ("reducing", reducing, 1), ("journal-unavailable", "Tests/Fixtures/journal/not-a-journal.sqlite", 1),
+    ] {
+      let text = try runAdvisor(batch + ["--no-journal"], environment: ["ADVISOR_JOURNAL": journal])
+      #expect(text.status == Int32(status), "\(text.stderr)")
+      try expectGolden(text.stdout, "check-state-\(name).txt")
+      let jsonl = try runAdvisor(batch + ["--no-journal", "--format", "json"], environment: ["ADVISOR_JOURNAL": journal])
+      try expectGolden(jsonl.stdout, "check-state-\(name).jsonl")
+    }
+  }
+}

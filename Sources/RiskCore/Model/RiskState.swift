@@ -475,10 +475,11 @@ public struct TradingStateRule: PreTradeRule {
   public func check(_ c: OrderContext) -> [Finding] {
     guard let s = c.tradingState else { return [] }
     if let u = s.unavailable {
+      let why = u.hasSuffix(".") ? String(u.dropLast()) : u
       return [
         Finding(
           .journalUnavailable, .fail,
-          "the journal \(s.journalPath ?? "") cannot be used (\(u)): the order cannot be recorded nor its trading state read, so it fails closed.",
+          "the journal \(s.journalPath ?? "") \(why): the order can be neither recorded nor judged by its trading state, so it fails closed.",
           [(.file, .text(s.journalPath ?? ""))])
       ]
     }
