@@ -32,7 +32,7 @@ let package = Package(
     .executableTarget(
       name: "AdvisorBench",
       dependencies: [
-        "LinearAlgebra", "RiskCore", "RiskIO",
+        "LinearAlgebra", "RiskCore", "RiskIO", "AdvisorJournal",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
