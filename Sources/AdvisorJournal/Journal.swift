@@ -93,7 +93,8 @@ public final class Journal {
       state TEXT NOT NULL CHECK (state IN ('active', 'reducing', 'halted')),
       reason TEXT NOT NULL,
       actor TEXT NOT NULL,
-      host TEXT
+      host TEXT,
+      after_snapshot INTEGER NOT NULL DEFAULT 0
     );
     """,
     // 2: the content-hash cache, the indexes of the queries, and each day's equity (highest,
@@ -163,6 +164,8 @@ public final class Journal {
     }
     let db = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
     db.busyTimeout(milliseconds: busyTimeoutMilliseconds)
+    // Set before anything is read: a journal this advisor refuses is not even checkpointed.
+    advisor_sqlite_no_checkpoint_on_close(db.handle)
     let journal = Journal(path: path, db: db, readOnly: readOnly)
     try journal.identify(upgrade: !readOnly, to: schema ?? schemaVersion)
     return journal
@@ -213,7 +216,6 @@ public final class Journal {
     // back when it opens. After a checkpoint the WAL is cut back to 64 MiB (a 100,000-order
     // batch writes ~200 MB). Up to 64 MiB of page cache: a batch's transaction spills its
     // pages to the WAL once, not again each time a B-tree page it already spilled changes.
-    advisor_sqlite_no_checkpoint_on_close(db.handle)
     try db.execute(
       "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-65536")
     guard version < target else { return }
@@ -299,7 +301,7 @@ public final class Journal {
   }
 
   public func stateEvents() throws(JournalError) -> [ManualStateEvent] {
-    let m = try db.prepare("SELECT id, at, as_of, state, reason, actor FROM state_events ORDER BY id")
+    let m = try db.prepare("SELECT id, at, as_of, state, reason, actor, after_snapshot FROM state_events ORDER BY id")
     var out: [ManualStateEvent] = []
     while try m.step() {
       guard let d = m.text(2).flatMap(Day.init(iso:)), let state = m.text(3).flatMap(TradingState.init(rawValue:)) else {
@@ -307,7 +309,9 @@ public final class Journal {
       }
       out.append(
         ManualStateEvent(
-          state: state, reason: m.text(4) ?? "", actor: m.text(5) ?? "", at: m.text(1) ?? "", day: d, sequence: m.int(0)))
+          state: state, reason: m.text(4) ?? "", actor: m.text(5) ?? "", at: m.text(1) ?? "", day: d,
+          // In the order of the snapshots: after the last one recorded when it was set.
+          sequence: m.int(6) * 4 + 3))
     }
     return out
   }
@@ -536,7 +540,10 @@ public final class Journal {
     run: Int64?, at: String, asOf: String, state: TradingState, reason: String, actor: String, host: String
   ) throws(JournalError) -> Int64 {
     let st = try db.prepare(
-      "INSERT INTO state_events(run_id, at, as_of, state, reason, actor, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      """
+      INSERT INTO state_events(run_id, at, as_of, state, reason, actor, host, after_snapshot)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT coalesce(max(id), 0) FROM snapshots))
+      """)
     try st.run {
       $0.bind(1, run)
       $0.bind(2, at)

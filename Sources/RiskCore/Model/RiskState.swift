@@ -73,7 +73,7 @@ public struct AccountRecord: Sendable, Hashable {
   public var source: Source
   /// Earlier equity snapshots of the account, in any order (the readers sort).
   public var equity: [EquityPoint]
-  /// Every state set by hand, in journal order.
+  /// Every state set by hand, in journal order (the last is the one in force).
   public var manual: [ManualStateEvent]
 
   public init(source: Source, equity: [EquityPoint] = [], manual: [ManualStateEvent] = []) {
@@ -447,7 +447,8 @@ public enum TradingStateMachine {
       release(asOf, "the cooldown of \(cooldown) day\(cooldown == 1 ? "" : "s") since \(t) ended; breakers re-armed")
     }
 
-    let manual = record.manual.max { $0.sequence < $1.sequence }
+    // The latest state set by hand: the last in journal order (the list is in that order).
+    let manual = record.manual.last
     var effective = state
     var byHand = false
     if let m = manual, m.state != .active, m.state >= state {
