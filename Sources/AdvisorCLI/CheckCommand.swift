@@ -142,17 +142,16 @@ struct CheckCommand: ParsableCommand {
         defer { i += 1 }
         var r = checker.check(input)
         if let e = journalFailure { r = r.failedClosed(by: unavailable(e)) }
-        var json: String? = nil
-        var text = try printed(r, i + 1, json: nil)
-        if journal.recording && journalFailure == nil {
-          json =
-            format == .json && !document
-            ? String(text.dropLast())
-            : CheckRenderer.jsonLine(
-              r, strict: strict, regime: regime, asOf: asOf, index: i + 1)
+        let recording = journal.recording && journalFailure == nil
+        // The JSON line is rendered once: printed (JSON Lines) and recorded.
+        let json =
+          recording || (format == .json && !document)
+          ? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) : nil
+        var text = try printed(r, i + 1, json: json)
+        if recording, let json {
           do {
             try journal.order(
-              Recording.order(r, index: i + 1, json: json ?? "", printed: format == .json && !document ? nil : text))
+              Recording.order(r, index: i + 1, json: json, printed: format == .json && !document ? nil : text))
           } catch let e as JournalError {
             journalFailure = e
             r = r.failedClosed(by: unavailable(e))

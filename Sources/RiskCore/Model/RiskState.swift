@@ -155,7 +155,8 @@ public struct DrawdownScaling: Sendable, Hashable {
 
 /// The equity every limit is a fraction of: the valuation's equity, cut under the profile's
 /// drawdown scaling by (1 − cut) for each full step of drawdown from the high-water mark.
-/// The valuation's equity itself is never changed; the limits read this base.
+/// The valuation's equity itself is never changed; the limits read this base. Cheap to make
+/// (every limit reading makes one): its sentence is written only when asked for.
 public struct EquityBase: Sendable, Hashable {
   /// The base the limits read.
   public let value: Double
@@ -167,41 +168,37 @@ public struct EquityBase: Sendable, Hashable {
   public let steps: Int
   /// (1 − cut)^steps.
   public let factor: Double
-  /// Where the base comes from, in one sentence.
-  public let source: String
-  /// The profile file that sets the scaling (empty: none).
+  /// The profile whose scaling applies (its name and file).
+  public let profileName: String
   public let profileSource: String
 
   public var isScaled: Bool { steps > 0 }
   public var formula: String { isScaled ? "equity × (1 − cut)^steps" : "equity" }
 
-  public static func of(equity: Double, drawdown: DrawdownReading?, profile: RegimeProfile) -> EquityBase {
-    guard let s = profile.drawdownScaling else {
-      return EquityBase(
-        value: equity, equity: equity, scaling: nil, drawdown: drawdown, steps: 0, factor: 1,
-        source: "equity: the \(profile.name) profile sets no drawdown_scaling", profileSource: profile.source)
-    }
+  /// Where the base comes from, in one sentence.
+  public var source: String {
+    guard let s = scaling else { return "equity: the \(profileName) profile sets no drawdown_scaling" }
     // No journal, or no earlier snapshot of the account: one sentence for both, so that a
     // first journaled run prints what an unjournaled one does.
     guard let d = drawdown, d.points > 0 else {
-      return EquityBase(
-        value: equity, equity: equity, scaling: s, drawdown: drawdown, steps: 0, factor: 1,
-        source: "equity (no equity history yet: drawdown scaling needs earlier snapshots)",
-        profileSource: profile.source)
+      return "equity (no equity history yet: drawdown scaling needs earlier snapshots)"
     }
-    let k = s.steps(d.drawdown)
-    let f = s.factor(steps: k)
     let dd = "drawdown \(fmt(d.drawdown * 100))% from the high-water mark \(fmt(d.highWaterMark)) (\(d.highWaterDay))"
-    if k == 0 {
-      return EquityBase(
-        value: equity, equity: equity, scaling: s, drawdown: d, steps: 0, factor: 1,
-        source: "equity: \(dd) is less than one step of \(fmt(s.step * 100))%", profileSource: profile.source)
+    if steps == 0 { return "equity: \(dd) is less than one step of \(fmt(s.step * 100))%" }
+    return
+      "equity × (1 − \(fmt(s.cut)))^\(steps): \(dd) is \(steps) full step\(steps == 1 ? "" : "s") of \(fmt(s.step * 100))%"
+  }
+
+  public static func of(equity: Double, drawdown: DrawdownReading?, profile: RegimeProfile) -> EquityBase {
+    var k = 0
+    var f = 1.0
+    if let s = profile.drawdownScaling, let d = drawdown, d.points > 0 {
+      k = s.steps(d.drawdown)
+      f = s.factor(steps: k)
     }
     return EquityBase(
-      value: equity * f, equity: equity, scaling: s, drawdown: d, steps: k, factor: f,
-      source:
-        "equity × (1 − \(fmt(s.cut)))^\(k): \(dd) is \(k) full step\(k == 1 ? "" : "s") of \(fmt(s.step * 100))%",
-      profileSource: profile.source)
+      value: k > 0 ? equity * f : equity, equity: equity, scaling: profile.drawdownScaling, drawdown: drawdown, steps: k,
+      factor: f, profileName: profile.name, profileSource: profile.source)
   }
 
   /// The base of a book under a profile.
