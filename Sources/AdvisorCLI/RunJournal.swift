@@ -108,7 +108,7 @@ final class RunJournal {
       cwd: FileManager.default.currentDirectoryPath, user: actorName(), host: hostName(), pid: Int(getpid()), format: format)
     guard let path else { return }
     do {
-      journal = try Journal.open(path, readOnly: !recording)
+      journal = try Journal.open(path, readOnly: !recording, synchronousFull: config.journalSync != "normal")
       try journal?.begin()
       if recording, let j = journal { runID = try j.insertRun(start) }
     } catch {

@@ -147,7 +147,9 @@ public final class Journal {
   /// - Returns: nil when `readOnly` and the file does not exist (no history yet).
   /// - Throws: ``JournalError`` naming the path: a missing directory, a file that is not
   ///   an SQLite database or not a journal, a newer schema, a read-only file, a full disk.
-  public static func open(_ path: String, readOnly: Bool = false, schema: Int? = nil) throws(JournalError) -> Journal? {
+  public static func open(
+    _ path: String, readOnly: Bool = false, schema: Int? = nil, synchronousFull: Bool = true
+  ) throws(JournalError) -> Journal? {
     guard !path.isEmpty else { throw JournalError(path: "''", "the path is empty.") }
     var st = stat()
     if stat(path, &st) == 0 {
@@ -167,7 +169,7 @@ public final class Journal {
     // Set before anything is read: a journal this advisor refuses is not even checkpointed.
     advisor_sqlite_no_checkpoint_on_close(db.handle)
     let journal = Journal(path: path, db: db, readOnly: readOnly)
-    try journal.identify(upgrade: !readOnly, to: schema ?? schemaVersion)
+    try journal.identify(upgrade: !readOnly, to: schema ?? schemaVersion, synchronousFull: synchronousFull)
     return journal
   }
 
@@ -179,7 +181,7 @@ public final class Journal {
 
   /// Checks the file is an advisor journal of a schema this advisor reads, sets WAL mode and
   /// applies the missing migrations in one transaction.
-  func identify(upgrade: Bool, to target: Int) throws(JournalError) {
+  func identify(upgrade: Bool, to target: Int, synchronousFull: Bool = true) throws(JournalError) {
     let header = try db.prepare(
       "SELECT (SELECT page_count FROM pragma_page_count), (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version)"
     )
@@ -217,7 +219,7 @@ public final class Journal {
     // batch writes ~200 MB). Up to 64 MiB of page cache: a batch's transaction spills its
     // pages to the WAL once, not again each time a B-tree page it already spilled changes.
     try db.execute(
-      "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-65536")
+      "PRAGMA synchronous=\(synchronousFull ? "FULL" : "NORMAL"); PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-65536")
     guard version < target else { return }
     try db.execute("BEGIN IMMEDIATE")
     do {

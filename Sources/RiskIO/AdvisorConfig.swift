@@ -30,6 +30,10 @@ public struct AdvisorConfig: Sendable {
   public var asOf: Day?
   /// The journal (SQLite) every run is recorded in; nil: none.
   public var journal: String?
+  /// `journal_sync`: `full` (default: a commit is on disk before the report is printed, one
+  /// fsync a run) or `normal` (no fsync at commit: a killed process loses nothing, a power
+  /// loss may lose the last runs; see README, "The journal").
+  public var journalSync = "full"
 
   public init() {}
 
@@ -63,6 +67,13 @@ public struct AdvisorConfig: Sendable {
     c.profiles = resolve(root.string("profiles"))
     c.asOf = root.day("as_of")
     c.journal = resolve(root.string("journal"))
+    if let sync = root.string("journal_sync") {
+      if sync == "full" || sync == "normal" {
+        c.journalSync = sync
+      } else {
+        root.reader.report(.invalidValue, root.value("journal_sync"), "journal_sync", "\(quoted(sync)) is not full or normal.")
+      }
+    }
     root.rejectUnknownKeys()
     try reader.finish()
     return c
