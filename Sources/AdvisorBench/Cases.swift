@@ -24,6 +24,7 @@ enum Group: String, CaseIterable, Sendable {
   case risk
   case size
   case check
+  case journal
   case proposals
 }
 
@@ -76,6 +77,7 @@ struct CaseRunner {
       case .risk: try risk()
       case .size: try size()
       case .check: try check()
+      case .journal: try journal()
       case .proposals: try proposals()
       }
     }

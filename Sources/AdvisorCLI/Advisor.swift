@@ -11,6 +11,7 @@ public struct Advisor: ParsableCommand {
     subcommands: [
       SizeCommand.self, CheckCommand.self, BudgetCommand.self, WhatIfCommand.self, RiskCommand.self, AUMCommand.self,
       ProfilesCommand.self, InitCommand.self,
+      JournalCommand.self, StateCommand.self,
     ]
   )
   public init() {}
