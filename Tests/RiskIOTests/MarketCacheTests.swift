@@ -184,3 +184,19 @@ struct CacheConfigTests {
     #expect(MarketCache.configured(config: off, environment: ["HOME": "/h"]) == nil)
   }
 }
+
+@Suite("CSV fields: the trim fast path keeps Foundation's rule")
+struct FieldTrimTests {
+  @Test(
+    "spaces, tabs and Unicode spaces at either end are trimmed; inner ones kept",
+    arguments: [
+      ("AAPL", "AAPL"), (" AAPL", "AAPL"), ("AAPL\t", "AAPL"), ("\u{00A0}AAPL", "AAPL"), ("AAPL\u{3000}", "AAPL"),
+      ("A B", "A B"), ("é", "é"), ("  ", ""), ("x\u{2009}", "x"),
+    ])
+  func trim(field: String, want: String) throws {
+    var reader = CSVReader(bytes: Array("a,\(field),b\n".utf8))
+    var fields: [CSVReader.Field] = []
+    _ = try reader.nextRecord(into: &fields)
+    #expect(reader.string(fields[1]) == want)
+  }
+}
