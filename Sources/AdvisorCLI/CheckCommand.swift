@@ -141,7 +141,7 @@ struct CheckCommand: ParsableCommand {
       }
       func printed(_ r: OrderResult, _ index: Int, json: String?) throws -> String {
         if document {
-          return try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: index).rendered() + "\n"
+          return try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: index).rendered(terminator: "\n")
         }
         switch format {
         case .json: return (json ?? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: index)) + "\n"

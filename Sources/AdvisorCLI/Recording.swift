@@ -169,7 +169,7 @@ enum StateReport {
 
   static func blocked(_ b: TradingBlockedError, as format: ReportFormat) throws -> String {
     switch format {
-    case .json: return try blockedJSON(b).rendered() + "\n"
+    case .json: return try blockedJSON(b).rendered(terminator: "\n")
     case .csv:
       return "instrument,side,regime,quantity,blocked,state\n"
         + [

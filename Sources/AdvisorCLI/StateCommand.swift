@@ -68,7 +68,7 @@ struct StateCommand: ParsableCommand {
             d["equityBase"] = SizeRenderer.equityBase(base)
             o = .object(d)
           }
-          try emit(try o.rendered() + "\n")
+          try emit(try o.rendered(terminator: "\n"))
         case .text:
           var out =
             "\(RunJournal.accountKey(context.account)) at \(s.asOf), \(profile.name) profile (\(profile.source)): \(s.unavailable == nil ? s.state.label : "UNAVAILABLE")\n"

@@ -14,7 +14,7 @@ public enum AUMRenderer {
       switch format {
       case .text: return text(v, copy: copy, markdown: false)
       case .markdown: return text(v, copy: copy, markdown: true)
-      case .json: return try json(v, copy: copy).rendered() + "\n"
+      case .json: return try json(v, copy: copy).rendered(terminator: "\n")
       case .csv: return csv(v)
       }
     }

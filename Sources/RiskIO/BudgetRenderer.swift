@@ -15,7 +15,7 @@ public enum BudgetRenderer {
       switch format {
       case .text: return text(report, markdown: false)
       case .markdown: return text(report, markdown: true)
-      case .json: return try json(report).rendered() + "\n"
+      case .json: return try json(report).rendered(terminator: "\n")
       }
     }
   }
@@ -25,7 +25,7 @@ public enum BudgetRenderer {
       switch format {
       case .text: return text(proposal, markdown: false)
       case .markdown: return text(proposal, markdown: true)
-      case .json: return try json(proposal).rendered() + "\n"
+      case .json: return try json(proposal).rendered(terminator: "\n")
       }
     }
   }

@@ -5,7 +5,7 @@
 /// contract (golden files, scripts): key order and number spelling must not
 /// depend on the Foundation version, and a non-finite number must be an
 /// error, never `null` or a crash.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
   case null
   case bool(Bool)
   case number(Double)
@@ -22,11 +22,41 @@ public indirect enum JSONValue: Sendable, Hashable {
   }
 
   /// The document as text, or an error naming the first non-finite number.
-  public func rendered(pretty: Bool = true) throws(NonFiniteNumber) -> String {
-    var out = ""
+  /// - Parameter terminator: appended in place (a document printed with its newline is not
+  ///   copied again to add it).
+  public func rendered(pretty: Bool = true, terminator: String = "") throws(NonFiniteNumber) -> String {
+    // Bytes, in one allocation of about the final size: a 16 MB covariance document otherwise
+    // grows by doubling, and String's append costs about 400 instructions a piece against a
+    // byte copy (BENCHMARKS.md, "JSON output"). Decoded into a String once at the end.
+    var out = JSONBytes()
+    out.bytes.reserveCapacity(estimatedSize(depth: pretty ? 0 : nil) + terminator.utf8.count)
     var path: [PathComponent] = []
     try write(into: &out, indent: pretty ? 0 : nil, path: &path)
-    return out
+    out += terminator
+    return String(decoding: out.bytes, as: UTF8.self)
+  }
+
+  /// About the bytes ``rendered(pretty:terminator:)`` writes (numbers count as 24).
+  private func estimatedSize(depth: Int?) -> Int {
+    let pad = depth.map { 2 * $0 + 4 } ?? 1
+    switch self {
+    case .null, .bool: return 5
+    case .number, .integer: return 24
+    case .string(let s): return s.utf8.count + 2
+    case .array(let items):
+      var n = 2
+      for item in items {
+        switch item {
+        case .number, .integer: n += 26
+        default: n += item.estimatedSize(depth: depth.map { $0 + 1 }) + pad
+        }
+      }
+      return n
+    case .object(let m):
+      var n = 2
+      for (k, v) in m { n += k.utf8.count + 4 + pad + v.estimatedSize(depth: depth.map { $0 + 1 }) }
+      return n
+    }
   }
 
   /// Where a value sits; spelled out (`$.covariance[3][17]`) only for the error message,
@@ -45,15 +75,15 @@ public indirect enum JSONValue: Sendable, Hashable {
     }
   }
 
-  private func write(into out: inout String, indent: Int?, path: inout [PathComponent]) throws(NonFiniteNumber) {
+  private func write(into out: inout JSONBytes, indent: Int?, path: inout [PathComponent]) throws(NonFiniteNumber) {
     switch self {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
     case .integer(let i): out += String(i)
     case .number(let x):
       guard x.isFinite else { throw NonFiniteNumber(keyPath: Self.describe(path)) }
-      out += Self.numberText(x)
-    case .string(let s): Self.writeString(s, into: &out)
+      out.writeNumber(x)
+    case .string(let s): out.writeString(s)
     case .array(let items):
       if items.isEmpty {
         out += "[]"
@@ -61,6 +91,7 @@ public indirect enum JSONValue: Sendable, Hashable {
       }
       // Arrays of scalars stay on one line (matrix rows read well that way).
       let flat = indent == nil || items.allSatisfy { !$0.isContainer }
+      if flat, try Self.writeNumbers(items, into: &out, separator: indent == nil ? [0x2C] : [0x2C, 0x20], path: path) { return }
       out += "["
       for (i, item) in items.enumerated() {
         if i > 0 { out += flat && indent != nil ? ", " : "," }
@@ -80,7 +111,7 @@ public indirect enum JSONValue: Sendable, Hashable {
       for (i, key) in members.keys.sorted().enumerated() {
         if i > 0 { out += "," }
         if let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
-        Self.writeString(key, into: &out)
+        out.writeString(key)
         out += indent == nil ? ":" : ": "
         path.append(.key(key))
         try members[key, default: .null].write(into: &out, indent: indent.map { $0 + 1 }, path: &path)
@@ -89,6 +120,25 @@ public indirect enum JSONValue: Sendable, Hashable {
       if let indent { out += "\n" + String(repeating: "  ", count: indent) }
       out += "}"
     }
+  }
+
+  /// A row of plain numbers (a matrix row, a weight vector) written in one loop, without a
+  /// path entry per element; false, with nothing written, when the row holds anything else.
+  private static func writeNumbers(
+    _ items: [JSONValue], into out: inout JSONBytes, separator: [UInt8], path: [PathComponent]
+  ) throws(NonFiniteNumber) -> Bool {
+    for item in items {
+      guard case .number = item else { return false }
+    }
+    out += "["
+    for (i, item) in items.enumerated() {
+      guard case .number(let x) = item else { continue }
+      guard x.isFinite else { throw NonFiniteNumber(keyPath: describe(path + [.index(i)])) }
+      if i > 0 { out.bytes.append(contentsOf: separator) }
+      out.writeNumber(x)
+    }
+    out += "]"
+    return true
   }
 
   private var isContainer: Bool {
@@ -149,4 +199,42 @@ extension JSONValue {
   /// `nil` becomes `null`.
   public static func optional(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
   static func matrix(_ rows: [[Double]]) -> JSONValue { .array(rows.map { .array($0.map { .number($0) }) }) }
+}
+
+/// The bytes of a JSON document being written (``JSONValue/rendered(pretty:terminator:)``).
+struct JSONBytes {
+  var bytes: [UInt8] = []
+
+  static func += (out: inout JSONBytes, s: String) { out.bytes.append(contentsOf: s.utf8) }
+
+  /// ``JSONValue/numberText(_:)``, appended.
+  mutating func writeNumber(_ x: Double) {
+    if x == x.rounded() && abs(x) < 1e15 {
+      bytes.append(contentsOf: String(Int(x)).utf8)
+    } else {
+      bytes.append(contentsOf: x.description.utf8)
+    }
+  }
+
+  /// The string quoted and escaped exactly as ``JSONValue/writeString(_:into:)`` does.
+  mutating func writeString(_ s: String) {
+    var s = s
+    s.withUTF8 { u in
+      bytes.append(0x22)
+      for b in u {
+        switch b {
+        case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+        case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
+        case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
+        case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+        case 0..<0x20:
+          let hex: [UInt8] = Array("0123456789abcdef".utf8)
+          bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+        default: bytes.append(b)
+        }
+      }
+      bytes.append(0x22)
+    }
+  }
 }

@@ -232,8 +232,10 @@ struct ContentHash {
     mix(bytes: bytes)
   }
 
-  mutating func mix(bytes: [UInt8]) {
-    bytes.withUnsafeBytes { raw in
+  mutating func mix(bytes: [UInt8]) { bytes.withUnsafeBytes { mix(bytes: $0) } }
+
+  mutating func mix(bytes raw: UnsafeRawBufferPointer) {
+    do {
       let n = raw.count
       var i = 0
       while i + 8 <= n {
@@ -336,27 +338,29 @@ struct EntryWriter {
 /// Reads an entry with every length checked; nil on anything unexpected.
 struct EntryReader {
   let bytes: [UInt8]
+  /// Where the checked body ends (0: nothing to read).
+  var end = 0
   var at = 0
 
-  /// The entry without its checksum, or an empty reader when the checksum does not match.
+  /// The entry up to its checksum, or nothing when the checksum does not match.
   init(_ sealed: [UInt8]) {
-    guard sealed.count >= 16 else {
-      self.bytes = []
-      return
-    }
-    let body = Array(sealed[..<(sealed.count - 16)])
-    let (a, b) = ContentHash.of(body)
-    let stored = sealed.withUnsafeBytes {
-      (
-        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: sealed.count - 16, as: UInt64.self)),
-        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: sealed.count - 8, as: UInt64.self))
+    self.bytes = sealed
+    guard sealed.count >= 16 else { return }
+    let body = sealed.count - 16
+    let ok = sealed.withUnsafeBytes { raw -> Bool in
+      var h = ContentHash()
+      h.mix(bytes: UnsafeRawBufferPointer(rebasing: raw[..<body]))
+      let stored = (
+        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: body, as: UInt64.self)),
+        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: body + 8, as: UInt64.self))
       )
+      return stored == h.digest()
     }
-    self.bytes = stored == (a, b) ? body : []
+    if ok { end = body }
   }
 
   mutating func word() -> UInt64? {
-    guard at + 8 <= bytes.count else { return nil }
+    guard at + 8 <= end else { return nil }
     let x = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
     at += 8
     return UInt64(littleEndian: x)
@@ -368,7 +372,7 @@ struct EntryReader {
   }
 
   mutating func string() -> String? {
-    guard let n = count(max: 1 << 16), at + n <= bytes.count else { return nil }
+    guard let n = count(max: 1 << 16), at + n <= end else { return nil }
     let s = String(decoding: bytes[at..<at + n], as: UTF8.self)
     at += n
     return s
@@ -376,7 +380,7 @@ struct EntryReader {
 
   /// `n` doubles, all finite; nil otherwise.
   mutating func doubles(_ n: Int, positive: Bool = false) -> [Double]? {
-    guard at + n * 8 <= bytes.count else { return nil }
+    guard at + n * 8 <= end else { return nil }
     let start = at
     let out = [Double](unsafeUninitializedCapacity: n) { buffer, count in
       bytes.withUnsafeBytes { raw in
@@ -391,13 +395,17 @@ struct EntryReader {
   }
 
   mutating func integers(_ n: Int) -> [Int]? {
-    guard at + n * 8 <= bytes.count else { return nil }
-    var out = [Int]()
-    out.reserveCapacity(n)
-    for _ in 0..<n {
-      guard let w = word() else { return nil }
-      out.append(Int(Int64(bitPattern: w)))
+    guard at + n * 8 <= end else { return nil }
+    let start = at
+    let out = [Int](unsafeUninitializedCapacity: n) { buffer, count in
+      bytes.withUnsafeBytes { raw in
+        for i in 0..<n {
+          buffer[i] = Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self)))
+        }
+      }
+      count = n
     }
+    at += n * 8
     return out
   }
 
@@ -412,11 +420,11 @@ struct EntryReader {
       guard let h = history() else { return nil }
       out.append(h)
     }
-    return at == bytes.count ? out : nil
+    return at == end ? out : nil
   }
 
   mutating func history() -> PriceHistory? {
-    guard let symbol = string(), let source = string(), let n = count(max: bytes.count / 8),
+    guard let symbol = string(), let source = string(), let n = count(max: end / 8),
       let ohlc = word(), let vol = word(), ohlc <= 1, vol <= 1, let dropped = count(max: 1 << 40),
       let ordinals = integers(n), let lines = integers(n), let close = doubles(n)
     else { return nil }

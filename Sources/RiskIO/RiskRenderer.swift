@@ -16,7 +16,7 @@ public enum RiskRenderer {
     try NonFinite.guarding("risk report (--format \(format.rawValue))") {
       switch format {
       case .text: return text(report)
-      case .json: return try json(report).rendered() + "\n"
+      case .json: return try json(report).rendered(terminator: "\n")
       case .csv: return csv(report)
       }
     }

@@ -12,7 +12,7 @@ public enum SizeRenderer {
       switch format {
       case .text: return text(report, markdown: false, verbose: verbose)
       case .markdown: return text(report, markdown: true)
-      case .json: return try json(report).rendered() + "\n"
+      case .json: return try json(report).rendered(terminator: "\n")
       case .csv: return csv(report)
       }
     }

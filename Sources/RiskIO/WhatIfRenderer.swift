@@ -10,7 +10,7 @@ public enum WhatIfRenderer {
       switch format {
       case .text: return text(r, markdown: false)
       case .markdown: return text(r, markdown: true)
-      case .json: return try json(r).rendered() + "\n"
+      case .json: return try json(r).rendered(terminator: "\n")
       case .html: return html(r)
       }
     }

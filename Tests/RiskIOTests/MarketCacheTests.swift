@@ -200,3 +200,18 @@ struct FieldTrimTests {
     #expect(reader.string(fields[1]) == want)
   }
 }
+
+@Suite("JSON bytes writer")
+struct JSONBytesTests {
+  @Test(
+    "a document's strings are escaped exactly as the line writer escapes them",
+    arguments: ["plain", "quote \" and \\ backslash", "tab\tnew\nline\rcr", "\u{01}\u{1F}\u{7F}", "é ü 日本 🚀", ""])
+  func escaping(s: String) throws {
+    var line = ""
+    JSONValue.writeString(s, into: &line)
+    #expect(try JSONValue.string(s).rendered() == line)
+    #expect(
+      try JSONValue.object([s: .array([.number(0.1), .number(3), .string(s)])]).rendered(pretty: false)
+        == "{\(line):[0.1,3,\(line)]}")
+  }
+}
