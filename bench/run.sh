@@ -7,7 +7,8 @@
 #   BENCH_THREADS=1 bench/run.sh          # OpenBLAS on one thread throughout (steadier on a busy machine)
 #
 # 1. generates the synthetic inputs into bench/out/ (deterministic, gitignored);
-# 2. in-process benchmarks (advisor-bench run): parsing, estimators, decompositions, sizing phases,
+# 2. in-process benchmarks (advisor-bench run): parsing, estimators (N up to 5,000, a T sweep),
+#    their peak memory (bench/covariance-scale.sh), decompositions, sizing phases,
 #    measured candidate speed-ups;
 # 3. whole-process wall time (hyperfine) and peak memory (/usr/bin/time -v) of advisor commands;
 #    commands that do not exist yet (advisor check, advisor budget) are skipped with a note.
@@ -57,6 +58,9 @@ echo
 if [[ -z "${BENCH_SKIP_INPROCESS:-}" ]]; then
   echo "== in process (advisor-bench run: $WARMUP warm-up, up to $RUNS timed runs per case)"
   "$BENCH" run --out "$OUT" --warmup "$WARMUP" --runs "$RUNS" --tsv "$OUT/inprocess.tsv" 2>/dev/null
+  echo
+  echo "== covariance at scale: peak RSS of one estimate per process (bench/covariance-scale.sh)"
+  if [[ -n "${BENCH_QUICK:-}" ]]; then COV_SIZES="500 2000" COV_T_SWEEP="" bench/covariance-scale.sh; else bench/covariance-scale.sh; fi
 else
   echo "== in process: skipped (BENCH_SKIP_INPROCESS)"
 fi

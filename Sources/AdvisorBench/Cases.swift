@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+@_spi(Benchmarks) import LinearAlgebra
 import RiskCore
 import RiskIO
 
@@ -19,6 +19,8 @@ struct BenchPaths: Sendable {
 enum Group: String, CaseIterable, Sendable {
   case parse
   case covariance
+  /// The covariance estimators over T at a fixed N, and the fitted growth with N and T.
+  case scaling
   case linalg
   case riskparity
   case risk
@@ -38,6 +40,11 @@ struct CaseRunner {
   var paths: BenchPaths
   var policy: RunPolicy
   var sizes = [20, 100, 500, 1000]
+  /// The covariance group's instrument counts (issue 16: up to 5,000 at T = 2,520).
+  var covarianceSizes = [20, 100, 500, 1000, 2000, 5000]
+  /// The scaling group's T sweep, at `sweepInstruments`.
+  var sweepObservations = [630, 1260, 2520, 5040, 10080]
+  var sweepInstruments = 1000
   var observations = 2520
   var sink = Sink()
   var rows: [ResultRow] = []
@@ -72,6 +79,7 @@ struct CaseRunner {
       switch g {
       case .parse: try parse()
       case .covariance: try covariance()
+      case .scaling: try scaling()
       case .linalg: try linalg()
       case .riskparity: try riskParity()
       case .risk: try risk()
@@ -118,35 +126,86 @@ struct CaseRunner {
 
   // MARK: - estimators
 
-  /// The in-memory synthetic returns, `T × 1000` column-major.
+  /// The in-memory synthetic returns, `T × 1000` column-major (the linalg and risk-parity groups).
   func syntheticReturns() -> [Double] {
     SyntheticReturns.matrix(observations: observations, instruments: sizes.max() ?? 1000)
   }
 
-  mutating func covariance() throws {
-    let all = syntheticReturns()
-    for n in sizes {
-      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
-      let x = r.demeanedColumns()
-      let estimators: [(String, any CovarianceEstimator)] = [
-        ("sample", SampleCovariance()), ("ewma λ=0.94", EWMACovariance(lambda: 0.94)),
-        ("ledoit-wolf", LedoitWolfCovariance()), ("oas", OASCovariance()),
-        ("ledoit-wolf-constant-correlation", LedoitWolfConstantCorrelationCovariance()),
-      ]
-      var bodies: [() throws -> Double] = [{ try SymmetricMatrix.gram(x, scale: 1).elements[0] }]
-      for (_, e) in estimators { bodies.append({ try e.estimate(r).daily.elements[0] }) }
-      let st = try measureInterleaved(policy, sink: &sink, bodies)
-      add(.covariance, "dsyrk XᵀX (BLAS floor)", n: n, st[0], note: "T=\(observations)")
-      for (k, (name, e)) in estimators.enumerated() {
-        let estimate = try e.estimate(r)
-        var note = ""
-        if let repair = estimate.repair {
-          note = "not PSD: \(repair.clippedEigenvalues) eigenvalues clipped (eigendecomposition repair)"
-        } else if !(try estimate.daily.cholesky().isPositiveDefinite) {
-          note = "Cholesky fails (numerically singular): PSD confirmed by eigenvalues"
-        }
-        add(.covariance, name, n: n, st[k + 1], baseline: ("dsyrk", st[0]), note: note)
+  /// The five estimators, in the order of the tables.
+  static let estimators: [(String, any CovarianceEstimator)] = [
+    ("sample", SampleCovariance()), ("ewma λ=0.94", EWMACovariance(lambda: 0.94)),
+    ("ledoit-wolf", LedoitWolfCovariance()), ("oas", OASCovariance()),
+    ("ledoit-wolf-constant-correlation", LedoitWolfConstantCorrelationCovariance()),
+  ]
+
+  /// Fewer runs for the cases that take seconds (N ≥ 2,000 or T ≥ 5,040): at least 3, one warm-up.
+  func policy(forFlops flops: Double) -> RunPolicy {
+    guard flops > 5e9 else { return policy }
+    return RunPolicy(
+      warmup: min(policy.warmup, 1), runs: min(policy.runs, 5), minRuns: min(policy.minRuns, 3),
+      maxSecondsPerCase: policy.maxSecondsPerCase)
+  }
+
+  /// The floor, the bare `dsyrk` and the five estimators on `r`, interleaved; one row each.
+  mutating func covarianceRows(_ r: Matrix, n: Int, t: Int, group: Group) throws -> [Stats] {
+    let x = r.demeanedColumns()
+    var bodies: [() throws -> Double] = [
+      { try SymmetricMatrix.gram(x, scale: 1).elements[0] },
+      { try SymmetricMatrix.upperGramElements(x)[0] },
+    ]
+    for (_, e) in Self.estimators { bodies.append({ try e.estimate(r).daily.elements[0] }) }
+    let st = try measureInterleaved(policy(forFlops: Double(n) * Double(n) * Double(t)), sink: &sink, bodies)
+    add(group, "dsyrk XᵀX (BLAS floor)", n: n, st[0], note: "T=\(t); SymmetricMatrix.gram: dsyrk + mirror")
+    add(group, "dsyrk alone (upper triangle)", n: n, st[1], baseline: ("dsyrk", st[0]), note: "T=\(t)")
+    for (k, (name, e)) in Self.estimators.enumerated() {
+      let estimate = try e.estimate(r)
+      var note = group == .scaling ? "T=\(t)" : ""
+      if let repair = estimate.repair {
+        note +=
+          (note.isEmpty ? "" : "; ") + "not PSD: \(repair.clippedEigenvalues) eigenvalues clipped (eigendecomposition repair)"
+      } else if !(try estimate.daily.cholesky().isPositiveDefinite) {
+        note += (note.isEmpty ? "" : "; ") + "Cholesky fails (numerically singular): PSD confirmed by eigenvalues"
       }
+      add(group, name, n: n, st[k + 2], baseline: ("dsyrk", st[0]), note: note)
+    }
+    return st
+  }
+
+  mutating func covariance() throws {
+    let all = SyntheticReturns.matrix(observations: observations, instruments: covarianceSizes.max() ?? 1000)
+    var medians: [(n: Int, st: [Stats])] = []
+    for n in covarianceSizes {
+      let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)
+      medians.append((n, try covarianceRows(r, n: n, t: observations, group: .covariance)))
+    }
+    let fitted = medians.filter { $0.n >= 500 }
+    guard fitted.count >= 2 else { return }
+    let names = ["dsyrk floor", "dsyrk alone"] + Self.estimators.map(\.0)
+    for (k, name) in names.enumerated() {
+      let slope = logLogSlope(fitted.map { (Double($0.n), $0.st[k].median) })
+      let local = zip(fitted, fitted.dropFirst()).map { a, b in
+        "\(a.n)→\(b.n): \(fixed(logLogSlope([(Double(a.n), a.st[k].median), (Double(b.n), b.st[k].median)]), 2))"
+      }
+      check(
+        "growth with N (T = \(observations), N \(fitted.map(\.n))): \(name) time ∝ N^\(fixed(slope, 2)) (local \(local.joined(separator: ", ")))"
+      )
+    }
+  }
+
+  /// The estimators over T at a fixed N, and the fitted exponent of T.
+  mutating func scaling() throws {
+    let n = sweepInstruments
+    var medians: [(t: Int, st: [Stats])] = []
+    for t in sweepObservations {
+      let all = SyntheticReturns.matrix(observations: t, instruments: n)
+      let r = try Matrix(rows: t, columns: n, layout: .columnMajor, elements: all)
+      medians.append((t, try covarianceRows(r, n: n, t: t, group: .scaling)))
+    }
+    guard medians.count >= 2 else { return }
+    let names = ["dsyrk floor", "dsyrk alone"] + Self.estimators.map(\.0)
+    for (k, name) in names.enumerated() {
+      let slope = logLogSlope(medians.map { (Double($0.t), $0.st[k].median) })
+      check("growth with T (N = \(n), T \(medians.map(\.t))): \(name) time ∝ T^\(fixed(slope, 2))")
     }
   }
 

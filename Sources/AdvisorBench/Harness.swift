@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small in-process benchmark harness: warm-up runs, then timed runs on
 /// `ContinuousClock`, reported as the median with the spread (min, max and the
 /// interquartile range).
@@ -169,4 +171,19 @@ func renderTSV(_ rows: [ResultRow]) -> String {
     out += cells.joined(separator: "\t") + "\n"
   }
   return out
+}
+
+/// The least-squares slope of `log y` on `log x`: the exponent `b` of `y ≈ a xᵇ`.
+func logLogSlope(_ points: [(Double, Double)]) -> Double {
+  let p = points.filter { $0.0 > 0 && $0.1 > 0 }.map { (Foundation.log($0.0), Foundation.log($0.1)) }
+  guard p.count >= 2 else { return .nan }
+  let mx = p.map(\.0).reduce(0, +) / Double(p.count)
+  let my = p.map(\.1).reduce(0, +) / Double(p.count)
+  var sxy = 0.0
+  var sxx = 0.0
+  for (x, y) in p {
+    sxy += (x - mx) * (y - my)
+    sxx += (x - mx) * (x - mx)
+  }
+  return sxx > 0 ? sxy / sxx : .nan
 }

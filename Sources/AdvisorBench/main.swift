@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinearAlgebra
+@_spi(Benchmarks) import LinearAlgebra
 import RiskCore
 import RiskIO
 
@@ -18,6 +18,7 @@ struct AdvisorBench: ParsableCommand {
     abstract: "In-process benchmarks of advisor (parsing, estimators, decompositions, sizing) and their inputs.",
     subcommands: [
       Generate.self, Run.self, Export.self, BLASInfo.self, SummarizeHyperfine.self, ReportWholeProcess.self,
+      EstimateOnce.self,
     ],
     defaultSubcommand: Run.self
   )
@@ -119,6 +120,19 @@ struct Run: ParsableCommand {
   @Option(name: .long, help: "Also write the results as tab-separated values to this file.")
   var tsv: String?
 
+  @Option(
+    name: .customLong("cov-sizes"), parsing: .upToNextOption,
+    help: "Instrument counts of the covariance group (T = 2,520; default 20 100 500 1000 2000 5000).")
+  var covSizes: [Int] = []
+
+  @Option(
+    name: .customLong("t-sweep"), parsing: .upToNextOption,
+    help: "Observation counts of the scaling group (default 630 1260 2520 5040 10080).")
+  var tSweep: [Int] = []
+
+  @Option(name: .customLong("t-sweep-n"), help: "Instrument count of the scaling group's T sweep.")
+  var tSweepN = 1000
+
   func run() throws {
     let names = only.flatMap { $0.split(separator: ",").map(String.init) }
     var groups: [Group] = []
@@ -131,6 +145,9 @@ struct Run: ParsableCommand {
     if groups.isEmpty { groups = Group.allCases }
     let policy = RunPolicy(warmup: warmup, runs: runs, minRuns: min(5, runs), maxSecondsPerCase: maxSeconds)
     var runner = CaseRunner(paths: locations.paths, policy: policy)
+    if !covSizes.isEmpty { runner.covarianceSizes = covSizes }
+    if !tSweep.isEmpty { runner.sweepObservations = tSweep }
+    runner.sweepInstruments = tSweepN
     print(BLASInfo.describe())
     print("policy: \(warmup) warm-up runs, up to \(runs) timed runs (at least \(min(5, runs)), \(maxSeconds) s per case)")
     try runner.run(groups)
@@ -189,6 +206,60 @@ struct Export: ParsableCommand {
     print(
       "wrote \(dir): sample, ewma (λ 0.94), ledoit-wolf, oas, ledoit-wolf constant correlation (+ shrinkage), demeaned EWMA (span \(span)) for N in \(sizes); panel closes"
     )
+  }
+}
+
+/// One estimate in a process of its own, for `/usr/bin/time -v` (peak RSS): `bench/covariance-scale.sh`.
+struct EstimateOnce: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "estimate-once",
+    abstract:
+      "Generates T × N synthetic returns, runs one estimator (or the floor, or nothing) and prints its time; for peak-memory runs."
+  )
+
+  @Option(name: .long, help: "none (the returns alone), floor (demeaned copy + SymmetricMatrix.gram) or an estimator name.")
+  var method = "none"
+
+  @Option(name: .long, help: "Instruments N.")
+  var instruments = 1000
+
+  @Option(name: .long, help: "Observations T.")
+  var observations = 2520
+
+  @Flag(name: .long, help: "Also print a hash of the estimate's bits (to compare two builds).")
+  var digest = false
+
+  func run() throws {
+    let t = observations
+    let n = instruments
+    let r = try Matrix(
+      rows: t, columns: n, layout: .columnMajor, elements: SyntheticReturns.matrix(observations: t, instruments: n))
+    let clock = ContinuousClock()
+    let t0 = clock.now
+    var first = 0.0
+    var note = ""
+    switch method {
+    case "none": first = r.elements[0]
+    case "floor": first = try SymmetricMatrix.gram(r.demeanedColumns(), scale: 1).elements[0]
+    default:
+      guard let m = CovarianceMethod(rawValue: method) else {
+        throw ValidationError(
+          "unknown method '\(method)'; none, floor, \(CovarianceMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      let e = try m.estimator(lambda: 0.94).estimate(r)
+      first = e.daily.elements[0]
+      note = e.repair.map { "repaired (\($0.clippedEigenvalues) clipped)" } ?? "no repair"
+      if digest {
+        // FNV-1a over the bit patterns: two builds agree on every bit of the estimate or not.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for v in e.daily.elements + [e.shrinkage ?? .nan] {
+          h = (h ^ v.bitPattern) &* 0x100_0000_01b3
+        }
+        note += "; bits \(String(h, radix: 16))"
+      }
+    }
+    let dt = (clock.now - t0).seconds
+    print("\(method)\tN=\(n)\tT=\(t)\t\(dt)\t\(first)\t\(note)")
   }
 }
 

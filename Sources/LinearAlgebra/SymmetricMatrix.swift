@@ -82,6 +82,28 @@ public struct SymmetricMatrix: Sendable, Hashable {
     SymmetricMatrix(dimension: dimension, symmetricElements: elements.map { $0 * c })
   }
 
+  /// `A ← c · A` in place: the elements of ``scaled(by:)`` without a second `n²` array.
+  public mutating func scale(by c: Double) {
+    elements.withUnsafeMutableBufferPointer { p in
+      for k in p.indices { p[k] *= c }
+    }
+  }
+
+  /// The `n²` column-major elements, to rewrite in place; `body` must leave them exactly
+  /// symmetric (`elements[i + j*n] == elements[j + i*n]`), which debug builds check.
+  ///
+  /// For estimators that rewrite a large covariance element by element (at n = 5,000 a copy
+  /// is 200 MB): ``set(_:_:to:)`` writes the second triangle `n` elements apart, and a copy
+  /// doubles the peak memory.
+  public mutating func modifySymmetricElements<R>(_ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {
+    let n = dimension
+    let result = elements.withUnsafeMutableBufferPointer { p in body(p) }
+    assert(
+      (0..<n).allSatisfy { j in (0..<j).allSatisfy { i in elements[i + j * n] == elements[j + i * n] } },
+      "modifySymmetricElements left the matrix asymmetric")
+    return result
+  }
+
   /// The principal submatrix on `indices` (in that order).
   public func submatrix(_ indices: [Int]) -> SymmetricMatrix {
     let m = indices.count
@@ -149,6 +171,37 @@ public struct SymmetricMatrix: Sendable, Hashable {
   /// - Throws: ``LinearAlgebraError/libraryUnavailable(_:)`` when BLAS cannot be opened.
   public static func gram(_ x: Matrix, scale alpha: Double = 1) throws(LinearAlgebraError) -> SymmetricMatrix {
     let n = x.columns
+    var c = try upperGramElements(x, scale: alpha)
+    if n > 0 && x.rows > 0 { mirrorUpperTriangle(&c, dimension: n) }
+    return SymmetricMatrix(dimension: n, symmetricElements: c)
+  }
+
+  /// Copies the upper triangle of the column-major `n × n` elements onto the lower, in 64 × 64
+  /// tiles: row by row, the writes to the lower triangle are `n` apart, and at n = 5,000 an
+  /// untiled loop misses the cache on every one of them (BENCHMARKS.md, "Covariance at scale").
+  static func mirrorUpperTriangle(_ c: inout [Double], dimension n: Int) {
+    let tile = 64
+    c.withUnsafeMutableBufferPointer { p in
+      for jb in stride(from: 0, to: n, by: tile) {
+        let jEnd = min(jb + tile, n)
+        for ib in stride(from: 0, through: jb, by: tile) {
+          for j in jb..<jEnd {
+            let iEnd = min(ib + tile, j)
+            if iEnd <= ib { continue }
+            for i in ib..<iEnd { p[j + i * n] = p[i + j * n] }
+          }
+        }
+      }
+    }
+  }
+
+  /// The `n²` column-major elements of `α · XᵀX` with only the upper triangle
+  /// written (the strict lower triangle is zero): one BLAS `dsyrk`, nothing else.
+  /// The benchmarks' floor (BENCHMARKS.md); ``gram(_:scale:)`` is this plus the mirror.
+  @_spi(Benchmarks) public static func upperGramElements(_ x: Matrix, scale alpha: Double = 1) throws(LinearAlgebraError)
+    -> [Double]
+  {
+    let n = x.columns
     let t = x.rows
     var c = [Double](repeating: 0, count: n * n)
     if n > 0 && t > 0 {
@@ -168,10 +221,7 @@ public struct SymmetricMatrix: Sendable, Hashable {
             alpha, a.baseAddress, lda, 0, cp.baseAddress, Int32(n))
         }
       }
-      for j in 0..<n {
-        for i in 0..<j { c[j + i * n] = c[i + j * n] }
-      }
     }
-    return SymmetricMatrix(dimension: n, symmetricElements: c)
+    return c
   }
 }
