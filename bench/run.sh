@@ -175,3 +175,6 @@ echo
 "$BENCH" report-whole-process "$SUMMARY"
 echo
 echo "results: $OUT/inprocess.tsv, $SUMMARY, $OUT/hyperfine/; Python peers: bench/peers.sh"
+echo
+echo "== the table of issue 16 (bench/issue16.sh): start-up, aum, size, check, budget vs Python, risk JSON vs text, 1M orders"
+if [[ -n "${BENCH_QUICK:-}" ]]; then ISSUE16_QUICK=1 bench/issue16.sh; else bench/issue16.sh; fi
