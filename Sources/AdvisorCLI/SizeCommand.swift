@@ -15,10 +15,7 @@ struct ProfileOptions: ParsableArguments {
 }
 
 /// Today's date from the clock (UTC), for the as-of default; the core never reads the clock.
-func today() -> Day {
-  let seconds = Int(Date().timeIntervalSince1970)
-  return Day(ordinal: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-}
+func today() -> Day { AsOfRule.today() }
 
 struct SizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -81,10 +78,6 @@ struct SizeCommand: ParsableCommand {
       let context = try AccountContext(inputs, accountOptions, profileOptions)
       let (market, regimes) = (context.market, context.regimes)
       let valuation = try context.valuation()
-      guard market[instrument] != nil else {
-        throw UnknownInstrumentError(
-          symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)
-      }
       let request = SizingRequest(symbol: instrument, side: side.tradeSide, entry: entry, stop: stop)
       let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)
       if format == .text { output.apply() }

@@ -99,11 +99,11 @@ public indirect enum JSONValue: Sendable, Hashable {
   }
 
   /// A finite number as written: integral values without a fraction, else the shortest round-trip decimal.
-  static func numberText(_ x: Double) -> String {
+  public static func numberText(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
   }
 
-  static func writeString(_ s: String, into out: inout String) {
+  public static func writeString(_ s: String, into out: inout String) {
     // Fast path: nothing to escape (the common case), append in one piece.
     if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
       out += "\""
@@ -147,6 +147,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
   /// `nil` becomes `null`.
-  static func optional(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+  public static func optional(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
   static func matrix(_ rows: [[Double]]) -> JSONValue { .array(rows.map { .array($0.map { .number($0) }) }) }
 }
