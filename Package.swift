@@ -69,7 +69,9 @@ let package = Package(
     .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "RiskIO"]),
     .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),
     .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI"], exclude: ["Golden"]),
-    .testTarget(name: "AdvisorServerTests", dependencies: ["AdvisorServer", "RiskIO"]),
+    .testTarget(
+      name: "AdvisorServerTests",
+      dependencies: ["AdvisorServer", "RiskIO", .product(name: "Yams", package: "Yams")]),
   ],
   swiftLanguageModes: [.v6]
 )
