@@ -24,13 +24,16 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+    // The journal's SQLite: Debian's libsqlite3-dev (scripts/setup.sh), behind one Swift type.
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .target(name: "LinearAlgebra", dependencies: ["CLAPACKE"]),
     .target(name: "RiskCore", dependencies: ["LinearAlgebra"]),
     .target(name: "RiskIO", dependencies: ["RiskCore", .product(name: "Yams", package: "Yams")]),
+    .target(name: "AdvisorJournal", dependencies: ["CSQLite", "RiskCore"]),
     .target(
       name: "AdvisorCLI",
       dependencies: [
-        "RiskCore", "RiskIO", "AdvisorServeOptions",
+        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorServeOptions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),
@@ -62,13 +65,14 @@ let package = Package(
     .executableTarget(
       name: "AdvisorBench",
       dependencies: [
-        "LinearAlgebra", "RiskCore", "RiskIO",
+        "LinearAlgebra", "RiskCore", "RiskIO", "AdvisorJournal",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "RiskIO"]),
     .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),
-    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI"], exclude: ["Golden"]),
+    .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI", "AdvisorJournal", "RiskCore"], exclude: ["Golden"]),
+    .testTarget(name: "AdvisorJournalTests", dependencies: ["AdvisorJournal", "RiskCore"]),
     .testTarget(
       name: "AdvisorServerTests",
       dependencies: ["AdvisorServer", "RiskIO", .product(name: "Yams", package: "Yams")]),

@@ -39,6 +39,8 @@ command -v hyperfine >/dev/null || {
 }
 
 mkdir -p "$OUT/hyperfine"
+# The commands on the examples run as a user runs them, journaled, into a journal of the bench's own.
+export ADVISOR_JOURNAL="$PWD/$OUT/journal-examples.sqlite"
 echo "== machine"
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "OpenBLAS package: $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo unknown); libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)"
@@ -135,8 +137,16 @@ if has_subcommand check; then
     --quantity 10 --stop 180 --regime normal
   time_case check-batch-100k "0,1" "$ADVISOR" check --config "$BOOK/advisor.yaml" --orders "$BOOK/orders.csv" \
     --regime normal --format json
+  # The journal (issue 12): the same checks recorded (the book's advisor.yaml names no journal).
+  # One journal per case, kept between hyperfine's runs (a journal with history, hashes cached).
+  rm -f "$OUT"/journal-*.sqlite*
+  time_case check-one-book50-journal "0,1" "$ADVISOR" check --config "$BOOK/advisor.yaml" --instrument BK07 --side buy \
+    --quantity 10 --stop 180 --regime normal --journal "$OUT/journal-one.sqlite"
+  time_case check-batch-100k-journal "0,1" "$ADVISOR" check --config "$BOOK/advisor.yaml" --orders "$BOOK/orders.csv" \
+    --regime normal --format json --journal "$OUT/journal-batch.sqlite"
+  ls -l "$OUT"/journal-batch.sqlite* 2>/dev/null | awk '{print "  journal after the batch runs: " $5 " bytes " $9}'
 else
-  for c in check-one check-one-book50 check-batch-100k; do
+  for c in check-one check-one-book50 check-batch-100k check-one-book50-journal check-batch-100k-journal; do
     skip_case "$c" "no 'advisor check' subcommand yet (issue 5)"
   done
 fi

@@ -4,9 +4,10 @@
 #   libopenblas-dev  OpenBLAS as the BLAS/LAPACK behind it. Debian's reference
 #                    BLAS (what liblapacke-dev alone brings) takes ~324 ms for a
 #                    500 x 2,520 covariance product; OpenBLAS ~22 ms (15x).
+#   libsqlite3-dev   SQLite, for the journal (Sources/CSQLite, AdvisorJournal).
 # Idempotent and quiet when everything is present.
 set -euo pipefail
-packages=(liblapacke-dev libopenblas-dev)
+packages=(liblapacke-dev libopenblas-dev libsqlite3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

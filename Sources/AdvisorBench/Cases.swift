@@ -24,6 +24,7 @@ enum Group: String, CaseIterable, Sendable {
   case risk
   case size
   case check
+  case journal
   case proposals
 }
 
@@ -76,6 +77,7 @@ struct CaseRunner {
       case .risk: try risk()
       case .size: try size()
       case .check: try check()
+      case .journal: try journal()
       case .proposals: try proposals()
       }
     }
@@ -131,7 +133,7 @@ struct CaseRunner {
         ("ledoit-wolf", LedoitWolfCovariance()), ("oas", OASCovariance()),
         ("ledoit-wolf-constant-correlation", LedoitWolfConstantCorrelationCovariance()),
       ]
-      var bodies: [() throws -> Double] = [{ SymmetricMatrix.gram(x, scale: 1).elements[0] }]
+      var bodies: [() throws -> Double] = [{ try SymmetricMatrix.gram(x, scale: 1).elements[0] }]
       for (_, e) in estimators { bodies.append({ try e.estimate(r).daily.elements[0] }) }
       let st = try measureInterleaved(policy, sink: &sink, bodies)
       add(.covariance, "dsyrk XᵀX (BLAS floor)", n: n, st[0], note: "T=\(observations)")

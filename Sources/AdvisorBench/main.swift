@@ -198,25 +198,12 @@ struct BLASInfo: ParsableCommand {
 
   func run() { print(Self.describe()) }
 
-  /// OpenBLAS's own description, looked up at run time (nil symbols: not OpenBLAS).
+  /// OpenBLAS's own description and advisor's thread policy (LinearAlgebra opens the library on first use).
   static func describe() -> String {
-    typealias StringFn = @convention(c) () -> UnsafePointer<CChar>?
-    typealias IntFn = @convention(c) () -> Int32
-    guard let handle = dlopen(nil, RTLD_NOW) else { return "BLAS: unknown" }
-    guard let configSym = dlsym(handle, "openblas_get_config") else {
-      return "BLAS: not OpenBLAS (reference BLAS? install libopenblas-dev: README, Quick start)"
-    }
-    let config = unsafeBitCast(configSym, to: StringFn.self)().map { String(cString: $0) } ?? "?"
-    var core = "?"
-    if let s = dlsym(handle, "openblas_get_corename") {
-      core = unsafeBitCast(s, to: StringFn.self)().map { String(cString: $0) } ?? "?"
-    }
-    var threads = "?"
-    if let s = dlsym(handle, "openblas_get_num_threads") { threads = String(unsafeBitCast(s, to: IntFn.self)()) }
     let env = ["OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"].map { k in
       "\(k)=\(ProcessInfo.processInfo.environment[k] ?? "unset")"
     }
-    return "BLAS: \(config); core \(core); \(threads) threads; \(env.joined(separator: " "))"
+    return "\(LinearAlgebraRuntime.describe()); \(env.joined(separator: " "))"
   }
 }
 

@@ -10,7 +10,8 @@ public struct Advisor: ParsableCommand {
     version: AdvisorVersion.string,
     subcommands: [
       SizeCommand.self, CheckCommand.self, BudgetCommand.self, WhatIfCommand.self, RiskCommand.self, AUMCommand.self,
-      ProfilesCommand.self, InitCommand.self, ServeCommand.self,
+      ProfilesCommand.self, InitCommand.self,
+      JournalCommand.self, StateCommand.self, ServeCommand.self,
     ]
   )
   public init() {}

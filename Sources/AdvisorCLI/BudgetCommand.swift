@@ -29,6 +29,7 @@ struct BudgetCommand: ParsableCommand {
   @OptionGroup var inputs: InputOptions
   @OptionGroup var accountOptions: AccountOptions
   @OptionGroup var profileOptions: ProfileOptions
+  @OptionGroup var journalOptions: JournalOptions
 
   @Option(
     name: .long, parsing: .upToNextOption,
@@ -99,13 +100,26 @@ struct BudgetCommand: ParsableCommand {
         try emit(try BudgetRenderer.render(proposal, as: format))
         return
       }
-      let context = try AccountContext(inputs, accountOptions, profileOptions)
-      let valuation = try context.valuation()
-      let request = BudgetRequest(
-        regime: regime ?? "normal", method: estimator, lookback: lookback, lambda: lambda, budgets: entries)
-      let report = try BudgetService.run(valuation: valuation, market: context.market, regimes: context.regimes, request: request)
-      if format == .text { outputStyle.apply() }
-      try emit(try BudgetRenderer.render(report, as: format))
+      var context = try AccountContext(inputs, accountOptions, profileOptions)
+      let journal = RunJournal(journalOptions, config: context.config, command: "budget", format: format.rawValue)
+      try journaled(journal, asOf: context.account.asOf) {
+        try journal.requireAvailable()
+        context.account.record = journal.record(for: context.account)
+        try journal.requireAvailable()
+        let valuation = try context.valuation()
+        try journal.snapshot(valuation)
+        let request = BudgetRequest(
+          regime: regime ?? "normal", method: estimator, lookback: lookback, lambda: lambda, budgets: entries)
+        let report = try BudgetService.run(
+          valuation: valuation, market: context.market, regimes: context.regimes, request: request)
+        if format == .text { outputStyle.apply() }
+        let text = try BudgetRenderer.render(report, as: format)
+        try journal.finish(
+          try Recording.budget(
+            report, output: text, asOfSource: context.workspace.asOfSource, account: context.account, format: format))
+        try emit(text)
+        journal.announce()
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import AdvisorJournal
 import ArgumentParser
 import Foundation
 import RiskCore
@@ -41,6 +42,7 @@ struct CheckCommand: ParsableCommand {
   @OptionGroup var inputs: InputOptions
   @OptionGroup var accountOptions: AccountOptions
   @OptionGroup var profileOptions: ProfileOptions
+  @OptionGroup var journalOptions: JournalOptions
 
   @Option(name: .long, help: "The instrument (single order).")
   var instrument: String?
@@ -99,9 +101,15 @@ struct CheckCommand: ParsableCommand {
   func run() throws {
     var anyFailed = false
     try reportingErrors {
-      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      var context = try AccountContext(inputs, accountOptions, profileOptions)
+      // The journal: the account's record is read, every order checked and written, in one
+      // transaction. A journal that is configured but unusable fails every order closed.
+      let journal = RunJournal(journalOptions, config: context.config, command: "check", format: format.rawValue)
+      context.account.record = journal.record(for: context.account)
       let (market, regimes, account) = (context.market, context.regimes, context.account)
       let valuation = try context.valuation()
+      var journalFailure: JournalError? = nil
+      do { try journal.snapshot(valuation) } catch let e as JournalError { journalFailure = e }
       // The batch streams (constant memory): one pass collects the traded instruments the
       // covariance needs, the second checks and writes as it goes.
       let batch: OrdersFile.Stream
@@ -123,40 +131,114 @@ struct CheckCommand: ParsableCommand {
       try checker.prepare(candidates: scan.kept.sorted())
       let asOf = account.asOf
       if format == .text { output.apply() }
-      if format == .json && orders == nil, let only = try batch.next() {
-        let r = checker.check(only)
-        anyFailed = !r.passed(strict: strict)
-        try emit(try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: 1).rendered() + "\n")
-        return
+      let single = orders == nil
+      let document = format == .json && single
+      func unavailable(_ e: JournalError) -> Finding {
+        Finding(
+          .journalUnavailable, .fail,
+          "the journal \(e.path) cannot record the order (\(e.message.hasSuffix(".") ? String(e.message.dropLast()) : e.message)): it fails closed.",
+          [(.file, .text(e.path))])
+      }
+      func printed(_ r: OrderResult, _ index: Int, json: String?) throws -> String {
+        if document {
+          return try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: index).rendered() + "\n"
+        }
+        switch format {
+        case .json: return (json ?? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: index)) + "\n"
+        case .text:
+          if brief { return CheckRenderer.brief(r, index: index, strict: strict, batch: !single) }
+          return quiet
+            ? CheckRenderer.failures(r, index: index, strict: strict) : CheckRenderer.text(r, index: index, strict: strict)
+        }
       }
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
+      // A single order is printed after the journal has committed it.
       var buffer = ""
       var passed = 0
       var i = 0
+      var last: (OrderResult, Int)? = nil
+      var failing: Set<String> = []
       while let input = try batch.next() {
         defer { i += 1 }
-        let r = checker.check(input)
-        if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
-        switch format {
-        case .json: buffer += CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) + "\n"
-        case .text:
-          if brief {
-            buffer += CheckRenderer.brief(r, index: i + 1, strict: strict, batch: orders != nil)
-          } else if quiet {
-            buffer += CheckRenderer.failures(r, index: i + 1, strict: strict)
-          } else {
-            buffer += CheckRenderer.text(r, index: i + 1, strict: strict)
+        var r = checker.check(input)
+        if let e = journalFailure { r = r.failedClosed(by: unavailable(e)) }
+        let recording = journal.recording && journalFailure == nil
+        // The JSON line is rendered once: printed (JSON Lines) and recorded.
+        let json =
+          recording || (format == .json && !document)
+          ? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) : nil
+        var text = try printed(r, i + 1, json: json)
+        if recording, let json {
+          do {
+            try journal.order(
+              Recording.order(r, index: i + 1, json: json, printed: format == .json && !document ? nil : text))
+          } catch let e as JournalError {
+            journalFailure = e
+            r = r.failedClosed(by: unavailable(e))
+            text = try printed(r, i + 1, json: nil)
           }
         }
-        if buffer.utf8.count > 1 << 20 {
+        if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
+        for c in r.failingCodes { failing.insert(c.rawValue) }
+        last = (r, i + 1)
+        buffer += text
+        if !single && buffer.utf8.count > 1 << 20 {
           try emit(buffer)
           buffer = ""
         }
       }
+      var trailer = ""
       if format == .text && !brief && !quiet {
-        buffer += CheckRenderer.summary(count: i, passed: passed, strict: strict, regime: regime, asOf: asOf)
+        trailer = CheckRenderer.summary(count: i, passed: passed, strict: strict, regime: regime, asOf: asOf)
       }
-      try emit(buffer)
+      var end = Recording.base(
+        anyFailed ? "fail" : "pass", exit: anyFailed ? AdvisorExit.checkFailed : AdvisorExit.success, asOf: asOf,
+        account: account)
+      end.asOfSource = context.workspace.asOfSource
+      end.regime = regime
+      end.regimeSource = regime == "auto" ? "auto (each order under its instrument's regime)" : "flag"
+      end.profile = regimes.profile(regime)?.source
+      end.instrument = single ? instrument : nil
+      if let p = regimes.profile(regime) {
+        let s = checker.tradingState(p)
+        journal.stateFields(s, into: &end)
+        end.equityBase = EquityBase.of(checker.book, profile: p).value
+      }
+      end.decision =
+        "{\"failed\":\(i - passed),\"failingCodes\":[\(failing.sorted().map(jsonString).joined(separator: ","))],\"orders\":\(i),\"passed\":\(passed),\"strict\":\(strict)}"
+      end.output = trailer
+      end.report =
+        "{\"asOf\":\(jsonString(asOf.description)),\"command\":\"check\",\"failed\":\(i - passed),\"orders\":\(i),\"passed\":\(passed),\"regime\":\(jsonString(regime)),\"result\":\(jsonString(anyFailed ? "fail" : "pass")),\"schemaVersion\":\(CheckRenderer.schemaVersion),\"strict\":\(strict)}"
+      if journalFailure == nil {
+        do { try journal.finish(end) } catch let e as JournalError { journalFailure = e }
+      } else if let e = journalFailure {
+        journal.abandon(e)
+      }
+      if let e = journal.failure, journalFailure == nil {
+        // The journal could not be opened: every order failed closed (JOURNAL_UNAVAILABLE).
+        printError("Error: \(e); every order of this run fails closed.")
+      }
+      do {
+        if let e = journalFailure {
+          // The run could not be committed: nothing of it is recorded, so every order fails.
+          anyFailed = true
+          printError("Error: \(e); every order of this run fails closed.")
+          if single, let (r, index) = last {
+            buffer = try printed(r.failedClosed(by: unavailable(e)), index, json: nil)
+            if format == .text {
+              trailer = CheckRenderer.summary(count: i, passed: 0, strict: strict, regime: regime, asOf: asOf)
+            }
+          } else {
+            let f = unavailable(e)
+            trailer +=
+              format == .text
+              ? "  FAIL  \(f.code.rawValue)  the batch could not be recorded in \(e.path) (\(e.message)): every order of it fails closed.\n"
+              : "{\"code\":\"JOURNAL_UNAVAILABLE\",\"command\":\"check\",\"file\":\(jsonString(e.path)),\"message\":\(jsonString(e.message)),\"result\":\"fail\",\"schemaVersion\":\(CheckRenderer.schemaVersion)}\n"
+          }
+        }
+      }
+      try emit(buffer + trailer)
+      journal.announce()
     }
     if anyFailed { throw ExitCode(AdvisorExit.checkFailed) }
   }

@@ -35,6 +35,7 @@ struct SizeCommand: ParsableCommand {
   @OptionGroup var inputs: InputOptions
   @OptionGroup var accountOptions: AccountOptions
   @OptionGroup var profileOptions: ProfileOptions
+  @OptionGroup var journalOptions: JournalOptions
 
   @Option(name: .long, help: "The instrument to trade.")
   var instrument: String
@@ -74,14 +75,41 @@ struct SizeCommand: ParsableCommand {
   }
 
   func run() throws {
+    var blocked = false
     try reportingErrors {
-      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      var context = try AccountContext(inputs, accountOptions, profileOptions)
       let (market, regimes) = (context.market, context.regimes)
-      let valuation = try context.valuation()
-      let request = SizingRequest(symbol: instrument, side: side.tradeSide, entry: entry, stop: stop)
-      let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)
-      if format == .text { output.apply() }
-      try emit(brief ? SizeRenderer.brief(report) : try SizeRenderer.render(report, as: format, verbose: verbose))
+      // The journal: the account's record is read, and the run written, in one transaction.
+      let journal = RunJournal(journalOptions, config: context.config, command: "size", format: format.rawValue)
+      try journaled(journal, asOf: context.account.asOf) {
+        try journal.requireAvailable()
+        context.account.record = journal.record(for: context.account)
+        try journal.requireAvailable()
+        let valuation = try context.valuation()
+        guard market[instrument] != nil else {
+          throw UnknownInstrumentError(
+            symbol: instrument, suggestions: closeMatches(for: instrument, in: market.symbols), known: market.symbols.count)
+        }
+        let request = SizingRequest(symbol: instrument, side: side.tradeSide, entry: entry, stop: stop)
+        try journal.snapshot(valuation)
+        let source = context.workspace.asOfSource
+        do {
+          let report = try SizingService.run(request, valuation: valuation, market: market, regimes: regimes, regime: regime)
+          if format == .text { output.apply() }
+          let text = brief ? SizeRenderer.brief(report) : try SizeRenderer.render(report, as: format, verbose: verbose)
+          try journal.finish(
+            try Recording.size(report, output: text, asOfSource: source, account: context.account, format: format))
+          try emit(text)
+        } catch let b as TradingBlockedError {
+          // A state that blocks the trade is reported instead of a size (exit 1).
+          let text = try StateReport.blocked(b, as: format)
+          try journal.finish(try Recording.blocked(b, output: text, asOfSource: source, account: context.account, format: format))
+          try emit(text)
+          blocked = true
+        }
+        journal.announce()
+      }
     }
+    if blocked { throw ExitCode(AdvisorExit.checkFailed) }
   }
 }

@@ -29,6 +29,7 @@ struct WhatIfCommand: ParsableCommand {
   @OptionGroup var inputs: InputOptions
   @OptionGroup var accountOptions: AccountOptions
   @OptionGroup var profileOptions: ProfileOptions
+  @OptionGroup var journalOptions: JournalOptions
 
   @Option(name: .long, help: "Scenario file (YAML).")
   var scenario: String?
@@ -117,7 +118,13 @@ struct WhatIfCommand: ParsableCommand {
   func run() throws {
     var failed = false
     try reportingErrors {
-      let context = try AccountContext(inputs, accountOptions, profileOptions)
+      var context = try AccountContext(inputs, accountOptions, profileOptions)
+      // The journal: the account's record (equity history, trading state) feeds the limits
+      // and the orders' checks; the run and the valuation before the scenario are recorded.
+      let journal = RunJournal(journalOptions, config: context.config, command: "whatif", format: format.rawValue)
+      try journal.requireAvailable()
+      context.account.record = journal.record(for: context.account)
+      try journal.requireAvailable()
       let (config, market, regimes, account) = (context.config, context.market, context.regimes, context.account)
       var s = Scenario(name: "flags")
       var base: String? = nil
@@ -211,6 +218,12 @@ struct WhatIfCommand: ParsableCommand {
         s, account: account, market: market, regimes: regimes, baseRegime: regime ?? base ?? "normal", followers: followerList,
         includeLead: includeLead, maxPriceAgeDays: context.maxPriceAgeDays)
       let rendered = try WhatIfRenderer.render(report, as: format)
+      try journaled(journal, asOf: account.asOf) {
+        try journal.snapshot(before)
+        try journal.finish(
+          try Recording.whatIf(
+            report, output: rendered, asOfSource: context.workspace.asOfSource, account: account, format: format))
+      }
       if let output {
         try Output.writeFile(rendered, to: output)
         try emit("wrote \(escapedForMessage(output, limit: 200))\n")
@@ -218,6 +231,7 @@ struct WhatIfCommand: ParsableCommand {
         if format == .text { outputStyle.apply() }
         try emit(rendered)
       }
+      journal.announce()
       failed = !report.failedOrders.isEmpty
     }
     if failed { throw ExitCode(AdvisorExit.checkFailed) }

@@ -5,6 +5,11 @@
 // (netlib's or OpenBLAS's) varies by machine, and the two spell their types
 // differently, so the prototypes used here are declared once, below, with
 // the LP64 ABI both libraries share (32-bit int, enums passed as int).
+//
+// Nothing is linked at build time: LinearAlgebra opens the libraries with
+// dlopen on first use (LAPACKLibrary.swift) and calls them through the
+// pointer types below, each derived from the real prototype with __typeof__
+// so that a signature can never drift from the header.
 #include <lapacke.h>
 
 #define ADVISOR_CBLAS_COL_MAJOR 102
@@ -21,3 +26,16 @@ void cblas_dgemv(int order, int trans, int m, int n, double alpha,
 void cblas_dgemm(int order, int transa, int transb, int m, int n, int k,
                  double alpha, const double *a, int lda, const double *b,
                  int ldb, double beta, double *c, int ldc);
+// OpenBLAS's thread control (absent from a reference BLAS: then unused).
+void openblas_set_num_threads(int n);
+int openblas_get_num_procs(void);
+
+typedef __typeof__(LAPACKE_dpotrf) *advisor_dpotrf_fn;
+typedef __typeof__(LAPACKE_dsyevd) *advisor_dsyevd_fn;
+typedef __typeof__(LAPACKE_dposv) *advisor_dposv_fn;
+typedef __typeof__(LAPACKE_dsysv) *advisor_dsysv_fn;
+typedef __typeof__(cblas_dsyrk) *advisor_dsyrk_fn;
+typedef __typeof__(cblas_dgemv) *advisor_dgemv_fn;
+typedef __typeof__(cblas_dgemm) *advisor_dgemm_fn;
+typedef __typeof__(openblas_set_num_threads) *advisor_set_threads_fn;
+typedef __typeof__(openblas_get_num_procs) *advisor_num_procs_fn;

@@ -75,10 +75,12 @@ extension SymmetricMatrix {
   public func cholesky() throws(LinearAlgebraError) -> PositiveDefiniteness {
     guard isFinite else { throw .nonFinite("Cholesky input") }
     if dimension == 0 { return .positiveDefinite(CholeskyFactor(lower: Matrix(rows: 0, columns: 0))) }
+    let lapack = try LAPACKLibrary.get()
+    lapack.useThreads(forFlops: Double(dimension) * Double(dimension) * Double(dimension) / 3)
     var a = elements
     let n = Int32(dimension)
     let info = a.withUnsafeMutableBufferPointer { p in
-      LAPACKE_dpotrf(LAPACK_COL_MAJOR, lower, n, p.baseAddress, n)
+      lapack.dpotrf(LAPACK_COL_MAJOR, lower, n, p.baseAddress, n)
     }
     do {
       try checkLAPACK(info, routine: "dpotrf", meaning: .notPositiveDefinite)
@@ -111,12 +113,14 @@ extension SymmetricMatrix {
     guard isFinite else { throw .nonFinite("eigendecomposition input") }
     let n = dimension
     if n == 0 { return ([], []) }
+    let lapack = try LAPACKLibrary.get()
+    lapack.useThreads(forFlops: (vectors ? 9 : 4) * Double(n) * Double(n) * Double(n) / 3)
     var a = elements
     var w = [Double](repeating: 0, count: n)
     let job = CChar(UInt8(ascii: vectors ? "V" : "N"))
     let info = a.withUnsafeMutableBufferPointer { ap in
       w.withUnsafeMutableBufferPointer { wp in
-        LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, upper, Int32(n), ap.baseAddress, Int32(n), wp.baseAddress)
+        lapack.dsyevd(LAPACK_COL_MAJOR, job, upper, Int32(n), ap.baseAddress, Int32(n), wp.baseAddress)
       }
     }
     try checkLAPACK(info, routine: "dsyevd", meaning: .noConvergence)
@@ -131,12 +135,14 @@ extension SymmetricMatrix {
     }
     guard isFinite, b.allSatisfy(\.isFinite) else { throw .nonFinite("linear system") }
     if dimension == 0 { return [] }
+    let lapack = try LAPACKLibrary.get()
+    lapack.useThreads(forFlops: Double(dimension) * Double(dimension) * Double(dimension) / 3)
     var a = elements
     var x = b
     let n = Int32(dimension)
     let info = a.withUnsafeMutableBufferPointer { ap in
       x.withUnsafeMutableBufferPointer { xp in
-        LAPACKE_dposv(LAPACK_COL_MAJOR, lower, n, 1, ap.baseAddress, n, xp.baseAddress, n)
+        lapack.dposv(LAPACK_COL_MAJOR, lower, n, 1, ap.baseAddress, n, xp.baseAddress, n)
       }
     }
     try checkLAPACK(info, routine: "dposv", meaning: .notPositiveDefinite)
@@ -152,6 +158,8 @@ extension SymmetricMatrix {
     }
     guard isFinite, b.allSatisfy(\.isFinite) else { throw .nonFinite("linear system") }
     if dimension == 0 { return [] }
+    let lapack = try LAPACKLibrary.get()
+    lapack.useThreads(forFlops: Double(dimension) * Double(dimension) * Double(dimension) / 3)
     var a = elements
     var x = b
     var pivots = [Int32](repeating: 0, count: dimension)
@@ -159,7 +167,7 @@ extension SymmetricMatrix {
     let info = a.withUnsafeMutableBufferPointer { ap in
       x.withUnsafeMutableBufferPointer { xp in
         pivots.withUnsafeMutableBufferPointer { pp in
-          LAPACKE_dsysv(LAPACK_COL_MAJOR, lower, n, 1, ap.baseAddress, n, pp.baseAddress, xp.baseAddress, n)
+          lapack.dsysv(LAPACK_COL_MAJOR, lower, n, 1, ap.baseAddress, n, pp.baseAddress, xp.baseAddress, n)
         }
       }
     }

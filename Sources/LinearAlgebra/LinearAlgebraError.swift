@@ -15,6 +15,8 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
   case noConvergence(routine: String)
   /// LAPACK rejected an argument (`info < 0`): a bug in this library, never the user's input.
   case invalidArgument(routine: String, position: Int)
+  /// LAPACK or BLAS could not be opened (the library, or one of its routines, is missing).
+  case libraryUnavailable(String)
 
   public var description: String {
     switch self {
@@ -27,6 +29,8 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
     case .noConvergence(let routine): return "\(routine) did not converge."
     case .invalidArgument(let routine, let position):
       return "internal error: \(routine) rejected argument \(position)."
+    case .libraryUnavailable(let why):
+      return "LAPACK/BLAS could not be loaded (\(why)); install liblapacke-dev and libopenblas-dev (scripts/setup.sh)."
     }
   }
 }

@@ -117,12 +117,14 @@ public struct SymmetricMatrix: Sendable, Hashable {
       throw .dimensionMismatch("a \(dimension)×\(dimension) matrix times a vector of \(x.count)")
     }
     if dimension == 0 { return [] }
+    let blas = try LAPACKLibrary.get()
+    blas.useThreads(forFlops: 2 * Double(dimension) * Double(dimension))
     var y = [Double](repeating: 0, count: dimension)
     let n = Int32(dimension)
     elements.withUnsafeBufferPointer { a in
       x.withUnsafeBufferPointer { xp in
         y.withUnsafeMutableBufferPointer { yp in
-          cblas_dgemv(
+          blas.dgemv(
             ADVISOR_CBLAS_COL_MAJOR, ADVISOR_CBLAS_NO_TRANS, n, n, 1,
             a.baseAddress, n, xp.baseAddress, 1, 0, yp.baseAddress, 1)
         }
@@ -144,11 +146,14 @@ public struct SymmetricMatrix: Sendable, Hashable {
   ///
   /// This is the covariance product: with `X` the demeaned returns (one column
   /// per instrument) and `α = 1/(T−1)` it is the sample covariance.
-  public static func gram(_ x: Matrix, scale alpha: Double = 1) -> SymmetricMatrix {
+  /// - Throws: ``LinearAlgebraError/libraryUnavailable(_:)`` when BLAS cannot be opened.
+  public static func gram(_ x: Matrix, scale alpha: Double = 1) throws(LinearAlgebraError) -> SymmetricMatrix {
     let n = x.columns
     let t = x.rows
     var c = [Double](repeating: 0, count: n * n)
     if n > 0 && t > 0 {
+      let blas = try LAPACKLibrary.get()
+      blas.useThreads(forFlops: Double(n) * Double(n) * Double(t))
       // dsyrk computes C = α·AᵀA with A given in its own layout: for a
       // column-major T×N matrix, A is T×N (lda = T) and trans = Trans; for
       // row-major, the same bytes are the column-major N×T matrix Xᵀ, so
@@ -158,7 +163,7 @@ public struct SymmetricMatrix: Sendable, Hashable {
         ? (ADVISOR_CBLAS_TRANS, Int32(t)) : (ADVISOR_CBLAS_NO_TRANS, Int32(n))
       x.elements.withUnsafeBufferPointer { a in
         c.withUnsafeMutableBufferPointer { cp in
-          cblas_dsyrk(
+          blas.dsyrk(
             ADVISOR_CBLAS_COL_MAJOR, ADVISOR_CBLAS_UPPER, trans, Int32(n), Int32(t),
             alpha, a.baseAddress, lda, 0, cp.baseAddress, Int32(n))
         }

@@ -120,6 +120,8 @@ public struct Account: Sendable {
   public var source: String
   /// The broker's own figure for the margin already in use (nil: computed from the instruments' terms).
   public var statedMargin: StatedMargin?
+  /// What the journal knows about the account (equity history, states set by hand).
+  public var record: AccountRecord = .none
 
   public init(
     name: String, baseCurrency: String, asOf: Day, fx: FXRates, cash: [String: Double], positions: [Position],

@@ -364,6 +364,8 @@ public struct BudgetReport: Sendable {
   public let baseCurrency: String
   public let asOf: Day
   public let equity: Double
+  /// The base the target is levered on and the trades are checked against (``EquityBase``).
+  public let equityBase: EquityBase
   public let choice: RegimeChoice
   public let settings: CovarianceSettings
   public let observations: Int
@@ -574,8 +576,10 @@ public enum BudgetService {
       return u > 0 && u.isFinite ? m / u : 0
     }
     let marginOutside = book.lines.filter { !modelled.contains($0.riskSymbol) }.reduce(0) { $0 + $1.margin }
+    // The target is levered on the equity base (drawdown-scaled under the profile), as every limit is.
+    let equityBase = EquityBase.of(book, profile: profile)
     var caps = leverageCaps(
-      profile: profile, solution: solution, symbols: symbols, classes: classes, equity: equity,
+      profile: profile, solution: solution, symbols: symbols, classes: classes, equity: equityBase.value,
       excludedGross: excludedGross, excludedByClass: excludedByClass, marginRates: marginRates,
       marginOutside: marginOutside)
     let leverage = caps.map(\.maxLeverage).min() ?? 0
@@ -584,8 +588,8 @@ public enum BudgetService {
       diagnostics.append(
         Diagnostic(.noLeverageAllowed, "a cap allows no leverage at all: the target is to hold none of the book's instruments."))
     }
-    let targetExposures = solution.weights.map { leverage * $0 * equity }
-    let perTradeCap = profile.maxPositionNotional * equity
+    let targetExposures = solution.weights.map { leverage * $0 * equityBase.value }
+    let perTradeCap = profile.maxPositionNotional * equityBase.value
     for i in symbols.indices where abs(targetExposures[i]) > perTradeCap * (1 + 1e-12) {
       diagnostics.append(
         Diagnostic(
@@ -627,7 +631,7 @@ public enum BudgetService {
     }
     return BudgetReport(
       accountName: account.name, source: account.source, baseCurrency: account.baseCurrency, asOf: account.asOf,
-      equity: equity, choice: choice, settings: settings, observations: prepared.aligned.observations,
+      equity: equity, equityBase: equityBase, choice: choice, settings: settings, observations: prepared.aligned.observations,
       periodsPerYear: prepared.aligned.periodsPerYear, firstReturnDay: prepared.aligned.days.first ?? account.asOf,
       lastDay: prepared.aligned.days.last ?? account.asOf, estimatorRepair: prepared.estimate.repair,
       solverRepair: prepared.solver.repair, solverFloor: prepared.solver.floor, budgets: budgets, lines: lines,

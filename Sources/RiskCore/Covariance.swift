@@ -66,7 +66,7 @@ public struct SampleCovariance: CovarianceEstimator {
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
     try requireObservations(returns, 2)
     let x = returns.demeanedColumns()
-    return try validated(.sample, SymmetricMatrix.gram(x, scale: 1 / Double(returns.rows - 1)), shrinkage: nil)
+    return try validated(.sample, try gram(x, scale: 1 / Double(returns.rows - 1)), shrinkage: nil)
   }
 }
 
@@ -91,7 +91,7 @@ public struct EWMACovariance: CovarianceEstimator {
         }
       }
     }
-    return try validated(.ewma, SymmetricMatrix.gram(scaled, scale: 1), shrinkage: nil)
+    return try validated(.ewma, try gram(scaled, scale: 1), shrinkage: nil)
   }
 }
 
@@ -112,7 +112,7 @@ public struct LedoitWolfCovariance: CovarianceEstimator {
     let x = returns.demeanedColumns()
     let t = Double(x.rows)
     let n = x.columns
-    let s = SymmetricMatrix.gram(x, scale: 1 / t)
+    let s = try gram(x, scale: 1 / t)
     // ‖(X∘X)ᵀ(X∘X)‖₁ = Σ_t (Σ_i x_ti²)² = Σ_t ‖x_t‖⁴: O(NT) from the row norms, no second dsyrk.
     let t0 = x.rows
     var rowNorm = [Double](repeating: 0, count: t0)
@@ -154,7 +154,7 @@ public struct OASCovariance: CovarianceEstimator {
     let x = returns.demeanedColumns()
     let t = Double(x.rows)
     let n = Double(x.columns)
-    let s = SymmetricMatrix.gram(x, scale: 1 / t)
+    let s = try gram(x, scale: 1 / t)
     guard x.columns > 1 else { return try validated(.oas, s, shrinkage: 0) }
     let alpha = s.elements.reduce(0) { $0 + $1 * $1 } / (n * n)
     let mu = s.trace / n
@@ -199,7 +199,7 @@ public struct LedoitWolfConstantCorrelationCovariance: CovarianceEstimator {
     let t0 = x.rows
     let n = x.columns
     let t = Double(t0)
-    let g = SymmetricMatrix.gram(x, scale: 1)
+    let g = try gram(x, scale: 1)
     let s = g.scaled(by: 1 / (t - 1))
     guard n > 1 else { return try validated(.ledoitWolfConstantCorrelation, s, shrinkage: 0) }
     let variance = s.diagonal
@@ -305,6 +305,15 @@ func validated(_ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Doub
   do {
     let repair = try PSDCheck.repairIfNeeded(m)
     return CovarianceEstimate(method: method, daily: repair?.matrix ?? m, shrinkage: shrinkage, repair: repair)
+  } catch {
+    throw .linearAlgebra(error)
+  }
+}
+
+/// `α·XᵀX` (``SymmetricMatrix/gram(_:scale:)``, one `dsyrk`), its linear-algebra error wrapped.
+func gram(_ x: Matrix, scale alpha: Double) throws(EstimationError) -> SymmetricMatrix {
+  do {
+    return try SymmetricMatrix.gram(x, scale: alpha)
   } catch {
     throw .linearAlgebra(error)
   }

@@ -57,6 +57,9 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable {
   case liquidityOK = "LIQUIDITY_OK"
   case liquidityLimitExceeded = "LIQUIDITY_LIMIT_EXCEEDED"
   case checkNotEvaluated = "CHECK_NOT_EVALUATED"
+  case tradingStateReducing = "TRADING_STATE_REDUCING"
+  case tradingStateHalted = "TRADING_STATE_HALTED"
+  case journalUnavailable = "JOURNAL_UNAVAILABLE"
 }
 
 /// The keys of a finding's context: a contract with scripts, like the codes.
@@ -65,6 +68,7 @@ public enum ContextKey: String, Sendable, Hashable, CaseIterable {
   case lastDate, asOf, ageDays, lastClose, stop, price, distance, dailySigma, required, held, after
   case equity, currency, unitExposure, riskPerUnit, applies, clientOrderId, firstIndex, holdings, regime, droppedRows, file
   case group, members
+  case state, source, actor, at, since, until
 }
 
 /// A value in a finding's context.
@@ -153,6 +157,14 @@ public struct OrderResult: Sendable {
   /// Passed: no fail (and, under `strict`, no warning).
   public func passed(strict: Bool) -> Bool { strict ? worst == .pass : worst != .fail }
   public var failingCodes: [FindingCode] { findings.filter { $0.severity == .fail }.map(\.code) }
+
+  /// The same result failed closed by a finding raised after the rules ran (the journal
+  /// could not record it): the finding is added and no quantity passes.
+  public func failedClosed(by f: Finding) -> OrderResult {
+    OrderResult(
+      order: order, line: line, clientOrderID: clientOrderID, findings: findings + [f], maxQuantity: nil,
+      reducesOnly: reducesOnly, regime: regime)
+  }
 }
 
 /// Everything a pre-trade rule may read about one order. Fields a step could not
@@ -180,6 +192,8 @@ public struct OrderContext: Sendable {
   /// The limits of the trade (nil when the trade could not be set up).
   public let evaluation: TradeEvaluation?
   public let risk: PortfolioRiskModel?
+  /// The account's trading state under the order's profile (nil: not read).
+  public var tradingState: TradingStateReading? = nil
 
   public var held: Double { book.quantity(of: order.symbol) }
   /// The order only reduces the position (it closes at most what is held on the other side).
@@ -551,7 +565,8 @@ public struct LimitRule: PreTradeRule {
 public enum PreTradeRules {
   public static let all: [any PreTradeRule] =
     [
-      InstrumentKnownRule(), QuantityRule(), DuplicateOrderIDRule(), MarketDataSufficientRule(), LotSizeRule(),
+      TradingStateRule(), InstrumentKnownRule(), QuantityRule(), DuplicateOrderIDRule(), MarketDataSufficientRule(),
+      LotSizeRule(),
       MarketDataFreshRule(), MarketDataGapsRule(), PriceBandRule(), EquityRule(), FXRateRule(), HoldingsModelledRule(),
       StopPlacementRule(),
       ReducesPositionRule(),
@@ -590,6 +605,7 @@ public struct PreTradeChecker: Sendable {
   private var count = 0
   /// The last order ``check(_:)`` applied to the book (nil when the last order did not pass).
   public private(set) var lastApplied: AppliedOrder? = nil
+  private var states: [String: TradingStateReading] = [:]
 
   /// - Throws: ``UnknownRegimeError`` for a regime that is not a profile; ``EstimationError``
   ///   when the portfolio's evidence for `auto` cannot be computed.
@@ -633,6 +649,16 @@ public struct PreTradeChecker: Sendable {
   /// The instrument's statistics under a profile (the model's cache).
   public mutating func stats(_ symbol: String, _ profile: RegimeProfile) throws -> InstrumentStats {
     try model.stats(symbol, profile)
+  }
+
+  /// The account's trading state under a profile (its breakers), replayed once per profile on
+  /// the book as loaded: a batch's fills do not move the equity, so they do not move it.
+  public mutating func tradingState(_ profile: RegimeProfile) -> TradingStateReading {
+    if let s = states[profile.name] { return s }
+    let s = TradingStateMachine.evaluate(
+      model.book.record, breakers: profile.breakers, asOf: model.book.asOf, currentEquity: model.book.equity)
+    states[profile.name] = s
+    return s
   }
 
   /// The profile an order in `symbol` is judged by, or why none could be chosen.
@@ -698,15 +724,22 @@ public struct PreTradeChecker: Sendable {
     case .success(let c): profile = c.profile
     case .failure: profile = regimes.profile("normal") ?? regimes.profiles[0]
     }
-    let c = context(o, profile: profile, duplicateOf: duplicateOf)
+    var c = context(o, profile: profile, duplicateOf: duplicateOf)
+    let state = tradingState(profile)
+    c.tradingState = state
     var (findings, halted) = PreTradeRules.run(c)
     if case .failure(let e) = chosen, model.market[o.symbol] != nil {
       findings.insert(
         Finding(.checkNotEvaluated, .fail, "the regime could not be chosen: \(e.description)", [(.regime, .text("auto"))]), at: 0)
     }
+    var maxQuantity = halted ? nil : c.evaluation?.maxQuantity
+    if state.state == .reducing, let m = maxQuantity {
+      // REDUCING: only the close-out of the opposite holding passes.
+      maxQuantity = min(m, roundDownToLot(max(0, -o.side.sign * c.held), lot: c.spec.lotSize).quantity)
+    }
     let result = OrderResult(
       order: o, line: o.line, clientOrderID: o.clientOrderID, findings: findings,
-      maxQuantity: halted ? nil : c.evaluation?.maxQuantity, reducesOnly: c.reducesOnly,
+      maxQuantity: maxQuantity, reducesOnly: c.reducesOnly,
       regime: chosen.map(\.profile.name).successValue)
     if apply, result.passed(strict: strict), let entry = c.entry, let fx = c.fx {
       let applied = AppliedOrder(

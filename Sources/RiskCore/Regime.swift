@@ -68,6 +68,10 @@ public struct RegimeProfile: Sendable, Hashable {
   public var maxGroupRiskShare: Double? = nil
   /// Largest initial margin of the book over equity (nil: not capped).
   public var maxMarginUtilisation: Double? = nil
+  /// The Turtle rule: the equity base cut for each full step of drawdown (nil: none).
+  public var drawdownScaling: DrawdownScaling? = nil
+  /// Circuit breakers on the journal's equity history (empty: none).
+  public var breakers = Breakers()
 
   public init(
     name: String, description: String = "", source: String = "", riskPerTrade: Double, maxPositionNotional: Double,

@@ -2,6 +2,7 @@ import LinearAlgebra
 
 /// The steps of a size's explanation, with stable identifiers (JSON `steps[].id`).
 public enum StepID: String, Sendable, Hashable, CaseIterable {
+  case equityBase = "equity-base"
   case stopDistance = "stop-distance"
   case unitExposure = "unit-exposure"
   case riskPerUnit = "risk-per-unit"
@@ -29,6 +30,10 @@ public struct SizeRecommendation: Sendable {
   public let stats: InstrumentStats
   public let baseCurrency: String
   public let equity: Double
+  /// The base of every limit: the equity, drawdown-scaled under the profile (``EquityBase``).
+  public let equityBase: EquityBase
+  /// The trading state REDUCING capped the size at the close-out.
+  public let reduceOnly: Bool
   public let entry: Double
   public let entrySource: String
   public let stop: Double
@@ -134,6 +139,8 @@ public struct SizingRequest: Sendable {
   public var entry: Double?
   /// nil: the profile's stop rule.
   public var stop: Double?
+  /// Only the close-out of a holding on the other side may be offered (trading state REDUCING).
+  public var reduceOnly = false
 
   public init(symbol: String, side: TradeSide, entry: Double? = nil, stop: Double? = nil) {
     self.symbol = symbol
@@ -193,7 +200,9 @@ public enum PositionSizer {
     let g = try geometry(request, spec: spec, stats: stats, book: book, profile: profile)
     let model = LimitModel(profile)
     let eval = model.evaluate(g.trade, book: book, risk: risk)
-    let (q, lots) = roundDownToLot(eval.maxQuantity, lot: spec.lotSize)
+    let allowed =
+      request.reduceOnly ? min(eval.maxQuantity, roundDownToLot(eval.closable, lot: spec.lotSize).quantity) : eval.maxQuantity
+    let (q, lots) = roundDownToLot(allowed, lot: spec.lotSize)
     let c = LimitContext(book: book, risk: risk, profile: profile, candidate: g.trade, groups: eval.groups)
     let unrounded = max(eval.closable, eval.lower <= eval.upper ? eval.upper : 0)
     guard unrounded.isFinite else { throw .nonFinite("the limits") }
@@ -204,11 +213,16 @@ public enum PositionSizer {
     let notional = q * g.trade.unitExposure
     let moneyAtRisk = RiskBudgetLimit().reading(g.trade, quantity: q, in: c).value
     let (participation, slippage) = impact(q, stats: stats, profile: profile)
-    let closeOut = closeOutReason(eval, quantity: q, spec: spec)
+    var closeOut = closeOutReason(eval, quantity: q, spec: spec)
+    if request.reduceOnly, q > 0, q < eval.maxQuantity {
+      closeOut =
+        "the trading state is REDUCING: only the close-out of the \(fmt(eval.closable)) \(spec.symbol) held on the other side may be traded"
+    }
     if closeOut != nil { diagnostics.append(Diagnostic(.closeOutOnly, subject: spec.symbol, closeOut ?? "")) }
     return SizeRecommendation(
       symbol: spec.symbol, side: request.side, profile: profile, spec: spec, stats: stats, baseCurrency: book.baseCurrency,
-      equity: book.equity, entry: g.entry, entrySource: g.entrySource, stop: g.stop, stopSource: g.stopSource,
+      equity: book.equity, equityBase: c.base, reduceOnly: request.reduceOnly, entry: g.entry, entrySource: g.entrySource,
+      stop: g.stop, stopSource: g.stopSource,
       stopDistance: g.distance, stopDistanceFraction: g.distance / g.entry,
       stopDistanceATR: stats.atr.map { g.distance / $0.value },
       stopDistanceSigma: g.distance / (stats.dailyVolatility * g.entry), fxRate: g.fx, unitExposure: g.trade.unitExposure,
@@ -225,9 +239,9 @@ public enum PositionSizer {
       riskShareAfter: RiskShareLimit().share(g.trade, quantity: q, in: c),
       takeProfits: (1...3).map { (multiple: $0, price: g.entry + request.side.sign * Double($0) * g.distance) },
       trailing: trailing, slippageFraction: slippage, slippageCost: slippage.map { $0 * notional }, participation: participation,
-      steps: steps(g, spec: spec, book: book, profile: profile, eval: eval, quantity: q),
-      inputs: inputs(g, spec: spec, stats: stats, book: book), diagnostics: diagnostics,
-      whatIf: whatIf(eval, g: g, spec: spec, stats: stats, book: book, profile: profile))
+      steps: steps(g, spec: spec, book: book, profile: profile, eval: eval, quantity: q, base: c.base),
+      inputs: inputs(g, spec: spec, stats: stats, book: book, base: c.base), diagnostics: diagnostics,
+      whatIf: whatIf(eval, g: g, spec: spec, stats: stats, book: book, profile: profile, base: c.base))
   }
 
   /// Preconditions, the entry and the stop, in the model's units.
@@ -365,10 +379,16 @@ public enum PositionSizer {
       "the size closes the \(fmt(eval.closable)) \(spec.symbol) held on the other side (a reducing trade is always allowed); \(why)"
   }
 
-  static func inputs(_ g: SizingGeometry, spec: InstrumentSpec, stats: InstrumentStats, book: Book) -> [NamedValue] {
+  static func inputs(
+    _ g: SizingGeometry, spec: InstrumentSpec, stats: InstrumentStats, book: Book, base equityBase: EquityBase
+  ) -> [NamedValue] {
     let base = book.baseCurrency
     var out: [NamedValue] = [
       NamedValue("equity", book.equity, base, source: book.source.isEmpty ? nil : "\(book.source), valued at \(book.asOf)"),
+      NamedValue(
+        "equity base", equityBase.value, base,
+        source: equityBase.scaling == nil
+          ? equityBase.source : "\(equityBase.source) (\(equityBase.profileSource), drawdown_scaling)"),
       NamedValue("entry", g.entry, spec.currency, source: g.entrySource),
       NamedValue("stop", g.stop, spec.currency, source: g.stopSource),
       NamedValue("multiplier", spec.multiplier, "", source: "instrument metadata"),
@@ -397,12 +417,25 @@ public enum PositionSizer {
   }
 
   static func steps(
-    _ g: SizingGeometry, spec: InstrumentSpec, book: Book, profile: RegimeProfile, eval: TradeEvaluation, quantity q: Double
+    _ g: SizingGeometry, spec: InstrumentSpec, book: Book, profile: RegimeProfile, eval: TradeEvaluation, quantity q: Double,
+    base equityBase: EquityBase
   ) -> [ExplanationStep] {
     let base = book.baseCurrency
     let u = g.trade.unitExposure
     let multiplier = profile.riskMultiplier(spec.assetClass)
+    var baseInputs = [NamedValue("equity", book.equity, base)]
+    if let d = equityBase.drawdown, d.points > 0 {
+      baseInputs += [NamedValue("high-water mark", d.highWaterMark, base), NamedValue("drawdown", d.drawdown)]
+    }
+    if let s = equityBase.scaling {
+      baseInputs += [
+        NamedValue("step", s.step), NamedValue("cut", s.cut), NamedValue("full steps", Double(equityBase.steps)),
+      ]
+    }
     return [
+      ExplanationStep(
+        id: .equityBase, title: "Equity base of the limits", formula: equityBase.formula, inputs: baseInputs,
+        value: equityBase.value, unit: base),
       ExplanationStep(
         id: .stopDistance, title: "Stop distance", formula: "|entry − stop|",
         inputs: [NamedValue("entry", g.entry), NamedValue("stop", g.stop)], value: g.distance, unit: spec.currency),
@@ -416,12 +449,12 @@ public enum PositionSizer {
         value: g.trade.riskPerUnit, unit: base),
       ExplanationStep(
         id: .riskBudget, title: "Money at risk allowed",
-        formula: "equity × risk per trade × \(spec.assetClass.rawValue) multiplier",
+        formula: "equity base × risk per trade × \(spec.assetClass.rawValue) multiplier",
         inputs: [
-          NamedValue("equity", book.equity, base), NamedValue("risk per trade", profile.riskPerTrade),
+          NamedValue("equity base", equityBase.value, base), NamedValue("risk per trade", profile.riskPerTrade),
           NamedValue("multiplier", multiplier),
         ],
-        value: book.equity * profile.riskPerTrade * multiplier, unit: base),
+        value: equityBase.value * profile.riskPerTrade * multiplier, unit: base),
       ExplanationStep(
         id: .recommended, title: "Recommended size",
         formula: eval.closable > 0
@@ -436,14 +469,14 @@ public enum PositionSizer {
   /// What would change the answer.
   static func whatIf(
     _ eval: TradeEvaluation, g: SizingGeometry, spec: InstrumentSpec, stats: InstrumentStats, book: Book,
-    profile: RegimeProfile
+    profile: RegimeProfile, base equityBase: EquityBase
   ) -> [String] {
     var out: [String] = []
     let sorted = eval.limits.filter(\.applies).sorted { ($0.maxQuantity ?? 0) < ($1.maxQuantity ?? 0) }
     guard let b = sorted.first else { return out }
     if b.id == .riskBudget {
       if let atr = stats.atr {
-        let budget = book.equity * profile.riskPerTrade * profile.riskMultiplier(spec.assetClass)
+        let budget = equityBase.value * profile.riskPerTrade * profile.riskMultiplier(spec.assetClass)
         let wider = budget / ((g.distance + atr.value) * spec.multiplier * g.fx)
         out.append(
           "a stop 1 ATR wider (\(fmt(g.distance + atr.value)) from the entry) gives a risk budget of \(fmt(wider)) units (size ∝ 1 / stop distance)"

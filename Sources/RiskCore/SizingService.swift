@@ -89,11 +89,31 @@ public struct RegimeChoice: Sendable {
 public struct SizeReport: Sendable {
   public let recommendation: SizeRecommendation
   public let choice: RegimeChoice
-  /// (regime, quantity, binding limit) for every profile, calm to crisis.
-  public let acrossRegimes: [(regime: String, quantity: Double?, binding: LimitID?, error: String?)]
+  /// (regime, quantity, binding limit, equity base) for every profile, calm to crisis.
+  public let acrossRegimes: [(regime: String, quantity: Double?, binding: LimitID?, error: String?, equityBase: Double?)]
   /// The recommendation's diagnostics, then the book's and the inputs'.
   public let diagnostics: [Diagnostic]
+  /// The account's trading state under the chosen profile (ACTIVE, or REDUCING on the reducing side).
+  public let tradingState: TradingStateReading
   public var warnings: [String] { diagnostics.messages }
+}
+
+/// `advisor size` under a trading state that blocks the trade: HALTED, REDUCING on the side
+/// that opens or adds, or a journal that cannot be read. Reported instead of a size.
+public struct TradingBlockedError: Error, Sendable, CustomStringConvertible {
+  public let symbol: String
+  public let side: TradeSide
+  public let profile: RegimeProfile
+  public let reading: TradingStateReading
+  public var code: FindingCode {
+    if reading.unavailable != nil { return .journalUnavailable }
+    return reading.state == .halted ? .tradingStateHalted : .tradingStateReducing
+  }
+  public var description: String {
+    reading.unavailable != nil
+      ? "\(reading.reason)."
+      : "trading is \(reading.state.label) (\(reading.reason)): no size for a \(side.rawValue) \(symbol)\(reading.state == .reducing ? " (only orders that reduce a position pass)" : "")."
+  }
 }
 
 /// How the regime of a run is chosen: a profile by name, or `auto` from the data.
@@ -191,26 +211,36 @@ public enum SizingService {
         known: model.market.symbols.count)
     }
     let choice = try chooseRegime(regime, regimes: regimes, symbol: request.symbol, model: model)
+    let book = model.book
+    let state = TradingStateMachine.evaluate(
+      book.record, breakers: choice.profile.breakers, asOf: book.asOf, currentEquity: book.equity)
+    let reduces = book.quantity(of: request.symbol) * request.side.sign < 0
+    guard state.allows(reducesOnly: reduces) else {
+      throw TradingBlockedError(symbol: request.symbol, side: request.side, profile: choice.profile, reading: state)
+    }
+    var request = request
+    if state.state == .reducing { request.reduceOnly = true }
     let rec = try size(request, profile: choice.profile, model: &model)
-    var across: [(regime: String, quantity: Double?, binding: LimitID?, error: String?)] = []
+    var across: [(regime: String, quantity: Double?, binding: LimitID?, error: String?, equityBase: Double?)] = []
     for p in regimes.profiles {
       if p.name == choice.profile.name {
-        across.append((p.name, rec.quantity, rec.binding, nil))
+        across.append((p.name, rec.quantity, rec.binding, nil, rec.equityBase.value))
         continue
       }
       do {
         let r = try size(request, profile: p, model: &model)
-        across.append((p.name, r.quantity, r.binding, nil))
+        across.append((p.name, r.quantity, r.binding, nil, r.equityBase.value))
       } catch {
-        across.append((p.name, nil, nil, "\(error)"))
+        across.append((p.name, nil, nil, "\(error)", EquityBase.of(book, profile: p).value))
       }
     }
-    let (_, book) = try model.covariance(choice.profile, including: [request.symbol])
+    let (_, excluded) = try model.covariance(choice.profile, including: [request.symbol])
     var diagnostics = rec.diagnostics
-    for d in book + RiskModel.droppedRows(request.symbol, in: model.market) + model.inputDiagnostics {
+    for d in excluded + RiskModel.droppedRows(request.symbol, in: model.market) + model.inputDiagnostics {
       diagnostics.appendOnce(d)
     }
-    return SizeReport(recommendation: rec, choice: choice, acrossRegimes: across, diagnostics: diagnostics)
+    return SizeReport(
+      recommendation: rec, choice: choice, acrossRegimes: across, diagnostics: diagnostics, tradingState: state)
   }
 
   /// One size through the model.

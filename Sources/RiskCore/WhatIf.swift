@@ -202,6 +202,8 @@ public struct WhatIfReport: Sendable {
   public let equity: EquityIdentity
   public let orderResults: [OrderResult]
   public let breaches: [Breach]
+  /// The equity base of the regime after's limits, on the equity after (``EquityBase``).
+  public let equityBaseAfter: EquityBase
   public let reductions: [Reduction]
   public let afterReductions: (leverage: Double?, volatility: Double?, breaches: [Breach])
   public let replay: ReplayResult?

@@ -88,7 +88,7 @@ public enum WhatIfEngine {
     return WhatIfReport(
       scenario: scenario, baseRegime: base, regimeAfter: after, before: v0, after: v2, riskBefore: riskBefore,
       riskAfter: riskAfter, pnl: pnl, totalPnL: identity.pnl, flows: flowTotal, equity: identity, orderResults: orderResults,
-      breaches: breaches, reductions: reduced.reductions,
+      breaches: breaches, equityBaseAfter: EquityBase.of(book, profile: after), reductions: reduced.reductions,
       afterReductions: (reduced.book.leverage, reduced.volatility, reduced.remaining), replay: replay,
       strategyAUMBefore: aumBefore, strategyAUMAfter: aumAfter, capacity: capacity, diagnostics: diagnostics)
   }

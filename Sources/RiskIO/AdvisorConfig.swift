@@ -11,6 +11,7 @@ import RiskCore
 /// followers: examples/followers.csv
 /// profiles: profiles
 /// as_of: 2024-08-21                  # pins the as-of date so the bundled examples stay valid
+/// journal: .advisor/journal.sqlite    # the SQLite journal of every run (README, "The journal")
 /// ```
 /// Relative paths are resolved against the directory holding the file. Every
 /// key but `version` is optional. The file is found by `--config PATH`, else
@@ -27,6 +28,12 @@ public struct AdvisorConfig: Sendable {
   public var followers: String?
   public var profiles: String?
   public var asOf: Day?
+  /// The journal (SQLite) every run is recorded in; nil: none.
+  public var journal: String?
+  /// `journal_sync`: `full` (default: a commit is on disk before the report is printed, one
+  /// fsync a run) or `normal` (no fsync at commit: a killed process loses nothing, a power
+  /// loss may lose the last runs; see README, "The journal").
+  public var journalSync = "full"
 
   public init() {}
 
@@ -59,6 +66,14 @@ public struct AdvisorConfig: Sendable {
     c.followers = resolve(root.string("followers"))
     c.profiles = resolve(root.string("profiles"))
     c.asOf = root.day("as_of")
+    c.journal = resolve(root.string("journal"))
+    if let sync = root.string("journal_sync") {
+      if sync == "full" || sync == "normal" {
+        c.journalSync = sync
+      } else {
+        root.reader.report(.invalidValue, root.value("journal_sync"), "journal_sync", "\(quoted(sync)) is not full or normal.")
+      }
+    }
     root.rejectUnknownKeys()
     try reader.finish()
     return c

@@ -324,6 +324,7 @@ public enum BudgetRenderer {
     let s = r.settings
     var rows: [(String, String, String)] = [
       ("equity", "\(Format.money(r.equity)) \(r.baseCurrency)", "\(r.source), valued at \(r.asOf)"),
+      ("equity base (target, caps, trades)", "\(Format.money(r.equityBase.value)) \(r.baseCurrency)", r.equityBase.source),
       ("covariance estimator", s.method.rawValue, s.methodSource),
       ("lookback", "\(s.lookback) returns", s.lookbackSource),
     ]
@@ -408,6 +409,7 @@ public enum BudgetRenderer {
         "asOf": .string(r.asOf.description),
       ],
       "equity": .number(r.equity),
+      "equityBase": SizeRenderer.equityBase(r.equityBase),
       "regime": .string(p.name),
       "regimeSource": .string(r.choice.auto ? "auto" : "flag"),
       "profile": .string(p.source),

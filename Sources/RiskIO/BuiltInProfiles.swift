@@ -58,6 +58,12 @@ enum BuiltInProfileText {
         require_stop: true
         price_band: 0.05             # order price within this fraction of the last close
         max_data_age_days: 4          # calendar days; older market data fails STALE_MARKET_DATA
+      drawdown_scaling:               # the Turtle rule, on the journal's equity history (profiles/README.md)
+        step: 0.10                      # each full 10% of drawdown from the high-water mark …
+        cut: 0.20                       # … cuts the equity base of every limit by 20%
+      breakers:                       # trading state from the journal's equity snapshots (advisor state)
+        max_drawdown: {reducing: 0.15, halted: 0.25, cooldown_days: 5}
+        max_daily_loss: {reducing: 0.05, halted: 0.08, cooldown_days: 1}
       """#
     ),
     (
@@ -114,6 +120,12 @@ enum BuiltInProfileText {
         require_stop: true
         price_band: 0.05             # order price within this fraction of the last close
         max_data_age_days: 4          # calendar days; older market data fails STALE_MARKET_DATA
+      drawdown_scaling:               # the Turtle rule, on the journal's equity history (profiles/README.md)
+        step: 0.10                      # each full 10% of drawdown from the high-water mark …
+        cut: 0.20                       # … cuts the equity base of every limit by 20%
+      breakers:                       # trading state from the journal's equity snapshots (advisor state)
+        max_drawdown: {reducing: 0.12, halted: 0.2, cooldown_days: 5}
+        max_daily_loss: {reducing: 0.04, halted: 0.06, cooldown_days: 1}
       """#
     ),
     (
@@ -170,6 +182,12 @@ enum BuiltInProfileText {
         require_stop: true
         price_band: 0.08             # order price within this fraction of the last close
         max_data_age_days: 4          # calendar days; older market data fails STALE_MARKET_DATA
+      drawdown_scaling:               # the Turtle rule, on the journal's equity history (profiles/README.md)
+        step: 0.10                      # each full 10% of drawdown from the high-water mark …
+        cut: 0.25                       # … cuts the equity base of every limit by 25%
+      breakers:                       # trading state from the journal's equity snapshots (advisor state)
+        max_drawdown: {reducing: 0.1, halted: 0.15, cooldown_days: 7}
+        max_daily_loss: {reducing: 0.03, halted: 0.045, cooldown_days: 2}
       """#
     ),
     (
@@ -226,6 +244,12 @@ enum BuiltInProfileText {
         require_stop: true
         price_band: 0.10             # order price within this fraction of the last close
         max_data_age_days: 4          # calendar days; older market data fails STALE_MARKET_DATA
+      drawdown_scaling:               # the Turtle rule, on the journal's equity history (profiles/README.md)
+        step: 0.10                      # each full 10% of drawdown from the high-water mark …
+        cut: 0.30                       # … cuts the equity base of every limit by 30%
+      breakers:                       # trading state from the journal's equity snapshots (advisor state)
+        max_drawdown: {reducing: 0.08, halted: 0.12, cooldown_days: 10}
+        max_daily_loss: {reducing: 0.02, halted: 0.03, cooldown_days: 2}
       """#
     ),
     (

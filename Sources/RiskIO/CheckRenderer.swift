@@ -19,7 +19,7 @@ public enum CheckRenderer {
     return s
   }
 
-  static func fmt(_ x: Double) -> String {
+  public static func fmt(_ x: Double) -> String {
     guard x.isFinite else { return Format.fixed(x, 0) }
     if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
     let a = abs(x)

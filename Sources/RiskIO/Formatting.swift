@@ -70,10 +70,10 @@ public struct NonFiniteOutputError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Fixed-decimal and aligned-column formatting for human output (deterministic, locale-free).
-enum Format {
+public enum Format {
   /// `x` with exactly `decimals` digits after the point (C `printf` `%.*f`, correctly
   /// rounded; the C library's default "C" locale, so the point is always '.').
-  static func fixed(_ x: Double, _ decimals: Int) -> String {
+  public static func fixed(_ x: Double, _ decimals: Int) -> String {
     guard x.isFinite else {
       NonFinite.report(x)
       return NonFinite.placeholder
@@ -92,10 +92,10 @@ enum Format {
 
   /// `x` at full precision (Swift's shortest round-trip form), for CSV; a non-finite number is
   /// reported to ``NonFinite`` instead of printed.
-  static func full(_ x: Double) -> String { x.isFinite ? "\(x)" : fixed(x, 0) }
+  public static func full(_ x: Double) -> String { x.isFinite ? "\(x)" : fixed(x, 0) }
 
   /// `x` as a percentage with `decimals` digits: 0.1234 → "12.34%".
-  static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
+  public static func percent(_ x: Double, _ decimals: Int = 2) -> String { fixed(x * 100, decimals) + "%" }
 
   /// A price with the decimals it needs: at most 2 from 1,000 up, 4 from 1, 6 below 1; trailing
   /// zeros trimmed down to 2 (226.39999389 → "226.40", 92.3856 → "92.3856", 1.1127927 → "1.1128").
@@ -111,7 +111,7 @@ enum Format {
   }
 
   /// `x` with thousands separators and `decimals` digits: 1234567.8 → "1,234,567.80".
-  static func money(_ x: Double, _ decimals: Int = 2) -> String {
+  public static func money(_ x: Double, _ decimals: Int = 2) -> String {
     guard x.isFinite else { return fixed(x, decimals) }
     let s = fixed(abs(x), decimals)
     let parts = s.split(separator: ".", maxSplits: 1)
@@ -134,20 +134,20 @@ enum Format {
 }
 
 /// A text table with right-aligned numeric columns.
-struct TextTable {
+public struct TextTable {
   var header: [String]
   var rows: [[String]] = []
   /// Columns aligned left (the rest align right).
   var leftAligned: Set<Int> = [0]
 
-  init(_ header: [String], leftAligned: Set<Int> = [0]) {
+  public init(_ header: [String], leftAligned: Set<Int> = [0]) {
     self.header = header
     self.leftAligned = leftAligned
   }
 
-  mutating func add(_ row: [String]) { rows.append(row) }
+  public mutating func add(_ row: [String]) { rows.append(row) }
 
-  func render(indent: String = "") -> String {
+  public func render(indent: String = "") -> String {
     let all = [header] + rows
     let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
     func line(_ cells: [String]) -> String {

@@ -125,6 +125,12 @@ public enum InputRange {
   public static let marginFraction = NumericRange("a fraction of notional", 1e-6, 1)
   // Account
   public static let statedMargin = NumericRange("an amount", 0, 1e15, minimumNonZero: 1e-9)
+  /// `drawdown_scaling.step`: a drawdown fraction of at least 0.1%.
+  public static let drawdownStep = NumericRange("a drawdown fraction", 0.001, 1)
+  /// `drawdown_scaling.cut`: the base is cut by this fraction per step (below 1: never to zero).
+  public static let drawdownCut = NumericRange("a fraction of the equity base", 0, 0.99, minimumNonZero: 1e-9)
+  /// `breakers.*.reducing` / `halted`: a drawdown or daily loss fraction of at least 0.01%.
+  public static let breakerThreshold = NumericRange("a loss fraction", 0.0001, 1)
   // Scenarios
   public static let shock = NumericRange(
     "a price change", -0.999999, 100, stated: "a price change above −100% (no price falls to or below −100%) and at most +10000%")

@@ -199,9 +199,40 @@ public enum ProfileFile {
       p.maxDataAgeDays = c.integer("max_data_age_days", range: 0...3650) ?? 4
       c.rejectUnknownKeys()
     }
+    parseRiskState(root, into: &p)
     root.rejectUnknownKeys()
     try reader.finish()
     return p
+  }
+
+  /// `drawdown_scaling: {step, cut}` and `breakers: {max_drawdown, max_daily_loss}`, each
+  /// breaker `{reducing, halted, cooldown_days}` (at least one threshold; halted ≥ reducing).
+  static func parseRiskState(_ root: YAMLTable, into p: inout RegimeProfile) {
+    if let d = root.table("drawdown_scaling") {
+      let step = d.number("step", required: "a drawdown fraction per step, e.g. 0.10", range: InputRange.drawdownStep)
+      let cut = d.number("cut", required: "the cut of the equity base per step, e.g. 0.20", range: InputRange.drawdownCut)
+      if let step, let cut { p.drawdownScaling = DrawdownScaling(step: step, cut: cut) }
+      d.rejectUnknownKeys()
+    }
+    guard let b = root.table("breakers") else { return }
+    func breaker(_ key: String) -> Breaker? {
+      guard let t = b.table(key) else { return nil }
+      let reducing = t.number("reducing", range: InputRange.breakerThreshold)
+      let halted = t.number("halted", range: InputRange.breakerThreshold)
+      let cooldown = t.integer("cooldown_days", required: "calendar days a tripped breaker holds, e.g. 5", range: 0...3650) ?? 1
+      if t.value("reducing") == nil && t.value("halted") == nil {
+        t.reader.report(.missingKey, t.node, "breakers.\(key)", "give a reducing or a halted threshold (or both).")
+      }
+      if let r = reducing, let h = halted, h < r {
+        t.reader.report(
+          .invalidValue, t.value("halted"), t.child("halted"),
+          "halted \(h) is below reducing \(r); the halt threshold must be at least the reducing one.")
+      }
+      t.rejectUnknownKeys()
+      return Breaker(reducing: reducing, halted: halted, cooldownDays: cooldown)
+    }
+    p.breakers = Breakers(maxDrawdown: breaker("max_drawdown"), maxDailyLoss: breaker("max_daily_loss"))
+    b.rejectUnknownKeys()
   }
 
   static func classTable(_ root: YAMLTable, _ key: String, range: NumericRange) -> [AssetClass: Double] {

@@ -208,7 +208,7 @@ public enum RiskRenderer {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  static func csvField(_ s: String) -> String {
+  public static func csvField(_ s: String) -> String {
     s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
       ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }

@@ -156,7 +156,12 @@ public enum SizeRenderer {
     out.append("\(h3)What would change it")
     for w in rec.whatIf { out.append("  - " + w) }
     let across = r.acrossRegimes.map { a -> String in
-      if let q = a.quantity { return "\(a.regime) \(qty(q, lot: rec.lotSize))\(a.binding.map { " (\($0.title))" } ?? "")" }
+      let scaled = r.acrossRegimes.contains { $0.equityBase.map { $0 != rec.equity } ?? false }
+      let base = scaled ? a.equityBase.map { ", base \(num($0))" } ?? "" : ""
+      if let q = a.quantity {
+        return
+          "\(a.regime) \(qty(q, lot: rec.lotSize))\(a.binding.map { " (\($0.title)\(base))" } ?? (scaled ? " (\(base.dropFirst(2)))" : ""))"
+      }
       return "\(a.regime): \(a.error ?? "—")"
     }
     out.append("  - by regime: " + across.joined(separator: " · "))
@@ -223,6 +228,8 @@ public enum SizeRenderer {
       "regimeSource": .string(r.choice.auto ? "auto" : "flag"),
       "profile": .string(rec.profile.source),
       "equity": .number(rec.equity),
+      "equityBase": equityBase(rec.equityBase),
+      "tradingState": .string(r.tradingState.state.rawValue),
       "recommendation": .object(recommendation),
       "stop": [
         "price": .number(rec.stop), "source": .string(rec.stopSource), "distance": .number(rec.stopDistance),
@@ -257,6 +264,7 @@ public enum SizeRenderer {
           [
             "regime": .string(a.regime), "quantity": .optional(a.quantity),
             "binding": a.binding.map { .string($0.rawValue) } ?? .null, "error": a.error.map { .string($0) } ?? .null,
+            "equityBase": .optional(a.equityBase),
           ]
         }),
       "whatIf": .array(rec.whatIf.map { .string($0) }),
@@ -285,6 +293,22 @@ public enum SizeRenderer {
       "\(rec.symbol) \(rec.side.rawValue) \(qty(rec.quantity, lot: rec.lotSize))\(lots) entry \(Format.price(rec.entry)) stop \(Format.price(rec.stop)) at risk \(Format.money(rec.moneyAtRisk)) \(rec.baseCurrency) binding \(rec.binding?.rawValue ?? "none") regime \(rec.profile.name)\(r.choice.auto ? " (auto)" : "")"
     if rec.quantity == 0 { line += " — zero: \(rec.zeroReason ?? "no limit allows a positive size")" }
     return line + "\n"
+  }
+
+  /// The equity base of the limits, with its drawdown reading and source.
+  public static func equityBase(_ b: EquityBase) -> JSONValue {
+    var o: [String: JSONValue] = [
+      "value": .number(b.value), "equity": .number(b.equity), "steps": .integer(b.steps), "factor": .number(b.factor),
+      "source": .string(b.source),
+    ]
+    if let s = b.scaling { o["scaling"] = ["step": .number(s.step), "cut": .number(s.cut), "profile": .string(b.profileSource)] }
+    if let d = b.drawdown, d.points > 0 {
+      o["drawdown"] = [
+        "highWaterMark": .number(d.highWaterMark), "highWaterDate": .string(d.highWaterDay.description),
+        "drawdown": .number(d.drawdown), "snapshots": .integer(d.points),
+      ]
+    }
+    return .object(o)
   }
 
   public static func csv(_ r: SizeReport) -> String {

@@ -168,6 +168,7 @@ public enum WhatIfRenderer {
     }
     out.append("")
     out.append("\(h3)Limits of the \(r.regimeAfter.name) regime after the scenario")
+    out.append("  equity base \(Format.money(r.equityBaseAfter.value)): \(r.equityBaseAfter.source)")
     if r.breaches.isEmpty {
       out.append("  none breached")
     } else {
@@ -301,6 +302,7 @@ public enum WhatIfRenderer {
             "failures": .array(o.findings.filter { $0.severity == .fail }.map { .string($0.code.rawValue) }),
           ]
         }),
+      "equityBaseAfter": SizeRenderer.equityBase(r.equityBaseAfter),
       "breaches": .array(
         r.breaches.map {
           [

@@ -34,10 +34,15 @@ func runAdvisor(
   var env = ProcessInfo.processInfo.environment
   env["NO_COLOR"] = "1"
   env.removeValue(forKey: "ADVISOR_CONFIG")
+  // Every run is journaled, in a journal of its own in the temporary directory (never the
+  // repository's .advisor/): the golden files then prove that recording changes no output.
+  let dir = FileManager.default.temporaryDirectory
+  let journal = dir.appendingPathComponent("advisor-journal-\(UUID().uuidString).sqlite").path
+  env["ADVISOR_JOURNAL"] = journal
   for (k, v) in environment { env[k] = v }
   p.environment = env
+  defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
   // Output goes to temporary files: no pipe buffer can fill and block the child.
-  let dir = FileManager.default.temporaryDirectory
   let outURL = dir.appendingPathComponent("advisor-out-\(UUID().uuidString)")
   let errURL = dir.appendingPathComponent("advisor-err-\(UUID().uuidString)")
   _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)

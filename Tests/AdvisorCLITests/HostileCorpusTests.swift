@@ -86,6 +86,10 @@ func runHostile(_ c: HostileCase, tmp: URL) throws -> HostileRun {
   var env = ProcessInfo.processInfo.environment
   env["NO_COLOR"] = "1"
   env.removeValue(forKey: "ADVISOR_CONFIG")
+  // A journal of its own in the temporary directory, never the repository's .advisor/.
+  let journal = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).sqlite").path
+  env["ADVISOR_JOURNAL"] = journal
+  defer { for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: journal + suffix) } }
   p.environment = env
   let outURL = tmp.appendingPathComponent(".stdout")
   let errURL = tmp.appendingPathComponent(".stderr")

@@ -39,9 +39,9 @@ func maxAbsDiff(_ a: [[Double]], _ b: [[Double]]) -> Double {
 }
 
 /// A random SPD matrix `XᵀX + εI`.
-func randomSPD(_ n: Int, seed: UInt64) -> SymmetricMatrix {
+func randomSPD(_ n: Int, seed: UInt64) throws -> SymmetricMatrix {
   let x = randomMatrix(n + 3, n, seed: seed)
-  var s = SymmetricMatrix.gram(x)
+  var s = try SymmetricMatrix.gram(x)
   for i in 0..<n { s.set(i, i, to: s[i, i] + 0.1) }
   return s
 }
@@ -73,10 +73,10 @@ struct MatrixTests {
   }
 
   @Test("dsyrk Gram product equals the naive XᵀX in both layouts", arguments: [(5, 3), (40, 7), (3, 6), (1, 1)])
-  func gram(rows: Int, cols: Int) {
+  func gram(rows: Int, cols: Int) throws {
     for layout in [MatrixLayout.columnMajor, .rowMajor] {
       let x = randomMatrix(rows, cols, seed: UInt64(rows * 31 + cols), layout: layout)
-      let got = SymmetricMatrix.gram(x, scale: 0.5).rowArrays
+      let got = try SymmetricMatrix.gram(x, scale: 0.5).rowArrays
       let want = naiveGram(x, 0.5)
       #expect(maxAbsDiff(got, want) < 1e-13, "\(layout)")
       // Exactly symmetric.
@@ -86,7 +86,7 @@ struct MatrixTests {
 
   @Test("dgemv product and quadratic form equal the naive ones")
   func multiply() throws {
-    let a = randomSPD(6, seed: 7)
+    let a = try randomSPD(6, seed: 7)
     let x = [0.3, -1, 2, 0.5, 0, 1.5]
     let got = try a.multiplied(by: x)
     let want = naiveMul(a.rowArrays, x)
@@ -107,7 +107,7 @@ struct MatrixTests {
 struct DecompositionTests {
   @Test("Cholesky: L Lᵀ reproduces A and the upper triangle is zero", arguments: [1, 2, 5, 12])
   func cholesky(n: Int) throws {
-    let a = randomSPD(n, seed: UInt64(n))
+    let a = try randomSPD(n, seed: UInt64(n))
     guard case .positiveDefinite(let f) = try a.cholesky() else {
       Issue.record("an SPD matrix was judged not positive definite")
       return
@@ -129,7 +129,7 @@ struct DecompositionTests {
 
   @Test("eigendecomposition: A v = λ v, orthonormal V, ascending λ", arguments: [1, 3, 8])
   func eigen(n: Int) throws {
-    let a = randomSPD(n, seed: UInt64(100 + n))
+    let a = try randomSPD(n, seed: UInt64(100 + n))
     let e = try a.eigendecomposition()
     #expect(e.eigenvalues == e.eigenvalues.sorted())
     for k in 0..<n {
@@ -149,7 +149,7 @@ struct DecompositionTests {
 
   @Test("solves: dposv and dsysv give A x = b")
   func solves() throws {
-    let a = randomSPD(7, seed: 3)
+    let a = try randomSPD(7, seed: 3)
     let b = (0..<7).map { Double($0) - 2.5 }
     for x in [try a.solvePositiveDefinite(b), try a.solve(b)] {
       let ax = naiveMul(a.rowArrays, x)
@@ -184,7 +184,7 @@ struct DecompositionTests {
     // Naive check of the reported change.
     let diff = maxAbsDiff(r.matrix.rowArrays, bad.rowArrays)
     #expect(diff > 0 && diff <= r.frobeniusChange + 1e-15)
-    let good = randomSPD(4, seed: 9)
+    let good = try randomSPD(4, seed: 9)
     let same = try good.nearestPositiveSemidefinite()
     #expect(!same.changed && same.matrix == good && same.frobeniusChange == 0)
   }

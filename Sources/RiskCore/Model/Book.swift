@@ -66,6 +66,11 @@ public struct Book: Sendable {
   public let source: String
   /// Net liquidation value, base currency: the base of every limit.
   public let equity: Double
+  /// The journal's record of the account (equity history, states set by hand).
+  public let record: AccountRecord
+  /// The drawdown of `equity` from the record's high-water mark (nil: no journal). Every
+  /// limit reads its base from it and the profile (``EquityBase``).
+  public let drawdown: DrawdownReading?
   public private(set) var lines: [BookLine]
   public private(set) var grossExposure: Double = 0
   public private(set) var classGross: [AssetClass: Double] = [:]
@@ -86,11 +91,14 @@ public struct Book: Sendable {
 
   public init(
     baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "",
-    statedMargin: Double? = nil
+    statedMargin: Double? = nil,
+    record: AccountRecord = .none
   ) {
     self.baseCurrency = baseCurrency
     self.asOf = asOf
     self.equity = equity
+    self.record = record
+    self.drawdown = DrawdownReading.reading(record, equity: equity, asOf: asOf)
     self.fx = fx
     self.source = source
     self.statedMargin = statedMargin
@@ -117,7 +125,7 @@ public struct Book: Sendable {
     }
     self.init(
       baseCurrency: v.account.baseCurrency, asOf: v.account.asOf, equity: v.equity, fx: v.account.fx, lines: lines,
-      source: v.account.source, statedMargin: v.account.statedMargin?.initial)
+      source: v.account.source, statedMargin: v.account.statedMargin?.initial, record: v.account.record)
   }
 
   /// The instrument a position's risk is measured on: an option's underlying, else itself.

@@ -131,9 +131,14 @@ public struct LimitContext: Sendable {
     } else {
       self.groups = GroupMap(groups: [], clustered: false, clustersWanted: false)
     }
+    self.base = EquityBase.of(book, profile: profile)
+    self.equity = base.value
   }
 
-  public var equity: Double { book.equity }
+  /// The equity base of every limit: the book's equity, drawdown-scaled under the profile.
+  public let base: EquityBase
+  /// The base's value: what every limit is a fraction of.
+  public let equity: Double
   /// Units of the instrument held on the other side, which the trade can close: the reduce-only region.
   public func closable(_ t: CandidateTrade) -> Double { max(0, -t.sign * book.quantity(of: t.symbol)) }
   /// The instrument's exposure with the options on it (what the notional cap sees).

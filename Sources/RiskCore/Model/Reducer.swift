@@ -78,8 +78,8 @@ public enum Reducer {
   static func cut(_ b: Breach, _ book: Book, risk: PortfolioRiskModel?, model: LimitModel, lots: [String: Double]) -> (
     String, Double
   )? {
-    let e = book.equity
     let p = model.profile
+    let e = EquityBase.of(book, profile: p).value
     let held = book.lines.filter { $0.quantity != 0 && $0.unitExposure != 0 }
     func largest(_ lines: [BookLine], sign: Double? = nil) -> BookLine? {
       lines.filter { sign == nil || $0.exposure * (sign ?? 0) > 0 }.max { abs($0.exposure) < abs($1.exposure) }

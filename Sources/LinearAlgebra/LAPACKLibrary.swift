@@ -1,0 +1,125 @@
+internal import CLAPACKE
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// LAPACKE and CBLAS, opened with `dlopen` on first use instead of being linked.
+///
+/// Written by hand because no package does it: linked, the dynamic loader resolves about
+/// 16,000 symbol relocations of OpenBLAS, LAPACK and LAPACKE, and OpenBLAS starts its thread
+/// pool, at every process start — 4 to 5 ms of `advisor --help`, `advisor aum` and every
+/// other command that does no linear algebra (BENCHMARKS.md, "Start-up"). Opened here, only a
+/// command that factors or multiplies a matrix pays for it, once.
+///
+/// The pointer types come from `shim.h`, each `__typeof__` the real prototype in `lapacke.h`,
+/// so a call here is checked against the header exactly as a linked call would be.
+struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loaded, never unloaded library.
+  let dpotrf: advisor_dpotrf_fn
+  let dsyevd: advisor_dsyevd_fn
+  let dposv: advisor_dposv_fn
+  let dsysv: advisor_dsysv_fn
+  let dsyrk: advisor_dsyrk_fn
+  let dgemv: advisor_dgemv_fn
+  /// OpenBLAS's `openblas_set_num_threads`; nil for another BLAS (then its own threading stands).
+  let setThreads: advisor_set_threads_fn?
+  /// Cores OpenBLAS may use for a large problem.
+  let processors: Int
+  /// The user set `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`): never overridden.
+  let threadsFromEnvironment: Bool
+  /// What `blas-info` prints.
+  let configuration: String
+
+  /// Problems of at least this many floating-point operations run on every core; smaller ones on
+  /// one thread, where waking a second thread costs more than it saves (about 5 ms of work on one
+  /// core of this machine; BENCHMARKS.md).
+  static let parallelFlops = 2e7
+
+  /// The libraries, opened once per process; the error is kept and thrown at each use.
+  static let shared: Result<LAPACKLibrary, LinearAlgebraError> = {
+    do throws(LinearAlgebraError) { return .success(try open()) } catch { return .failure(error) }
+  }()
+
+  static func get() throws(LinearAlgebraError) -> LAPACKLibrary { try shared.get() }
+
+  private static let threads = Mutex(1)
+
+  /// Sets OpenBLAS's thread count for a problem of `flops` operations (see ``parallelFlops``).
+  func useThreads(forFlops flops: Double) {
+    guard let setThreads, !threadsFromEnvironment else { return }
+    let wanted = flops >= Self.parallelFlops ? processors : 1
+    Self.threads.withLock { current in
+      if current != wanted {
+        setThreads(Int32(wanted))
+        current = wanted
+      }
+    }
+  }
+
+  private static let threadVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
+
+  private static func open() throws(LinearAlgebraError) -> LAPACKLibrary {
+    let fromEnvironment = threadVariables.contains { getenv($0) != nil }
+    // OpenBLAS sizes its thread pool when it is loaded: start it on one thread (``useThreads``
+    // raises the count for a large problem), unless the user chose a count.
+    if !fromEnvironment { setenv("OPENBLAS_NUM_THREADS", "1", 0) }
+    let lapacke = try library(["liblapacke.so.3", "liblapacke.so", "liblapacke.dylib"])
+    let blas = try library(["libblas.so.3", "libblas.so", "libopenblas.so.0", "libblas.dylib"])
+    let procs: advisor_num_procs_fn? = symbol(blas, "openblas_get_num_procs")
+    let processors = max(1, Int(procs?() ?? 1))
+    return LAPACKLibrary(
+      dpotrf: try required(lapacke, "LAPACKE_dpotrf"), dsyevd: try required(lapacke, "LAPACKE_dsyevd"),
+      dposv: try required(lapacke, "LAPACKE_dposv"), dsysv: try required(lapacke, "LAPACKE_dsysv"),
+      dsyrk: try required(blas, "cblas_dsyrk"), dgemv: try required(blas, "cblas_dgemv"),
+      setThreads: symbol(blas, "openblas_set_num_threads"), processors: processors,
+      threadsFromEnvironment: fromEnvironment, configuration: describe(blas, processors: processors))
+  }
+
+  private static func library(_ names: [String]) throws(LinearAlgebraError) -> UnsafeMutableRawPointer {
+    var reason = ""
+    for name in names {
+      if let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) { return handle }
+      if reason.isEmpty, let e = dlerror() { reason = String(cString: e) }
+    }
+    throw .libraryUnavailable("\(names[0]): \(reason.isEmpty ? "not found" : reason)")
+  }
+
+  private static func symbol<F>(_ handle: UnsafeMutableRawPointer, _ name: String) -> F? {
+    guard let p = dlsym(handle, name) else { return nil }
+    return unsafeBitCast(p, to: F.self)
+  }
+
+  private static func required<F>(_ handle: UnsafeMutableRawPointer, _ name: String) throws(LinearAlgebraError) -> F {
+    guard let f: F = symbol(handle, name) else { throw .libraryUnavailable("\(name) is missing from the library") }
+    return f
+  }
+
+  private static func describe(_ blas: UnsafeMutableRawPointer, processors: Int) -> String {
+    typealias StringFn = @convention(c) () -> UnsafePointer<CChar>?
+    guard let config: StringFn = symbol(blas, "openblas_get_config") else {
+      return "BLAS: not OpenBLAS (reference BLAS? install libopenblas-dev: README, Quick start)"
+    }
+    let text = { (f: StringFn?) in f?().map { String(cString: $0) } ?? "?" }
+    let core: StringFn? = symbol(blas, "openblas_get_corename")
+    return "BLAS: \(text(config)); core \(text(core)); \(processors) processors"
+  }
+}
+
+/// The linear-algebra runtime, for diagnostics (`advisor-bench blas-info`).
+public enum LinearAlgebraRuntime {
+  /// The BLAS library, its core, and the thread policy; or why it could not be opened.
+  public static func describe() -> String {
+    switch LAPACKLibrary.shared {
+    case .failure(let e): return e.description
+    case .success(let lib):
+      let policy =
+        lib.threadsFromEnvironment
+        ? "threads as set in the environment"
+        : "1 thread below \(Int(LAPACKLibrary.parallelFlops)) flops, \(lib.processors) above"
+      return "\(lib.configuration); \(policy)"
+    }
+  }
+}
