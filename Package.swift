@@ -30,10 +30,13 @@ let package = Package(
     .target(name: "RiskCore", dependencies: ["LinearAlgebra"]),
     .target(name: "RiskIO", dependencies: ["RiskCore", .product(name: "Yams", package: "Yams")]),
     .target(name: "AdvisorJournal", dependencies: ["CSQLite", "RiskCore"]),
+    // What a run records in the journal (RunJournal, Recording) and the exit codes: shared by
+    // the CLI and the server, so that both record a check the same way.
+    .target(name: "AdvisorRecording", dependencies: ["AdvisorJournal", "RiskCore", "RiskIO"]),
     .target(
       name: "AdvisorCLI",
       dependencies: [
-        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorServeOptions",
+        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording", "AdvisorServeOptions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),
@@ -42,7 +45,7 @@ let package = Package(
     .target(
       name: "AdvisorServer",
       dependencies: [
-        "RiskCore", "RiskIO",
+        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,4 +1,5 @@
 import AdvisorJournal
+import AdvisorRecording
 import ArgumentParser
 import Foundation
 import RiskCore

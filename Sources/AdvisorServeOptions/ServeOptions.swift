@@ -38,6 +38,16 @@ public struct ServeOptions: ParsableArguments {
   @Option(name: .customLong("max-connections"), help: "Open connections at most (1 to 100000).")
   public var maxConnections: Int = 512
 
+  @Option(
+    name: .long,
+    help: "The journal (SQLite) every check is recorded in (default: $ADVISOR_JOURNAL, else journal in advisor.yaml).")
+  public var journal: String?
+
+  @Flag(
+    name: .customLong("no-journal"),
+    help: "Record nothing; the trading state and equity history are still read from the configured journal.")
+  public var noJournal = false
+
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
   public var logLevel: String = "info"
 

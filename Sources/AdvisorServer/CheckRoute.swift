@@ -41,14 +41,10 @@ enum CheckRoute {
     let kind = try Body(contentType: request.headers[.contentType])
     let bytes = try await readBody(request, app.settings.limits)
     let inputs = try orders(bytes, kind, limit: app.settings.limits.maxBatchOrders)
-    let outcome = try await app.desk.check(inputs, options)
-    let body: String
-    do {
-      body = try NonFinite.guarding("check") { try render(outcome, kind, options) }
-    } catch {
-      await app.desk.release(outcome.held)
-      throw ServeError(.nonFiniteOutput, "\(error)")
-    }
+    let single: Bool
+    if case .single = kind { single = true } else { single = false }
+    let argv = ["advisor serve", "POST \(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "")"]
+    let outcome = try await app.desk.check(inputs, options, single: single, argv: argv)
     if !context.channel.isActive {
       // The client left before its answer: it saw no decision, so nothing it sent stays held.
       await app.desk.release(outcome.held)
@@ -56,7 +52,7 @@ enum CheckRoute {
         "client disconnected before the answer; its held orders are released",
         metadata: ["orders": "\(inputs.count)", "released": "\(outcome.held.count)"])
     }
-    return reply(body, outcome, options, batch: { if case .batch = kind { return true } else { return false } }())
+    return reply(outcome, options, batch: !single)
   }
 
   /// The orders of the body, parsed by the orders file's own record parsers.
@@ -88,25 +84,10 @@ enum CheckRoute {
     }
   }
 
-  /// Exactly what `advisor check --format json` prints for the same orders.
-  static func render(_ outcome: CheckOutcome, _ kind: Body, _ options: CheckOptions) throws -> String {
-    if case .single = kind, let r = outcome.results.first {
-      return try CheckRenderer.json(r, strict: options.strict, regime: options.regime, asOf: outcome.asOf, index: 1)
-        .rendered() + "\n"
-    }
-    var out = ""
-    out.reserveCapacity(outcome.results.count * 1024)
-    for (i, r) in outcome.results.enumerated() {
-      out += CheckRenderer.jsonLine(r, strict: options.strict, regime: options.regime, asOf: outcome.asOf, index: i + 1)
-      out += "\n"
-    }
-    return out
-  }
-
-  static func reply(_ body: String, _ outcome: CheckOutcome, _ options: CheckOptions, batch: Bool) -> Reply {
-    let passed = outcome.results.filter { $0.passed(strict: options.strict) }.count
-    let all = passed == outcome.results.count
-    var r = Reply(status: .ok, body: body)
+  static func reply(_ outcome: CheckOutcome, _ options: CheckOptions, batch: Bool) -> Reply {
+    let passed = outcome.passedCount
+    let all = outcome.passed
+    var r = Reply(status: .ok, body: outcome.body)
     if batch { r.contentType = "application/x-ndjson" }
     r.headers = [("Advisor-Result", all ? "pass" : "fail"), ("Advisor-Workspace-Generation", "\(outcome.generation)")]
     if options.hold && !outcome.held.isEmpty {

@@ -1,3 +1,5 @@
+import AdvisorJournal
+import AdvisorRecording
 import Foundation
 import Logging
 import RiskCore
@@ -18,6 +20,11 @@ public struct CheckOutcome: Sendable {
   public let held: [OrderID]
   public let asOf: Day
   public let generation: Int
+  /// Exactly what `advisor check --format json` prints for the same orders and journal.
+  public let body: String
+  /// Every order passed (after the journal: an order it could not record failed closed).
+  public let passed: Bool
+  public let passedCount: Int
 }
 
 /// The account's desk: the loaded workspace, the orders held open against its book, and the
@@ -25,8 +32,14 @@ public struct CheckOutcome: Sendable {
 /// spend the last headroom, and a reload swaps the whole state between two requests.
 actor Desk {
   private(set) var snapshot: Snapshot
+  /// The book as loaded, with the journal's record of the account (equity history, states set
+  /// by hand) as the last check read it.
+  private var base: RiskModel
+  private var record: AccountRecord = .none
+  private var valuation: AccountValuation
   /// The book as loaded plus every hold (open and filled units), in the order held.
   private var current: RiskModel
+  let journal: DeskJournal
   private var holds: [Hold] = []
   /// Prepared checkers (covariance estimated, statistics warm) by regime, strictness and the
   /// instruments of a request: the next request of the same shape starts from a copy.
@@ -43,9 +56,12 @@ actor Desk {
     let candidates: [String]
   }
 
-  init(snapshot: Snapshot, ttl: Duration, metrics: ServeMetrics, logger: Logger) {
+  init(snapshot: Snapshot, journal: JournalLocation, ttl: Duration, metrics: ServeMetrics, logger: Logger) {
     self.snapshot = snapshot
+    self.base = snapshot.baseModel
+    self.valuation = snapshot.valuation
     self.current = snapshot.baseModel
+    self.journal = DeskJournal(journal, config: snapshot.workspace.config)
     self.ttl = ttl
     self.metrics = metrics
     self.logger = logger
@@ -53,9 +69,14 @@ actor Desk {
 
   // MARK: Checks
 
-  /// Checks the orders in sequence, exactly as one `advisor check` run over them would on the
-  /// book with the held orders applied; with `hold`, the passing ones are then held.
-  func check(_ inputs: [OrderInput], _ options: CheckOptions) throws(ServeError) -> CheckOutcome {
+  /// Checks the orders in sequence, exactly as one `advisor check --format json` run over
+  /// them would on the book with the held orders applied, recorded in the journal as that run
+  /// would be (the account's record read, every order and the decision written, in one
+  /// transaction; an order the journal cannot record fails closed, `JOURNAL_UNAVAILABLE`).
+  /// With `hold`, the passing orders are then held.
+  func check(_ inputs: [OrderInput], _ options: CheckOptions, single: Bool, argv: [String]) throws(ServeError)
+    -> CheckOutcome
+  {
     expireDue()
     for case .order(let o) in inputs {
       if let id = o.clientOrderID, let h = holds.first(where: { $0.id.rawValue == id }), h.open > 0 {
@@ -64,6 +85,11 @@ actor Desk {
           "client order id \(quoted(id)) is already held open; report it filled or cancelled, or use a new id.")
       }
     }
+    let run = journal.run(command: "check", argv: argv)
+    defer { journal.settle(run) }
+    let valuation = try follow(run.record(for: snapshot.account))
+    var journalFailure: JournalError? = nil
+    do { try run.snapshot(valuation) } catch let e as JournalError { journalFailure = e } catch {}
     let candidates = Set(
       inputs.compactMap { i -> String? in
         guard case .order(let o) = i, snapshot.market[o.symbol] != nil else { return nil }
@@ -71,21 +97,102 @@ actor Desk {
       }
     ).sorted()
     var checker = try checker(options, candidates: candidates)
+    let (asOf, strict, regime) = (snapshot.asOf, options.strict, options.regime)
+    func printed(_ r: OrderResult, _ index: Int, json: String?) throws(ServeError) -> String {
+      if single {
+        do {
+          return try NonFinite.guarding("check") {
+            try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: index).rendered() + "\n"
+          }
+        } catch {
+          throw ServeError(.nonFiniteOutput, "\(error)")
+        }
+      }
+      return (json ?? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: index)) + "\n"
+    }
     var results: [OrderResult] = []
     results.reserveCapacity(inputs.count)
-    var passed: [(Order, AppliedOrder, String)] = []
-    for input in inputs {
-      let r = checker.check(input)
+    var passing: [(Order, AppliedOrder, String)] = []
+    var body = ""
+    var passed = 0
+    var failing: Set<String> = []
+    for (i, input) in inputs.enumerated() {
+      var r = checker.check(input)
+      let applied = checker.lastApplied
+      if let e = journalFailure { r = r.failedClosed(by: Recording.unavailable(e)) }
+      let recording = run.recording && journalFailure == nil
+      let json =
+        recording || !single ? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) : nil
+      var text = try printed(r, i + 1, json: json)
+      if recording, let json {
+        do {
+          try run.order(Recording.order(r, index: i + 1, json: json, printed: single ? text : nil))
+        } catch let e as JournalError {
+          journalFailure = e
+          r = r.failedClosed(by: Recording.unavailable(e))
+          text = try printed(r, i + 1, json: nil)
+        } catch {}
+      }
+      if r.passed(strict: strict) {
+        passed += 1
+        if options.hold, let applied, case .order(let o) = input { passing.append((o, applied, r.regime ?? regime)) }
+      }
+      for c in r.failingCodes { failing.insert(c.rawValue) }
       results.append(r)
-      if options.hold, let a = checker.lastApplied, case .order(let o) = input {
-        passed.append((o, a, r.regime ?? options.regime))
+      body += text
+    }
+    let end = Recording.check(
+      checker: &checker, regimes: snapshot.regimes, regime: regime, strict: strict, orders: inputs.count, passed: passed,
+      failing: failing, instrument: single ? results.first?.order?.symbol : nil,
+      asOfSource: snapshot.workspace.asOfSource, account: snapshot.account, output: "", journal: run)
+    if journalFailure == nil {
+      do { try run.finish(end) } catch let e as JournalError { journalFailure = e } catch {}
+    } else if let e = journalFailure {
+      run.abandon(e)
+    }
+    if let e = run.failure, journalFailure == nil {
+      logger.error("the journal cannot be opened; every order fails closed", metadata: ["error": .string(oneLine("\(e)"))])
+    }
+    if let e = journalFailure {
+      // The run could not be committed: nothing of it is recorded, so every order fails and
+      // nothing is held (the CLI's output for the same failure).
+      logger.error("the journal cannot record the run; every order fails closed", metadata: ["error": .string(oneLine("\(e)"))])
+      passed = 0
+      passing = []
+      if single, let r = results.first {
+        results[0] = r.failedClosed(by: Recording.unavailable(e))
+        body = try printed(results[0], 1, json: nil)
+      } else {
+        results = results.map { $0.passed(strict: strict) ? $0.failedClosed(by: Recording.unavailable(e)) : $0 }
+        body +=
+          "{\"code\":\"JOURNAL_UNAVAILABLE\",\"command\":\"check\",\"file\":\(jsonString(e.path)),\"message\":\(jsonString(e.message)),\"result\":\"fail\",\"schemaVersion\":\(CheckRenderer.schemaVersion)}\n"
       }
     }
-    let held = passed.map { hold($0.0, $0.1, regime: $0.2) }
-    metrics.decisions(results, strict: options.strict)
+    let held = passing.map { hold($0.0, $0.1, regime: $0.2) }
+    metrics.decisions(results, strict: strict)
     metrics.orders("held", held.count)
     metrics.openOrders.set(Double(openCount))
-    return CheckOutcome(results: results, held: held, asOf: snapshot.asOf, generation: snapshot.generation)
+    return CheckOutcome(
+      results: results, held: held, asOf: asOf, generation: snapshot.generation, body: body,
+      passed: passed == inputs.count, passedCount: passed)
+  }
+
+  /// Follows the journal's record of the account: when it changed (a new equity day, a state
+  /// set by hand), the book is valued again with it and every checker is prepared anew.
+  private func follow(_ newRecord: AccountRecord) throws(ServeError) -> AccountValuation {
+    guard newRecord != record else { return valuation }
+    do {
+      var account = snapshot.account
+      account.record = newRecord
+      valuation = try AccountValuer.value(
+        account, market: snapshot.market, maxPriceAgeDays: snapshot.workspace.maxPriceAgeDays)
+    } catch {
+      throw ServeError(.notEvaluated, "\(error)")
+    }
+    record = newRecord
+    base = RiskModel(valuation: valuation, market: snapshot.market)
+    rebuild()
+    return valuation
   }
 
   /// A copy of the prepared checker for the request's shape, prepared now if it is new.
@@ -219,7 +326,7 @@ actor Desk {
 
   /// The book again from the workspace's, with every hold applied in order.
   private func rebuild() {
-    current = snapshot.baseModel
+    current = base
     for h in holds where h.open + h.filled > 0 { current.apply(h.inBook) }
     checkers.removeAll()
     metrics.openOrders.set(Double(openCount))
@@ -237,13 +344,44 @@ actor Desk {
       holds.removeAll { $0.open == 0 }
     }
     snapshot = new
+    base = new.baseModel
+    valuation = new.valuation
+    record = .none
+    journal.configure(new.workspace.config)
     rebuild()
     metrics.generation.set(Double(new.generation))
   }
 
-  /// The workspace and the book with the held orders (`/v1/size` sizes against it).
-  func book() -> (Snapshot, RiskModel) {
+  /// Why the journal cannot record a check now, or nil; and what it is (`/readyz`).
+  func journalStatus() -> (problem: String?, description: String) { (journal.problem(), journal.description) }
+
+  /// Shutdown: the journal is closed once nothing more is in flight.
+  func closeJournal() { journal.close() }
+
+  /// The workspace and the book with the held orders, under the journal's record of the
+  /// account as it is now (`/v1/size` sizes against it, `/v1/budget` reads its equity base).
+  func book() throws(ServeError) -> (Snapshot, RiskModel, AccountValuation) {
     expireDue()
-    return (snapshot, current)
+    let run = journal.run(command: "read", argv: [], record: false)
+    defer { journal.settle(run) }
+    let v = try follow(run.record(for: snapshot.account))
+    return (snapshot, current, v)
+  }
+
+  /// `advisor state --format json` under a regime's breakers (`GET /v1/state`).
+  func state(regime: String) throws(ServeError) -> JSONValue {
+    guard let profile = snapshot.regimes.profile(regime) else {
+      throw ServeError(
+        .unknownRegime,
+        "unknown regime \(quoted(regime)): known regimes are \(snapshot.regimes.names.joined(separator: ", ")).")
+    }
+    let run = journal.run(command: "state", argv: [], record: false)
+    defer { journal.settle(run) }
+    let v = try follow(run.record(for: snapshot.account))
+    let record = v.account.record
+    let s = TradingStateMachine.evaluate(record, breakers: profile.breakers, asOf: v.account.asOf, currentEquity: v.equity)
+    let base = EquityBase.of(
+      equity: v.equity, drawdown: DrawdownReading.reading(record, equity: v.equity, asOf: v.account.asOf), profile: profile)
+    return StateReport.document(s, profile: profile, account: v.account, equity: v.equity, base: base)
   }
 }

@@ -78,7 +78,6 @@ extension ServeErrorCode {
     case .orderIDOpen: return .conflict
     case .notEvaluated: return .unprocessableContent
     case .workspaceNotLoaded: return .serviceUnavailable
-    case .journalNotConfigured: return .notImplemented
     default: return .internalServerError
     }
   }

@@ -22,7 +22,8 @@ enum HealthRoutes {
     add(
       "market-data", freshness(snapshot, regime: app.settings.regime),
       ok: "fresh at \(snapshot.asOf) (\(snapshot.workspace.asOfSource))")
-    add("journal", app.journal.problem(), ok: app.journal.description)
+    let journal = await app.desk.journalStatus()
+    add("journal", journal.problem, ok: journal.description)
     let ready = checks.allSatisfy { if case .object(let o) = $0, o["ok"] == .bool(true) { true } else { false } }
     app.metrics.ready.set(Double(ready ? 1 : 0))
     var r = Reply.json(

@@ -39,7 +39,7 @@ enum ReportRoutes {
     let verbose = try query.bool("verbose", default: false)
     let regime = query.string("regime") ?? app.settings.regime
     let sizing = try SizeBody.parse(try await readBody(request, app.settings.limits))
-    let (snapshot, book) = await app.desk.book()
+    let (snapshot, book, _) = try await app.desk.book()
     return try report("size", format: format.rawValue) {
       var model = book
       let r = try SizingService.run(sizing, model: &model, regimes: snapshot.regimes, regime: regime)
@@ -66,7 +66,7 @@ enum ReportRoutes {
     let query = try Query(request, allowed: ["format", "regime", "budget"], repeatable: ["budget"])
     let format = try query.choice("format", default: BudgetFormat.json)
     let regime = query.string("regime") ?? app.settings.regime
-    let snapshot = await app.desk.snapshot
+    let (snapshot, _, valuation) = try await app.desk.book()
     var entries: [BudgetEntry] = []
     for flag in query.all("budget") {
       do { entries.append(try BudgetFile.parseFlag(flag)) } catch { throw ServeError(.badQuery, "\(error)") }
@@ -74,10 +74,19 @@ enum ReportRoutes {
     let wanted = entries
     return try report("budget", format: format.rawValue) {
       let r = try BudgetService.run(
-        valuation: snapshot.valuation, market: snapshot.market, regimes: snapshot.regimes,
+        valuation: valuation, market: snapshot.market, regimes: snapshot.regimes,
         request: BudgetRequest(regime: regime, budgets: wanted))
       return try BudgetRenderer.render(r, as: format)
     }
+  }
+}
+
+extension ReportRoutes {
+  /// The trading state under a regime's breakers (`advisor state --format json`).
+  static func state(_ request: Request, _ app: ServeApp) async throws(ServeError) -> Reply {
+    let query = try Query(request, allowed: ["regime"])
+    let regime = query.string("regime") ?? "normal"
+    return .json(try await app.desk.state(regime: regime))
   }
 }
 

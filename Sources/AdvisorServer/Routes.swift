@@ -58,8 +58,7 @@ enum Routes {
     case "/v1/size": return try await ReportRoutes.size(request, app)
     case "/v1/aum": return try await ReportRoutes.aum(request, app)
     case "/v1/budget": return try await ReportRoutes.budget(request, app)
-    case "/v1/state":
-      throw ServeError(.journalNotConfigured, "the trading state lives in the journal, which this build does not have yet.")
+    case "/v1/state": return try await ReportRoutes.state(request, app)
     case "/v1/orders": return try await OrderRoutes.list(request, app)
     default:
       let id = try OrderRoutes.id(parts[2])

@@ -1,3 +1,4 @@
+import AdvisorRecording
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,15 +12,15 @@ final class ServeApp: Sendable {
   let desk: Desk
   let metrics: ServeMetrics
   let logger: Logger
-  let journal: any DecisionJournal
   let reloads = ReloadState()
 
-  init(settings: ServeSettings, snapshot: Snapshot, metrics: ServeMetrics, logger: Logger, journal: any DecisionJournal) {
+  init(settings: ServeSettings, snapshot: Snapshot, metrics: ServeMetrics, logger: Logger) {
     self.settings = settings
     self.metrics = metrics
     self.logger = logger
-    self.journal = journal
-    self.desk = Desk(snapshot: snapshot, ttl: settings.orderTTL, metrics: metrics, logger: logger)
+    self.desk = Desk(
+      snapshot: snapshot, journal: JournalLocation(journal: settings.journal, noJournal: settings.noJournal),
+      ttl: settings.orderTTL, metrics: metrics, logger: logger)
     metrics.generation.set(Double(snapshot.generation))
   }
 

@@ -24,7 +24,6 @@ public enum ServeErrorCode: String, Sendable, CaseIterable {
   case orderNotOpen = "ORDER_NOT_OPEN"
   case notEvaluated = "NOT_EVALUATED"
   case nonFiniteOutput = "NON_FINITE_OUTPUT"
-  case journalNotConfigured = "JOURNAL_NOT_CONFIGURED"
   case internalError = "INTERNAL_ERROR"
 }
 

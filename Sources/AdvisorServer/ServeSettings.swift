@@ -15,6 +15,10 @@ public struct ServeSettings: Sendable {
   public var pollInterval: Duration = .seconds(2)
   public var limits = RequestLimits()
   public var logLevel = "info"
+  /// The journal: `--journal`, else `$ADVISOR_JOURNAL`, else advisor.yaml's (the CLI's rule).
+  public var journal: String?
+  /// `--no-journal`: the journal is read (trading state, equity history), nothing is written.
+  public var noJournal = false
 
   public init() {}
 }

@@ -26,10 +26,9 @@ public enum AdvisorServe {
     case .success(let s): snapshot = s
     case .failure(let e): return refuse(.workspaceNotLoaded, ServeApp.message(e))
     }
-    let journal: any DecisionJournal = NoJournal()
-    let app = ServeApp(settings: settings, snapshot: snapshot, metrics: ServeMetrics(), logger: logger, journal: journal)
+    let app = ServeApp(settings: settings, snapshot: snapshot, metrics: ServeMetrics(), logger: logger)
     let code = await serve(app, snapshot)
-    journal.close()
+    await app.desk.closeJournal()
     logger.info("stopped", metadata: ["exit": "\(code)"])
     return code
   }
@@ -44,7 +43,7 @@ public enum AdvisorServe {
       configuration: .init(
         address: .hostname(settings.listen.host, port: settings.listen.port), serverName: nil, backlog: 256,
         reuseAddress: true, availableConnectionsDelegate: MaximumAvailableConnections(settings.limits.maxConnections)),
-      onServerRunning: { channel in announce(channel, app, snapshot) },
+      onServerRunning: { channel in await announce(channel, app, snapshot) },
       eventLoopGroupProvider: .singleton, logger: quiet)
     let group = ServiceGroup(
       configuration: .init(
@@ -63,18 +62,19 @@ public enum AdvisorServe {
   }
 
   /// The one line on standard output that says where the server listens (port 0 included).
-  static func announce(_ channel: any Channel, _ app: ServeApp, _ snapshot: Snapshot) {
+  static func announce(_ channel: any Channel, _ app: ServeApp, _ snapshot: Snapshot) async {
     let port = channel.localAddress?.port ?? app.settings.listen.port
     let address = ListenAddress(host: app.settings.listen.host, port: port)
     let auth = app.settings.token.map { "bearer token from \($0.source)" } ?? "no token (loopback)"
     let line =
       "advisor serve: listening on http://\(address) (workspace generation \(snapshot.generation), as of \(snapshot.asOf), \(auth))\n"
     FileHandle.standardOutput.write(Data(line.utf8))
+    let journal = await app.desk.journalStatus()
     app.logger.info(
       "listening",
       metadata: [
         "address": .string(address.description), "as_of": "\(snapshot.asOf)", "auth": .string(auth),
-        "journal": .string(app.journal.description),
+        "journal": .string(journal.problem ?? journal.description),
       ])
   }
 

@@ -45,6 +45,8 @@ extension ServeOptions {
     s.limits.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
     s.limits.maxConnections = maxConnections
     s.logLevel = logLevel
+    s.journal = journal
+    s.noJournal = noJournal
     return s
   }
 }
