@@ -17,6 +17,14 @@ func builtExecutable(_ name: String) -> URL {
   return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
 }
 
+/// The journal every server and CLI run of these tests records in (never the repository's
+/// .advisor/journal.sqlite): one temporary file per test process, `$ADVISOR_JOURNAL`.
+let testJournal: String = {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-journal-\(UUID().uuidString)")
+  try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  return dir.appendingPathComponent("journal.sqlite").path
+}()
+
 struct TestFailure: Error, CustomStringConvertible {
   let description: String
   init(_ d: String) { description = d }
@@ -47,6 +55,7 @@ final class ServerProcess: @unchecked Sendable {
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "ADVISOR_CONFIG")
     env.removeValue(forKey: "ADVISOR_SERVE_TOKEN")
+    env["ADVISOR_JOURNAL"] = testJournal
     for (k, v) in environment { env[k] = v }
     process.environment = env
     process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
@@ -60,9 +69,10 @@ final class ServerProcess: @unchecked Sendable {
     let deadline = Date().addingTimeInterval(60)
     while Date() < deadline {
       if let out = try? String(contentsOf: stdoutURL, encoding: .utf8),
-        let range = out.range(of: "listening on http://127.0.0.1:")
+        let range = out.range(of: "listening on http://")
       {
-        let digits = out[range.upperBound...].prefix { $0.isNumber }
+        let address = out[range.upperBound...].prefix { $0 != " " }
+        let digits = address.split(separator: ":").last ?? ""
         if let p = Int(digits) {
           port = p
           return
@@ -147,7 +157,9 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// Runs the `advisor` CLI from the repository root; its standard output, error and status.
-func runCLI(_ arguments: [String], directory: URL = repositoryRoot) throws -> (status: Int32, stdout: String, stderr: String) {
+func runCLI(_ arguments: [String], directory: URL = repositoryRoot, environment: [String: String] = [:]) throws -> (
+  status: Int32, stdout: String, stderr: String
+) {
   let p = Process()
   p.executableURL = builtExecutable("advisor")
   p.arguments = arguments
@@ -155,6 +167,8 @@ func runCLI(_ arguments: [String], directory: URL = repositoryRoot) throws -> (s
   var env = ProcessInfo.processInfo.environment
   env["NO_COLOR"] = "1"
   env.removeValue(forKey: "ADVISOR_CONFIG")
+  env["ADVISOR_JOURNAL"] = testJournal
+  for (k, v) in environment { env[k] = v }
   p.environment = env
   let tmp = FileManager.default.temporaryDirectory
   let out = tmp.appendingPathComponent("cli-out-\(UUID().uuidString)")
@@ -181,9 +195,14 @@ struct ScratchWorkspace {
   init() throws {
     root = FileManager.default.temporaryDirectory.appendingPathComponent("serve-ws-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    for item in ["advisor.yaml", "examples", "profiles"] {
-      try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent(item), to: root.appendingPathComponent(item))
-    }
+    // cp -R: Foundation's copyItem on Linux does not copy every nested directory's files.
+    let cp = Process()
+    cp.executableURL = URL(fileURLWithPath: "/bin/cp")
+    cp.arguments =
+      ["-R"] + ["advisor.yaml", "examples", "profiles"].map { repositoryRoot.appendingPathComponent($0).path } + [root.path]
+    try cp.run()
+    cp.waitUntilExit()
+    guard cp.terminationStatus == 0 else { throw TestFailure("cp -R of the example workspace failed") }
   }
 
   var config: String { root.appendingPathComponent("advisor.yaml").path }
@@ -195,7 +214,7 @@ struct ScratchWorkspace {
   func write(_ path: String, _ text: String) throws {
     let tmp = url(path + ".tmp-\(UUID().uuidString)")
     try text.write(to: tmp, atomically: false, encoding: .utf8)
-    _ = try FileManager.default.replaceItemAt(url(path), withItemAt: tmp)
+    guard rename(tmp.path, url(path).path) == 0 else { throw TestFailure("cannot rename over \(path)") }
   }
 
   func remove() { try? FileManager.default.removeItem(at: root) }
