@@ -19,7 +19,9 @@ struct ReloadTests {
   @Test func aChangedAccountIsReloadedAndTheCheckIsTheCLIsOnTheNewFile() throws {
     let ws = try ScratchWorkspace()
     defer { ws.remove() }
-    let server = try ServerProcess(["--config", ws.config, "--poll", "0.2"], directory: ws.root)
+    // A journal of its own: the changed equity must not become the other tests' high-water mark.
+    let env = ["ADVISOR_JOURNAL": ws.url("journal.sqlite").path]
+    let server = try ServerProcess(["--config", ws.config, "--poll", "0.2"], directory: ws.root, environment: env)
     defer { server.stop() }
     #expect(try generation(server) == 1)
     let account = try ws.read("examples/account.yaml")
@@ -30,7 +32,7 @@ struct ReloadTests {
     #expect(served.headers["advisor-workspace-generation"] == "2")
     let cli = try runCLI(
       ["check", "--instrument", "AAPL", "--side", "buy", "--quantity", "10", "--stop", "150", "--format", "json"],
-      directory: ws.root)
+      directory: ws.root, environment: env)
     #expect(served.text == cli.stdout)
     #expect(server.stderr.contains("\"msg\":\"workspace reloaded\""))
     #expect(try server.get("/metrics").text.contains("advisor_reloads_total{result=\"ok\"} 1"))
@@ -39,7 +41,9 @@ struct ReloadTests {
   @Test func garbageMarketDataKeepsTheOldWorkspaceAndReadyzSaysWhy() throws {
     let ws = try ScratchWorkspace()
     defer { ws.remove() }
-    let server = try ServerProcess(["--config", ws.config, "--poll", "0.2"], directory: ws.root)
+    // A journal of its own: the changed equity must not become the other tests' high-water mark.
+    let env = ["ADVISOR_JOURNAL": ws.url("journal.sqlite").path]
+    let server = try ServerProcess(["--config", ws.config, "--poll", "0.2"], directory: ws.root, environment: env)
     defer { server.stop() }
     let before = try server.post("/v1/check?hold=false", Self.order)
     try ws.write("examples/market/AAPL.csv", "this is not,a price file\n\u{00}\u{01}garbage\n")
