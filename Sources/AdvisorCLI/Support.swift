@@ -28,6 +28,11 @@ struct InputOptions: ParsableArguments {
   @Option(name: .long, help: "Use only data up to and including this date (YYYY-MM-DD).")
   var asOf: Day?
 
+  /// The parsed market-data cache of the configuration and environment (nil: off).
+  func marketCache(_ config: AdvisorConfig) -> MarketCache? {
+    MarketCache.configured(config: config, environment: ProcessInfo.processInfo.environment)
+  }
+
   func resolvedConfig() throws -> AdvisorConfig {
     try AdvisorConfig.discover(
       explicit: config, environment: ProcessInfo.processInfo.environment,
@@ -44,7 +49,8 @@ struct InputOptions: ParsableArguments {
 
   func loadMarket(_ config: AdvisorConfig) throws -> MarketData {
     let path = try marketPath(config)
-    let data = try MarketInputs.load(market: path, instruments: instrumentsFile ?? (market == nil ? config.instruments : nil))
+    let data = try MarketInputs.load(
+      market: path, instruments: instrumentsFile ?? (market == nil ? config.instruments : nil), cache: marketCache(config))
     let (day, source) = AsOfRule.resolve(flag: asOf, config: config, today: today())
     if source != "today" { try MarketInputs.requireData(data, onOrBefore: day, source: asOf != nil ? "--as-of" : config.path) }
     return data
@@ -190,7 +196,7 @@ extension InputOptions {
       paths.holdings = account.holdings
       paths.holdingsColumns = try account.columnMapping()
     }
-    return try Workspace.load(config: config, paths: paths, asOf: asOf, today: today())
+    return try Workspace.load(config: config, paths: paths, asOf: asOf, today: today(), cache: marketCache(config))
   }
 
   /// The run's as-of date by the one rule.

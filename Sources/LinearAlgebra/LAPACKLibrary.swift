@@ -78,10 +78,21 @@ struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loade
       threadsFromEnvironment: fromEnvironment, configuration: describe(blas, processors: processors))
   }
 
+  /// `RTLD_DEEPBIND` (glibc, `<dlfcn.h>`: 0x00008; not imported into Swift): the library's
+  /// symbols resolve inside its own dependency tree before the process's. OpenBLAS has about
+  /// 14,000 symbolic relocations to its own functions; without it each one is first searched
+  /// for in every library the Swift runtime and Foundation loaded (≈ 35 M instructions of
+  /// `do_lookup_x` in `size`, BENCHMARKS.md "Start-up"); with it, in OpenBLAS first.
+  #if os(Linux)
+    private static let deepBind: Int32 = 0x0_0008
+  #else
+    private static let deepBind: Int32 = 0
+  #endif
+
   private static func library(_ names: [String]) throws(LinearAlgebraError) -> UnsafeMutableRawPointer {
     var reason = ""
     for name in names {
-      if let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) { return handle }
+      if let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL | deepBind) { return handle }
       if reason.isEmpty, let e = dlerror() { reason = String(cString: e) }
     }
     throw .libraryUnavailable("\(names[0]): \(reason.isEmpty ? "not found" : reason)")

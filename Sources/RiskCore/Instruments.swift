@@ -84,9 +84,10 @@ public struct InstrumentCatalog: Sendable {
   public var groups: [String: String] { specs.compactMapValues(\.group) }
   public func isDescribed(_ symbol: String) -> Bool { specs[symbol] != nil }
 
-  /// The symbol whose `dataFile` is `fileName`, if any.
+  /// The symbol whose `dataFile` is `fileName`, if any (the first in symbol order when
+  /// several name it, so the answer never depends on dictionary order).
   public func symbol(forDataFile fileName: String) -> String? {
-    specs.values.first { $0.dataFile == fileName }?.symbol
+    specs.values.filter { $0.dataFile == fileName }.map(\.symbol).min()
   }
 }
 

@@ -12,6 +12,7 @@ import RiskCore
 /// profiles: profiles
 /// as_of: 2024-08-21                  # pins the as-of date so the bundled examples stay valid
 /// journal: .advisor/journal.sqlite    # the SQLite journal of every run (README, "The journal")
+/// cache: .advisor/cache              # parsed market data between runs (or off; README, "The market cache")
 /// ```
 /// Relative paths are resolved against the directory holding the file. Every
 /// key but `version` is optional. The file is found by `--config PATH`, else
@@ -34,6 +35,10 @@ public struct AdvisorConfig: Sendable {
   /// fsync a run) or `normal` (no fsync at commit: a killed process loses nothing, a power
   /// loss may lose the last runs; see README, "The journal").
   public var journalSync = "full"
+  /// `cache`: the directory of the parsed market-data cache (``MarketCache``); nil: the
+  /// environment's default. `cache: off` turns it off.
+  public var cache: String?
+  public var cacheOff = false
 
   public init() {}
 
@@ -74,6 +79,9 @@ public struct AdvisorConfig: Sendable {
         root.reader.report(.invalidValue, root.value("journal_sync"), "journal_sync", "\(quoted(sync)) is not full or normal.")
       }
     }
+    if let cache = root.string("cache") {
+      if cache == "off" { c.cacheOff = true } else { c.cache = resolve(cache) }
+    }
     root.rejectUnknownKeys()
     try reader.finish()
     return c
@@ -98,7 +106,7 @@ public enum MarketInputs {
     }
   }
 
-  public static func load(market: String, instruments: String?) throws -> MarketData {
+  public static func load(market: String, instruments: String?, cache: MarketCache? = nil) throws -> MarketData {
     var catalogPath = instruments
     if catalogPath == nil {
       var isDir: ObjCBool = false
@@ -109,6 +117,6 @@ public enum MarketInputs {
       }
     }
     let catalog = try catalogPath.map { try InstrumentsFile.load($0) } ?? InstrumentCatalog()
-    return try MarketDataLoader(catalog: catalog).load(path: market)
+    return try MarketDataLoader(catalog: catalog, cache: cache).load(path: market)
   }
 }

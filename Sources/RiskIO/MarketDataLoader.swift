@@ -24,8 +24,15 @@ import RiskCore
 /// prices; NaN and infinities are errors.
 public struct MarketDataLoader: Sendable {
   public var catalog: InstrumentCatalog
+  /// Where parsed files are kept between runs (nil: every file is parsed).
+  public var cache: MarketCache?
+  let catalogKey: UInt64
 
-  public init(catalog: InstrumentCatalog = InstrumentCatalog()) { self.catalog = catalog }
+  public init(catalog: InstrumentCatalog = InstrumentCatalog(), cache: MarketCache? = nil) {
+    self.catalog = catalog
+    self.cache = cache
+    self.catalogKey = cache == nil ? 0 : MarketCache.catalogFingerprint(catalog)
+  }
 
   /// Loads a file or a directory.
   /// - Parameter symbol: the symbol for a single-instrument file (overrides the file name).
@@ -89,7 +96,13 @@ public struct MarketDataLoader: Sendable {
   /// Loads one CSV file: one history for an OHLCV file, one per column for a panel.
   public func loadFile(_ path: String, symbol: String? = nil) throws(InputError) -> [PriceHistory] {
     let bytes = try InputFiles.readAll(path, what: "market-data file", maxBytes: InputLimits.marketBytes)
-    return try parse(bytes: bytes, path: path, symbol: symbol).map(inMajorUnits)
+    guard let cache else { return try parse(bytes: bytes, path: path, symbol: symbol).map(inMajorUnits) }
+    let key = MarketCache.Key(
+      path: path, symbol: symbol, catalog: catalogKey, length: bytes.count, content: ContentHash.of(bytes))
+    if let hit = cache.lookup(key) { return hit.map(inMajorUnits) }
+    let parsed = try parse(bytes: bytes, path: path, symbol: symbol)
+    cache.store(parsed, for: key)
+    return parsed.map(inMajorUnits)
   }
 
   /// Prices quoted in a currency's minor unit (`currency: GBp` in instruments.yaml) divided into

@@ -76,9 +76,12 @@ public struct Workspace: Sendable {
       account: account)
   }
 
-  public static func load(config: AdvisorConfig, paths: Paths, asOf flag: Day?, today: Day) throws -> Workspace {
+  /// - Parameter cache: where parsed market data is kept between runs (nil: parse every file).
+  public static func load(
+    config: AdvisorConfig, paths: Paths, asOf flag: Day?, today: Day, cache: MarketCache? = nil
+  ) throws -> Workspace {
     let (asOf, source) = AsOfRule.resolve(flag: flag, config: config, today: today)
-    let market = try paths.market.map { try MarketInputs.load(market: $0, instruments: paths.instruments) }
+    let market = try paths.market.map { try MarketInputs.load(market: $0, instruments: paths.instruments, cache: cache) }
     if let market, source != "today" {
       try MarketInputs.requireData(market, onOrBefore: asOf, source: flag != nil ? "--as-of" : config.path)
     }

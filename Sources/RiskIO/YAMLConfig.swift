@@ -23,7 +23,11 @@ final class YAMLReader {
   static func parse(_ text: String, path: String) throws(InputError) -> (YAMLReader, YAMLTable) {
     let node: Node?
     do {
-      node = try Yams.compose(yaml: text)
+      // The basic resolver: every scalar stays a string (advisor types each value itself, with
+      // its own range checks). The default resolver runs ICU regular expressions to tag every
+      // scalar, and Yams hashes each mapping key with its resolved tag to find duplicates:
+      // ≈ 17 M instructions for the shipped profiles (BENCHMARKS.md, "Start-up").
+      node = try Yams.compose(yaml: text, .basic)
     } catch let e as YamlError {
       throw InputError(
         .invalidConfiguration, path: path, line: Self.line(of: e),

@@ -21,6 +21,10 @@ struct RunResult {
   let stderr: String
 }
 
+/// One market-cache directory for every run of this test process.
+let testCacheDirectory = FileManager.default.temporaryDirectory
+  .appendingPathComponent("advisor-test-cache-\(ProcessInfo.processInfo.processIdentifier)").path
+
 /// Runs the binary from the repository root (so `advisor.yaml` is found), with `stdin` if given.
 func runAdvisor(
   _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL = repositoryRoot,
@@ -39,6 +43,9 @@ func runAdvisor(
   let dir = FileManager.default.temporaryDirectory
   let journal = dir.appendingPathComponent("advisor-journal-\(UUID().uuidString).sqlite").path
   env["ADVISOR_JOURNAL"] = journal
+  // The market cache of the test run (never the user's ~/.cache): shared by the runs, so the
+  // golden files also prove that a cached parse prints the same bytes as a fresh one.
+  env["ADVISOR_CACHE"] = testCacheDirectory
   for (k, v) in environment { env[k] = v }
   p.environment = env
   defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }

@@ -1,0 +1,445 @@
+import Foundation
+import RiskCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A binary cache of parsed market-data files, so that a command does not parse the same CSV
+/// again on every run (parsing is most of `size`, `check` and `aum` on the examples:
+/// BENCHMARKS.md, "Start-up and the market cache").
+///
+/// **It can never serve stale data.** An entry is used only when all of these hold:
+/// - the source file's bytes, read in full on every run, have the entry's length and 128-bit
+///   content hash (``ContentHash``): the file's identity (inode, times) is not trusted, so an
+///   edit that keeps the size and restores the modification time is still seen;
+/// - the entry was written by this very executable (its size, inode and modification time),
+///   so a parser changed by a rebuild or an upgrade never reads an older parser's output;
+/// - the instrument catalog answers the two questions the parser asks of it (which symbol a
+///   file name maps to, which symbols may trade at or below zero) as it did then
+///   (``catalogFingerprint(_:)``);
+/// - the entry decodes completely and consistently: lengths in bounds, dates strictly
+///   increasing, every price finite (a truncated, corrupt or foreign file is a miss, never a
+///   crash or a number).
+///
+/// Only successful parses are kept; a file with an error is parsed (and its error reported)
+/// on every run. Writes go to a temporary file renamed into place, so concurrent runs never
+/// see half an entry; a write that fails (read-only or full disk, no directory) is ignored:
+/// the cache only ever saves time. It never writes over an input of the run.
+///
+/// Where: `$ADVISOR_CACHE` (a directory, or `off`), else `cache` in `advisor.yaml` (a
+/// directory, or `off`), else `$XDG_CACHE_HOME/advisor`, else `~/.cache/advisor`
+/// (``configured(config:environment:)``). At most ``maxEntries`` entries are kept: a store
+/// beyond that removes the least recently written.
+public struct MarketCache: Sendable {
+  /// The directory holding the entries (`market-<hash>.bin`).
+  public let directory: String
+  let executable: UInt64
+
+  /// Bumped when the entry layout changes.
+  static let layoutVersion: UInt64 = 1
+  static let magic: UInt64 = 0x3130_544B_4D56_4441  // "ADVMKT01" little-endian
+
+  public init(directory: String) {
+    self.directory = directory
+    self.executable = Self.executableIdentity()
+  }
+
+  /// The cache the configuration asks for, or nil when it is turned off.
+  public static func configured(config: AdvisorConfig, environment: [String: String]) -> MarketCache? {
+    if let env = environment["ADVISOR_CACHE"], !env.isEmpty {
+      return ["off", "0", "none", "false", "no"].contains(env.lowercased()) ? nil : MarketCache(directory: env)
+    }
+    if config.cacheOff { return nil }
+    if let c = config.cache { return MarketCache(directory: c) }
+    if let x = environment["XDG_CACHE_HOME"], x.hasPrefix("/") { return MarketCache(directory: x + "/advisor") }
+    if let h = environment["HOME"], h.hasPrefix("/") { return MarketCache(directory: h + "/.cache/advisor") }
+    return nil
+  }
+
+  /// The size, inode and modification time of the running executable, hashed (0 when unknown:
+  /// then nothing is cached, since an entry cannot be tied to its parser).
+  static func executableIdentity() -> UInt64 {
+    var st = stat()
+    guard stat("/proc/self/exe", &st) == 0 else { return 0 }
+    var h = ContentHash()
+    h.mix(UInt64(st.st_size))
+    h.mix(UInt64(st.st_ino))
+    h.mix(UInt64(bitPattern: Int64(st.st_mtim.tv_sec)))
+    h.mix(UInt64(bitPattern: Int64(st.st_mtim.tv_nsec)))
+    return h.digest().0
+  }
+
+  /// What the parser reads of the catalog: every data-file mapping and every symbol allowed a
+  /// price at or below zero, in sorted order, hashed.
+  public static func catalogFingerprint(_ catalog: InstrumentCatalog) -> UInt64 {
+    var h = ContentHash()
+    for s in catalog.specs.values.sorted(by: { $0.symbol < $1.symbol }) {
+      if let f = s.dataFile {
+        h.mix(string: "file")
+        h.mix(string: f)
+        h.mix(string: s.symbol)
+      }
+      if s.allowsNegativePrices {
+        h.mix(string: "negative")
+        h.mix(string: s.symbol)
+      }
+    }
+    return h.digest().0
+  }
+
+  /// The key of a source file's entry: the file as named, the symbol given for it (if any).
+  struct Key {
+    let path: String
+    let symbol: String?
+    let catalog: UInt64
+    let length: Int
+    let content: (UInt64, UInt64)
+  }
+
+  func entryPath(_ key: Key) -> String {
+    var h = ContentHash()
+    h.mix(string: Self.absolute(key.path))
+    h.mix(string: key.symbol ?? "\u{0}")
+    let (a, b) = h.digest()
+    return directory + "/market-" + String(a, radix: 16) + String(b, radix: 16) + ".bin"
+  }
+
+  static func absolute(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    return FileManager.default.currentDirectoryPath + "/" + path
+  }
+
+  /// The parsed histories of the file with these bytes, if an entry holds them.
+  func lookup(_ key: Key) -> [PriceHistory]? {
+    guard executable != 0 else { return nil }
+    let path = entryPath(key)
+    guard let bytes = Self.readEntry(path, maxBytes: InputLimits.marketBytes * 8) else { return nil }
+    var r = EntryReader(bytes)
+    return r.histories(matching: key, executable: executable)
+  }
+
+  /// The whole entry file, or nil (missing, not a regular file, too large, unreadable). Not
+  /// through ``InputFiles``: an entry is not an input of the run (the journal does not hash it).
+  static func readEntry(_ path: String, maxBytes: Int) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size <= maxBytes else { return nil }
+    let size = Int(st.st_size)
+    var complete = true
+    let bytes = [UInt8](unsafeUninitializedCapacity: max(size, 1)) { buffer, count in
+      var done = 0
+      while done < size {
+        let n = read(fd, buffer.baseAddress.map { $0 + done }, size - done)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 {
+          complete = false
+          break
+        }
+        done += n
+      }
+      count = done
+    }
+    return complete ? bytes : nil
+  }
+
+  /// Keeps the parsed histories of the file; any failure is ignored (the next run parses again).
+  func store(_ histories: [PriceHistory], for key: Key) {
+    guard executable != 0 else { return }
+    let path = entryPath(key)
+    // Never over an input of this run (a cache directory pointed at the data, say).
+    if InputFiles.readBy(path) != nil { return }
+    var w = EntryWriter()
+    w.header(key, executable: executable)
+    w.histories(histories)
+    w.seal()
+    if Self.writeAtomically(w.bytes, to: path, directory: directory) { prune() }
+  }
+
+  /// The most entries kept (each is about 40 bytes a bar: 1.2 MB for the examples' 12 files).
+  public static let maxEntries = 256
+
+  /// Removes the least recently written entries past ``maxEntries`` (errors ignored).
+  func prune() {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    let entries = names.filter { $0.hasPrefix("market-") && $0.hasSuffix(".bin") }
+    guard entries.count > Self.maxEntries else { return }
+    var dated: [(Int, String)] = []
+    for name in entries {
+      var st = stat()
+      let path = directory + "/" + name
+      if stat(path, &st) == 0 { dated.append((Int(st.st_mtim.tv_sec), path)) }
+    }
+    for (_, path) in dated.sorted(by: { $0.0 < $1.0 }).prefix(dated.count - Self.maxEntries) { unlink(path) }
+  }
+
+  /// Temporary file, every write checked, rename into place; false on any failure.
+  static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) -> Bool {
+    if mkdir(directory, 0o755) != 0 && errno != EEXIST { return false }
+    var template = Array("\(path).XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { buf -> Int32 in
+      guard let base = buf.baseAddress else { return -1 }
+      return mkstemp(base)
+    }
+    guard fd >= 0 else { return false }
+    let temp = template.withUnsafeBufferPointer { $0.baseAddress.map { String(cString: $0) } ?? "" }
+    var done = 0
+    var ok = true
+    bytes.withUnsafeBytes { raw in
+      while done < raw.count {
+        let n = write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 {
+          ok = false
+          return
+        }
+        done += n
+      }
+    }
+    if close(fd) != 0 { ok = false }
+    if ok && rename(temp, path) == 0 { return true }
+    unlink(temp)
+    return false
+  }
+}
+
+/// A 128-bit non-cryptographic hash of bytes (two 64-bit multiply–rotate lanes over 8-byte
+/// words, then a murmur-style finaliser), about 1 ms for the examples' 3.2 MB. Written here
+/// because the cache must check every byte of a file on every run, faster than SHA-256 (the
+/// journal's content hash, 13–31 ms for the same bytes); collisions are a 2⁻¹²⁸ matter for
+/// files that are not built to collide, and whoever can build such a file can edit the data.
+struct ContentHash {
+  var a: UInt64 = 0x9E37_79B9_7F4A_7C15
+  var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+  var count: UInt64 = 0
+
+  mutating func mix(_ w: UInt64) {
+    a = (a ^ w) &* 0xFF51_AFD7_ED55_8CCD
+    a = (a << 31) | (a >> 33)
+    b = (b &+ w) &* 0xC4CE_B9FE_1A85_EC53
+    b = (b << 27) | (b >> 37)
+    b ^= a
+    count &+= 1
+  }
+
+  mutating func mix(string s: String) {
+    var bytes = Array(s.utf8)
+    bytes.append(0)
+    mix(bytes: bytes)
+  }
+
+  mutating func mix(bytes: [UInt8]) {
+    bytes.withUnsafeBytes { raw in
+      let n = raw.count
+      var i = 0
+      while i + 8 <= n {
+        mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        i += 8
+      }
+      var tail: UInt64 = 0
+      var shift: UInt64 = 0
+      while i < n {
+        tail |= UInt64(raw[i]) << shift
+        shift += 8
+        i += 1
+      }
+      mix(tail ^ (UInt64(n) << 56))
+    }
+  }
+
+  static func fmix(_ x: UInt64) -> UInt64 {
+    var k = x
+    k ^= k >> 33
+    k &*= 0xFF51_AFD7_ED55_8CCD
+    k ^= k >> 33
+    k &*= 0xC4CE_B9FE_1A85_EC53
+    k ^= k >> 33
+    return k
+  }
+
+  func digest() -> (UInt64, UInt64) {
+    let x = Self.fmix(a ^ count)
+    let y = Self.fmix(b &+ x)
+    return (Self.fmix(x &+ y), y)
+  }
+
+  static func of(_ bytes: [UInt8]) -> (UInt64, UInt64) {
+    var h = ContentHash()
+    h.mix(bytes: bytes)
+    return h.digest()
+  }
+}
+
+/// The entry layout (little-endian): magic, layout version, executable, catalog fingerprint,
+/// source length, content hash (two words), the path and symbol the entry is for, the count of
+/// histories, then each history: symbol, source, bars n, has OHLC, has volume, dropped rows,
+/// days (Int64 ordinals), lines (Int64), closes, then opens, highs, lows and volumes when
+/// present; last, the ``ContentHash`` of everything before it.
+struct EntryWriter {
+  var bytes: [UInt8] = []
+
+  mutating func word(_ x: UInt64) { withUnsafeBytes(of: x.littleEndian) { bytes.append(contentsOf: $0) } }
+  mutating func string(_ s: String) {
+    let u = Array(s.utf8)
+    word(UInt64(u.count))
+    bytes.append(contentsOf: u)
+  }
+  mutating func doubles(_ x: [Double]) {
+    x.withUnsafeBytes { bytes.append(contentsOf: $0) }
+  }
+
+  mutating func header(_ key: MarketCache.Key, executable: UInt64) {
+    word(MarketCache.magic)
+    word(MarketCache.layoutVersion)
+    word(executable)
+    word(key.catalog)
+    word(UInt64(key.length))
+    word(key.content.0)
+    word(key.content.1)
+    string(MarketCache.absolute(key.path))
+    string(key.symbol ?? "\u{0}")
+  }
+
+  /// The entry's own checksum, last: a bit flipped anywhere in it is a miss, never a price.
+  mutating func seal() {
+    let (a, b) = ContentHash.of(bytes)
+    word(a)
+    word(b)
+  }
+
+  mutating func histories(_ hs: [PriceHistory]) {
+    word(UInt64(hs.count))
+    for h in hs {
+      string(h.symbol)
+      string(h.source.path)
+      word(UInt64(h.count))
+      word(h.open.isEmpty ? 0 : 1)
+      word(h.volume.isEmpty ? 0 : 1)
+      word(UInt64(h.droppedRows))
+      for d in h.days { word(UInt64(bitPattern: Int64(d.ordinal))) }
+      for l in h.lines { word(UInt64(bitPattern: Int64(l))) }
+      doubles(h.close)
+      if !h.open.isEmpty {
+        doubles(h.open)
+        doubles(h.high)
+        doubles(h.low)
+      }
+      if !h.volume.isEmpty { doubles(h.volume) }
+    }
+  }
+}
+
+/// Reads an entry with every length checked; nil on anything unexpected.
+struct EntryReader {
+  let bytes: [UInt8]
+  var at = 0
+
+  /// The entry without its checksum, or an empty reader when the checksum does not match.
+  init(_ sealed: [UInt8]) {
+    guard sealed.count >= 16 else {
+      self.bytes = []
+      return
+    }
+    let body = Array(sealed[..<(sealed.count - 16)])
+    let (a, b) = ContentHash.of(body)
+    let stored = sealed.withUnsafeBytes {
+      (
+        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: sealed.count - 16, as: UInt64.self)),
+        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: sealed.count - 8, as: UInt64.self))
+      )
+    }
+    self.bytes = stored == (a, b) ? body : []
+  }
+
+  mutating func word() -> UInt64? {
+    guard at + 8 <= bytes.count else { return nil }
+    let x = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
+    at += 8
+    return UInt64(littleEndian: x)
+  }
+
+  mutating func count(max: Int) -> Int? {
+    guard let w = word(), w <= UInt64(max) else { return nil }
+    return Int(w)
+  }
+
+  mutating func string() -> String? {
+    guard let n = count(max: 1 << 16), at + n <= bytes.count else { return nil }
+    let s = String(decoding: bytes[at..<at + n], as: UTF8.self)
+    at += n
+    return s
+  }
+
+  /// `n` doubles, all finite; nil otherwise.
+  mutating func doubles(_ n: Int, positive: Bool = false) -> [Double]? {
+    guard at + n * 8 <= bytes.count else { return nil }
+    let start = at
+    let out = [Double](unsafeUninitializedCapacity: n) { buffer, count in
+      bytes.withUnsafeBytes { raw in
+        if n > 0, let dst = buffer.baseAddress, let src = raw.baseAddress {
+          memcpy(dst, src + start, n * 8)
+        }
+      }
+      count = n
+    }
+    at += n * 8
+    return out
+  }
+
+  mutating func integers(_ n: Int) -> [Int]? {
+    guard at + n * 8 <= bytes.count else { return nil }
+    var out = [Int]()
+    out.reserveCapacity(n)
+    for _ in 0..<n {
+      guard let w = word() else { return nil }
+      out.append(Int(Int64(bitPattern: w)))
+    }
+    return out
+  }
+
+  mutating func histories(matching key: MarketCache.Key, executable: UInt64) -> [PriceHistory]? {
+    guard word() == MarketCache.magic, word() == MarketCache.layoutVersion, word() == executable,
+      word() == key.catalog, word() == UInt64(key.length), word() == key.content.0, word() == key.content.1,
+      string() == MarketCache.absolute(key.path), string() == (key.symbol ?? "\u{0}"),
+      let n = count(max: 1 << 20)
+    else { return nil }
+    var out: [PriceHistory] = []
+    for _ in 0..<n {
+      guard let h = history() else { return nil }
+      out.append(h)
+    }
+    return at == bytes.count ? out : nil
+  }
+
+  mutating func history() -> PriceHistory? {
+    guard let symbol = string(), let source = string(), let n = count(max: bytes.count / 8),
+      let ohlc = word(), let vol = word(), ohlc <= 1, vol <= 1, let dropped = count(max: 1 << 40),
+      let ordinals = integers(n), let lines = integers(n), let close = doubles(n)
+    else { return nil }
+    // Dates strictly increasing (as the parser leaves them), every price finite.
+    for i in 1..<max(1, n) where ordinals[i] <= ordinals[i - 1] { return nil }
+    guard close.allSatisfy(\.isFinite) else { return nil }
+    var open: [Double] = []
+    var high: [Double] = []
+    var low: [Double] = []
+    var volume: [Double] = []
+    if ohlc == 1 {
+      guard let o = doubles(n), let h = doubles(n), let l = doubles(n),
+        o.allSatisfy(\.isFinite), h.allSatisfy(\.isFinite), l.allSatisfy(\.isFinite)
+      else { return nil }
+      (open, high, low) = (o, h, l)
+    }
+    if vol == 1 {
+      // Volumes may be NaN (a missing volume is kept as NaN by the parser), never infinite.
+      guard let v = doubles(n), !v.contains(where: \.isInfinite) else { return nil }
+      volume = v
+    }
+    return PriceHistory(
+      symbol: symbol, source: DataSource(path: source), days: ordinals.map { Day(ordinal: $0) }, open: open, high: high,
+      low: low, close: close, volume: volume, lines: lines, droppedRows: dropped)
+  }
+}
