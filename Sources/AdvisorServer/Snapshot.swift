@@ -36,7 +36,11 @@ public struct Snapshot: Sendable {
         "no advisor.yaml here, no --config and no ADVISOR_CONFIG: run `advisor init`, or pass --config FILE.")
     }
     let fingerprint = InputFingerprint(watching: watchedPaths(config))
-    let workspace = try Workspace.load(config: config, paths: try Workspace.configuredPaths(config), asOf: nil, today: today)
+    // The market-data cache the commands use (ADVISOR_CACHE, `cache` in advisor.yaml, XDG):
+    // a reload of unchanged CSV files then skips their parse, and the numbers are the same.
+    let cache = MarketCache.configured(config: config, environment: ProcessInfo.processInfo.environment)
+    let workspace = try Workspace.load(
+      config: config, paths: try Workspace.configuredPaths(config), asOf: nil, today: today, cache: cache)
     guard let market = workspace.market, let regimes = workspace.regimes, let account = workspace.account else {
       throw ServeError(.workspaceNotLoaded, "the workspace is incomplete: market data, profiles and an account are needed.")
     }

@@ -25,6 +25,11 @@ let testJournal: String = {
   return dir.appendingPathComponent("journal.sqlite").path
 }()
 
+/// The market cache of this test process (never the user's ~/.cache), `$ADVISOR_CACHE`: shared
+/// by the servers and CLI runs, so the equality tests also compare a cached parse with a fresh one.
+let testCacheDirectory = FileManager.default.temporaryDirectory
+  .appendingPathComponent("serve-cache-\(ProcessInfo.processInfo.processIdentifier)").path
+
 struct TestFailure: Error, CustomStringConvertible {
   let description: String
   init(_ d: String) { description = d }
@@ -56,6 +61,7 @@ final class ServerProcess: @unchecked Sendable {
     env.removeValue(forKey: "ADVISOR_CONFIG")
     env.removeValue(forKey: "ADVISOR_SERVE_TOKEN")
     env["ADVISOR_JOURNAL"] = testJournal
+    env["ADVISOR_CACHE"] = testCacheDirectory
     for (k, v) in environment { env[k] = v }
     process.environment = env
     process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
@@ -168,6 +174,7 @@ func runCLI(_ arguments: [String], directory: URL = repositoryRoot, environment:
   env["NO_COLOR"] = "1"
   env.removeValue(forKey: "ADVISOR_CONFIG")
   env["ADVISOR_JOURNAL"] = testJournal
+  env["ADVISOR_CACHE"] = testCacheDirectory
   for (k, v) in environment { env[k] = v }
   p.environment = env
   let tmp = FileManager.default.temporaryDirectory
