@@ -21,7 +21,7 @@ struct StateCommand: ParsableCommand {
         advisor state --regime normal
         advisor state set halted --reason "broker outage"
 
-      \(AdvisorExit.helpText)
+      \(AdvisorExit.helpText(checks: false))
       """,
     subcommands: [Show.self, Set.self],
     defaultSubcommand: Show.self
