@@ -177,10 +177,17 @@ actor Desk {
       passed: passed == inputs.count, passedCount: passed)
   }
 
-  /// Follows the journal's record of the account: when it changed (a new equity day, a state
-  /// set by hand), the book is valued again with it and every checker is prepared anew.
+  /// Follows the journal's record of the account: when what it reads changed (a new equity
+  /// day, another equity today, a state set by hand), the book is valued again with it and
+  /// every checker is prepared anew. A check's own snapshot of the same equity only renumbers
+  /// today's row: every reading is the same (``AccountRecord/readsTheSame(as:)``), so the
+  /// prepared checkers stand and the answers are the bytes a rebuild would give.
   private func follow(_ newRecord: AccountRecord) throws(ServeError) -> AccountValuation {
     guard newRecord != record else { return valuation }
+    if newRecord.readsTheSame(as: record) {
+      record = newRecord
+      return valuation
+    }
     do {
       var account = snapshot.account
       account.record = newRecord
