@@ -16,6 +16,11 @@ enum Shared {
     defer { lock.unlock() }
     if let started { return started }
     let s = try ServerProcess(["--config", "advisor.yaml", "--poll", "0"])
+    // The journal gets the account's equity for the as-of day first: a comparison's CLI run
+    // then reads the same history the server reads after it (the CLI's own snapshot, of the
+    // same equity, changes no reading), whichever test runs first.
+    let prime = try runCLI(["check", "--instrument", "BTC", "--side", "buy", "--quantity", "0.01", "--format", "json"])
+    guard prime.status == 0 || prime.status == 1 else { throw TestFailure("priming the journal failed: \(prime.stderr)") }
     started = s
     pid = s.process.processIdentifier
     atexit {
