@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import Foundation
 import PackageDescription
 
@@ -8,10 +8,19 @@ let package = Package(
   products: [
     .executable(name: "advisor", targets: ["advisor"]),
     .executable(name: "advisor-bench", targets: ["AdvisorBench"]),
+    .executable(name: "advisor-serve", targets: ["advisor-serve"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // The HTTP service (`advisor serve`, its own executable): Hummingbird 2 without the
+    // swift-configuration trait (not used; it saves a build of that package).
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
@@ -21,13 +30,40 @@ let package = Package(
     .target(name: "RiskCore", dependencies: ["LinearAlgebra"]),
     .target(name: "RiskIO", dependencies: ["RiskCore", .product(name: "Yams", package: "Yams")]),
     .target(name: "AdvisorJournal", dependencies: ["CSQLite", "RiskCore"]),
+    // What a run records in the journal (RunJournal, Recording) and the exit codes: shared by
+    // the CLI and the server, so that both record a check the same way.
+    .target(name: "AdvisorRecording", dependencies: ["AdvisorJournal", "RiskCore", "RiskIO"]),
     .target(
       name: "AdvisorCLI",
       dependencies: [
-        "RiskCore", "RiskIO", "AdvisorJournal",
+        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording", "AdvisorServeOptions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),
+    // `advisor serve`: the pre-trade check as an HTTP service, on the same core and renderers.
+    // Its own target and executable, so the CLI does not link NIO (BENCHMARKS.md: start-up).
+    .target(
+      name: "AdvisorServer",
+      dependencies: [
+        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+      ]),
+    // The options of `advisor serve`, without the server: the CLI checks them and runs advisor-serve.
+    .target(name: "AdvisorServeOptions", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(
+      name: "advisor-serve",
+      dependencies: [
+        "AdvisorServer", "AdvisorServeOptions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     // Benchmarks (bench/, BENCHMARKS.md): an executable only, never a test dependency.
     .executableTarget(
       name: "AdvisorBench",
@@ -40,6 +76,9 @@ let package = Package(
     .testTarget(name: "RiskIOTests", dependencies: ["RiskIO"]),
     .testTarget(name: "AdvisorCLITests", dependencies: ["AdvisorCLI", "AdvisorJournal", "RiskCore"], exclude: ["Golden"]),
     .testTarget(name: "AdvisorJournalTests", dependencies: ["AdvisorJournal", "RiskCore"]),
+    .testTarget(
+      name: "AdvisorServerTests",
+      dependencies: ["AdvisorServer", "RiskIO", .product(name: "Yams", package: "Yams")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -11,7 +11,7 @@ public struct Advisor: ParsableCommand {
     subcommands: [
       SizeCommand.self, CheckCommand.self, BudgetCommand.self, WhatIfCommand.self, RiskCommand.self, AUMCommand.self,
       ProfilesCommand.self, InitCommand.self,
-      JournalCommand.self, StateCommand.self,
+      JournalCommand.self, StateCommand.self, ServeCommand.self,
     ]
   )
   public init() {}

@@ -1,4 +1,5 @@
 import AdvisorJournal
+import AdvisorRecording
 import ArgumentParser
 import Foundation
 import RiskCore
@@ -133,12 +134,7 @@ struct CheckCommand: ParsableCommand {
       if format == .text { output.apply() }
       let single = orders == nil
       let document = format == .json && single
-      func unavailable(_ e: JournalError) -> Finding {
-        Finding(
-          .journalUnavailable, .fail,
-          "the journal \(e.path) cannot record the order (\(e.message.hasSuffix(".") ? String(e.message.dropLast()) : e.message)): it fails closed.",
-          [(.file, .text(e.path))])
-      }
+      func unavailable(_ e: JournalError) -> Finding { Recording.unavailable(e) }
       func printed(_ r: OrderResult, _ index: Int, json: String?) throws -> String {
         if document {
           return try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: index).rendered(terminator: "\n")
@@ -191,24 +187,10 @@ struct CheckCommand: ParsableCommand {
       if format == .text && !brief && !quiet {
         trailer = CheckRenderer.summary(count: i, passed: passed, strict: strict, regime: regime, asOf: asOf)
       }
-      var end = Recording.base(
-        anyFailed ? "fail" : "pass", exit: anyFailed ? AdvisorExit.checkFailed : AdvisorExit.success, asOf: asOf,
-        account: account)
-      end.asOfSource = context.workspace.asOfSource
-      end.regime = regime
-      end.regimeSource = regime == "auto" ? "auto (each order under its instrument's regime)" : "flag"
-      end.profile = regimes.profile(regime)?.source
-      end.instrument = single ? instrument : nil
-      if let p = regimes.profile(regime) {
-        let s = checker.tradingState(p)
-        journal.stateFields(s, into: &end)
-        end.equityBase = EquityBase.of(checker.book, profile: p).value
-      }
-      end.decision =
-        "{\"failed\":\(i - passed),\"failingCodes\":[\(failing.sorted().map(jsonString).joined(separator: ","))],\"orders\":\(i),\"passed\":\(passed),\"strict\":\(strict)}"
-      end.output = trailer
-      end.report =
-        "{\"asOf\":\(jsonString(asOf.description)),\"command\":\"check\",\"failed\":\(i - passed),\"orders\":\(i),\"passed\":\(passed),\"regime\":\(jsonString(regime)),\"result\":\(jsonString(anyFailed ? "fail" : "pass")),\"schemaVersion\":\(CheckRenderer.schemaVersion),\"strict\":\(strict)}"
+      let end = Recording.check(
+        checker: &checker, regimes: regimes, regime: regime, strict: strict, orders: i, passed: passed, failing: failing,
+        instrument: single ? instrument : nil, asOfSource: context.workspace.asOfSource, account: account, output: trailer,
+        journal: journal)
       if journalFailure == nil {
         do { try journal.finish(end) } catch let e as JournalError { journalFailure = e }
       } else if let e = journalFailure {

@@ -1,4 +1,5 @@
 import AdvisorJournal
+import AdvisorRecording
 import ArgumentParser
 import Foundation
 import RiskCore
@@ -85,7 +86,7 @@ struct JournalCommand: ParsableCommand {
       chosen, the profile, the content hashes of every input file, the decision and the full JSON report; \
       every valuation records an equity snapshot. The journal is opened read-only here.
 
-      \(AdvisorExit.helpText)
+      \(AdvisorExit.helpText(checks: false))
       """,
     subcommands: [List.self, Show.self, Equity.self, Export.self]
   )

@@ -15,10 +15,7 @@ struct ProfileOptions: ParsableArguments {
 }
 
 /// Today's date from the clock (UTC), for the as-of default; the core never reads the clock.
-func today() -> Day {
-  let seconds = Int(Date().timeIntervalSince1970)
-  return Day(ordinal: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-}
+func today() -> Day { AsOfRule.today() }
 
 struct SizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

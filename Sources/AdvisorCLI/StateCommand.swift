@@ -1,4 +1,5 @@
 import AdvisorJournal
+import AdvisorRecording
 import ArgumentParser
 import Foundation
 import RiskCore
@@ -20,7 +21,7 @@ struct StateCommand: ParsableCommand {
         advisor state --regime normal
         advisor state set halted --reason "broker outage"
 
-      \(AdvisorExit.helpText)
+      \(AdvisorExit.helpText(checks: false))
       """,
     subcommands: [Show.self, Set.self],
     defaultSubcommand: Show.self
@@ -59,15 +60,7 @@ struct StateCommand: ParsableCommand {
         blocked = s.unavailable != nil
         switch format {
         case .json:
-          var o = StateReport.readingJSON(s, profile: profile)
-          if case .object(var d) = o {
-            d["schemaVersion"] = .integer(StateReport.schemaVersion)
-            d["command"] = "state"
-            d["account"] = .string(RunJournal.accountKey(context.account))
-            d["equity"] = .number(v.equity)
-            d["equityBase"] = SizeRenderer.equityBase(base)
-            o = .object(d)
-          }
+          let o = StateReport.document(s, profile: profile, account: context.account, equity: v.equity, base: base)
           try emit(try o.rendered(terminator: "\n"))
         case .text:
           var out =

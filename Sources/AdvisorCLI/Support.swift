@@ -1,26 +1,8 @@
+@_exported import AdvisorRecording
 import ArgumentParser
 import Foundation
 import RiskCore
 import RiskIO
-
-/// Exit codes, the contract with scripts (also in the README and `--help`).
-public enum AdvisorExit {
-  /// Ran, and nothing failed (warnings allowed).
-  public static let success: Int32 = 0
-  /// Ran, and at least one pre-trade check failed (the report is printed first).
-  public static let checkFailed: Int32 = 1
-  /// Could not run: a bad file, bad configuration, or data that cannot give an answer.
-  public static let couldNotRun: Int32 = 2
-  /// Usage error (ArgumentParser's own code).
-  public static let usage: Int32 = 64
-
-  /// The exit codes a command can give: 1 only where an order is checked (check, whatif).
-  static func helpText(checks: Bool) -> String {
-    checks
-      ? "Exit codes: 0 ran and nothing failed; 1 an order failed its pre-trade check (report printed first); 2 could not run (bad file, configuration or data); 64 usage error."
-      : "Exit codes: 0 ran; 2 could not run (bad file, configuration or data); 64 usage error."
-  }
-}
 
 extension VolatilityMethod: ExpressibleByArgument {}
 extension CovarianceMethod: ExpressibleByArgument {}

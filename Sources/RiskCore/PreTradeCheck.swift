@@ -603,6 +603,8 @@ public struct PreTradeChecker: Sendable {
   private var choices: [String: RegimeChoice] = [:]
   private var firstUse: [String: Int] = [:]
   private var count = 0
+  /// The last order ``check(_:)`` applied to the book (nil when the last order did not pass).
+  public private(set) var lastApplied: AppliedOrder? = nil
   private var states: [String: TradingStateReading] = [:]
 
   /// - Throws: ``UnknownRegimeError`` for a regime that is not a profile; ``EstimationError``
@@ -708,6 +710,7 @@ public struct PreTradeChecker: Sendable {
   public mutating func preview(_ o: Order) -> OrderResult { check(o, apply: false) }
 
   mutating func check(_ o: Order, apply: Bool) -> OrderResult {
+    lastApplied = nil
     var duplicateOf: Int? = nil
     if apply {
       count += 1
@@ -739,13 +742,18 @@ public struct PreTradeChecker: Sendable {
       maxQuantity: maxQuantity, reducesOnly: c.reducesOnly,
       regime: chosen.map(\.profile.name).successValue)
     if apply, result.passed(strict: strict), let entry = c.entry, let fx = c.fx {
-      model.apply(
+      let applied = AppliedOrder(
         symbol: o.symbol, assetClass: c.spec.assetClass, quantity: o.side.sign * o.quantity,
         unitExposure: entry * c.spec.multiplier * fx,
         unitMargin: TradeSetup.unitMargin(spec: c.spec, entry: entry, fx: fx) ?? 0, group: c.spec.group)
+      model.apply(applied)
+      lastApplied = applied
     }
     return result
   }
+
+  /// Applies an order held elsewhere (a server's open orders) to the book the next checks see.
+  public mutating func apply(_ a: AppliedOrder) { model.apply(a) }
 
   /// Everything the rules read about one order, computed once.
   mutating func context(_ o: Order, profile: RegimeProfile, duplicateOf: Int?) -> OrderContext {
@@ -776,9 +784,43 @@ public struct PreTradeChecker: Sendable {
       }
     }
     return OrderContext(
-      order: o, profile: profile, asOf: model.book.asOf, book: model.book, knownSymbols: model.market.symbols, isKnown: known,
+      order: o, profile: profile, asOf: model.book.asOf, book: model.book, knownSymbols: known ? [] : model.market.symbols,
+      isKnown: known,
       spec: spec, stats: stats, statsError: statsError, entry: entry, fx: fx, duplicateOf: duplicateOf, unmodelled: unmodelled,
       droppedRows: model.market[o.symbol]?.droppedRows ?? 0, evaluation: evaluation, risk: risk)
+  }
+}
+
+/// A passing order as the check applied it to the book: what a resident checker (`advisor
+/// serve`) holds open against the book and applies again after a reload or a cancel.
+public struct AppliedOrder: Sendable, Hashable {
+  public let symbol: String
+  public let assetClass: AssetClass
+  /// Signed units (negative sells).
+  public var quantity: Double
+  /// Base-currency exposure of one unit held long, at the order's entry.
+  public let unitExposure: Double
+  public let unitMargin: Double
+  public let group: String?
+
+  public init(
+    symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double, group: String?
+  ) {
+    self.symbol = symbol
+    self.assetClass = assetClass
+    self.quantity = quantity
+    self.unitExposure = unitExposure
+    self.unitMargin = unitMargin
+    self.group = group
+  }
+}
+
+extension RiskModel {
+  /// Applies a held order (``AppliedOrder``) to the book and every covariance.
+  public mutating func apply(_ a: AppliedOrder) {
+    apply(
+      symbol: a.symbol, assetClass: a.assetClass, quantity: a.quantity, unitExposure: a.unitExposure,
+      unitMargin: a.unitMargin, group: a.group)
   }
 }
 

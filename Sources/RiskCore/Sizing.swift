@@ -508,8 +508,10 @@ func fmt(_ x: Double) -> String {
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }
   let r = (x * scale).rounded() / scale
-  var s = "\(r)"
-  if s.contains("e") { return s }
-  if s.hasSuffix(".0") { s.removeLast(2) }
+  // Byte tests, not Character iteration: every pre-trade finding formats several numbers.
+  var s = r.description
+  let u = s.utf8
+  if u.contains(0x65) { return s }  // "e"
+  if u.count >= 2 && u[u.index(u.endIndex, offsetBy: -2)] == 0x2E && u.last == 0x30 { s.removeLast(2) }  // ".0"
   return s
 }

@@ -198,6 +198,18 @@ public enum SizingService {
     _ request: SizingRequest, valuation: AccountValuation, market: MarketData, regimes: RegimeSet, regime: String
   ) throws -> SizeReport {
     var model = RiskModel(valuation: valuation, market: market)
+    return try run(request, model: &model, regimes: regimes, regime: regime)
+  }
+
+  /// Sizes on a model already built (a resident server's book, with its open orders applied).
+  public static func run(_ request: SizingRequest, model: inout RiskModel, regimes: RegimeSet, regime: String) throws
+    -> SizeReport
+  {
+    guard model.market[request.symbol] != nil else {
+      throw UnknownInstrumentError(
+        symbol: request.symbol, suggestions: closeMatches(for: request.symbol, in: model.market.symbols),
+        known: model.market.symbols.count)
+    }
     let choice = try chooseRegime(regime, regimes: regimes, symbol: request.symbol, model: model)
     let book = model.book
     let state = TradingStateMachine.evaluate(

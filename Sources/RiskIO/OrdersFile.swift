@@ -34,6 +34,9 @@ public enum OrdersFile {
     return firstBytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == 0x7B ? .jsonl : .csv
   }
 
+  /// The side an orders file spells (`buy`/`long`, `sell`/`short`, any case).
+  public static func side(named text: String) -> TradeSide? { side(text) }
+
   static func side(_ text: String) -> TradeSide? {
     switch text.lowercased() {
     case "buy", "long", "b": return .long
@@ -145,6 +148,14 @@ public enum OrdersFile {
     var out: [OrderInput] = []
     while let o = try stream.next() { out.append(o) }
     return out
+  }
+
+  /// One order as one JSON object (it may span lines), read by the JSON Lines record parser:
+  /// the same keys, checks and messages (`advisor serve`'s single-order request). Messages
+  /// name `path` and line 1.
+  public static func parseOrderObject(_ bytes: [UInt8], path: String) -> OrderInput {
+    jsonOrder(bytes[...], line: 1, path: path)
+      ?? .malformed(line: 1, clientOrderID: nil, message: "\(path) line 1: not a JSON object.")
   }
 
   /// One JSON Lines record (CR already dropped); nil for a blank line.

@@ -10,6 +10,12 @@ public enum AsOfRule {
     if let c = config.asOf { return (c, "as_of in \(config.path ?? AdvisorConfig.fileName)") }
     return (today, "today")
   }
+
+  /// Today's date (UTC) from the system clock: the one place a command or the server reads it.
+  public static func today() -> Day {
+    let seconds = Int(Date().timeIntervalSince1970)
+    return Day(ordinal: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+  }
 }
 
 /// What a command loads, once, the same way for every command (and the benchmarks): the
@@ -51,6 +57,23 @@ public struct Workspace: Sendable {
       self.account = account
       self.holdings = holdings
     }
+  }
+
+  /// Every part as `advisor.yaml` names it (what `advisor serve` loads: no flags): market
+  /// data, instruments, profiles (else the built-in ones) and the account.
+  ///
+  /// - Throws: ``InputError`` when the file names no market data or no account.
+  public static func configuredPaths(_ config: AdvisorConfig) throws(InputError) -> Paths {
+    let file = config.path ?? AdvisorConfig.fileName
+    guard let market = config.market else {
+      throw InputError(.missingKey, path: file, field: "market", "names no market data; add market: PATH.")
+    }
+    guard let account = config.account else {
+      throw InputError(.missingKey, path: file, field: "account", "names no account; add account: FILE.")
+    }
+    return Paths(
+      market: market, instruments: config.instruments, profiles: config.profiles.map { .directory($0) } ?? .builtIn,
+      account: account)
   }
 
   /// - Parameter cache: where parsed market data is kept between runs (nil: parse every file).

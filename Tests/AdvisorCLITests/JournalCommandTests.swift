@@ -49,6 +49,14 @@ struct JournalCommandTests {
     "check", "--instrument", "BTC", "--side", "buy", "--quantity", "0.25", "--stop", "52600", "--regime", "volatile",
   ]
 
+  @Test("journal --help and state --help document the exit codes", arguments: [["journal", "--help"], ["state", "--help"]])
+  func helpExitCodes(arguments: [String]) throws {
+    let r = try runAdvisor(arguments)
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("Exit codes: 0 ran; 2 could not run"))
+    #expect(!r.stdout.contains("(Function)"))
+  }
+
   @Test("recording changes no output: journaled and --no-journal print the same bytes; show prints them again")
   func recordingChangesNothing() throws {
     let dir = scratchDirectory()

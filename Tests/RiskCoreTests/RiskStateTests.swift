@@ -160,4 +160,50 @@ struct RiskStateTests {
     #expect(reading(.active, unavailable: "disk full").allows(reducesOnly: true) == false)
     #expect(reading(.active).allows(reducesOnly: false))
   }
+
+  /// A record as the journal gives it: one row a day (high, low, last at the day's last
+  /// snapshot id × 4), and a state set by hand after the snapshot `after`.
+  static func journaled(lastID: Int64, manualAfter: Int64? = nil, today: Double = 990_000) -> AccountRecord {
+    var r = AccountRecord(source: .journal("journal.sqlite"))
+    r.equity = [
+      EquityPoint(day: day(0), equity: 1_000_000, sequence: 1 * 4), EquityPoint(day: day(1), equity: today, sequence: lastID * 4),
+    ]
+    if let after = manualAfter {
+      r.manual = [
+        ManualStateEvent(
+          state: .active, reason: "resume", actor: "ops", at: "2024-03-02T10:00:00Z", day: day(1), sequence: after * 4 + 3)
+      ]
+    }
+    return r
+  }
+
+  @Test("readsTheSame: a renumbered snapshot reads the same; another equity, day, order or state does not")
+  func readsTheSame() {
+    let a = Self.journaled(lastID: 2)
+    #expect(a.readsTheSame(as: a))
+    // A check's own snapshot of the same equity: today's row has a later id, nothing else moves.
+    #expect(Self.journaled(lastID: 9).readsTheSame(as: a))
+    #expect(!Self.journaled(lastID: 9, today: 980_000).readsTheSame(as: a))
+    #expect(!AccountRecord(source: .journal("other.sqlite")).readsTheSame(as: AccountRecord(source: .journal("journal.sqlite"))))
+    var moreDays = a
+    moreDays.equity.append(EquityPoint(day: Self.day(2), equity: 990_000, sequence: 40))
+    #expect(!moreDays.readsTheSame(as: a))
+    // A state set by hand after snapshot 5: today's row before it (id 4) and after it (id 6)
+    // replay in another order, so they do not read the same; two ids on one side of it do.
+    let before = Self.journaled(lastID: 4, manualAfter: 5)
+    let after = Self.journaled(lastID: 6, manualAfter: 5)
+    #expect(!after.readsTheSame(as: before))
+    #expect(Self.journaled(lastID: 7, manualAfter: 5).readsTheSame(as: after))
+    #expect(!Self.journaled(lastID: 7, manualAfter: 6).readsTheSame(as: after))
+    // And every reading of the ones that read the same is the same.
+    let p = Self.profile()
+    for (x, y) in [(Self.journaled(lastID: 9), a), (Self.journaled(lastID: 7, manualAfter: 5), after)] {
+      for (asOf, e) in [(Self.day(1), 990_000.0), (Self.day(1), 700_000), (Self.day(3), 1_100_000)] {
+        #expect(
+          TradingStateMachine.evaluate(x, breakers: p.breakers, asOf: asOf, currentEquity: e)
+            == TradingStateMachine.evaluate(y, breakers: p.breakers, asOf: asOf, currentEquity: e))
+        #expect(DrawdownReading.reading(x, equity: e, asOf: asOf) == DrawdownReading.reading(y, equity: e, asOf: asOf))
+      }
+    }
+  }
 }

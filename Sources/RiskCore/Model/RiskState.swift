@@ -98,6 +98,30 @@ public struct AccountRecord: Sendable, Hashable {
   }
 }
 
+extension AccountRecord {
+  /// Whether every reading of this record is that of `other`: the drawdown, the equity base
+  /// and the trading state under any breakers, at any equity and as-of date. True when the two
+  /// differ only in the journal order numbers of their snapshots, with the same values in the
+  /// same order among themselves and the states set by hand (what a check's own snapshot of an
+  /// unchanged equity does to today's row). The readers use the values, the days and that
+  /// order, never the numbers themselves (a state set by hand keeps its number: compared too).
+  public func readsTheSame(as other: AccountRecord) -> Bool {
+    guard source == other.source, manual == other.manual, equity.count == other.equity.count else { return false }
+    if self == other { return true }
+    enum Step: Equatable {
+      case point(Day, UInt64)
+      case byHand(Int)
+    }
+    func steps(_ r: AccountRecord) -> [Step] {
+      var keyed: [(Day, Int64, Step)] = r.equity.map { ($0.day, $0.sequence, .point($0.day, $0.equity.bitPattern)) }
+      for (i, m) in r.manual.enumerated() { keyed.append((m.day, m.sequence, .byHand(i))) }
+      keyed.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+      return keyed.map(\.2)
+    }
+    return steps(self) == steps(other)
+  }
+}
+
 // MARK: - Drawdown and the equity base
 
 /// The drawdown of the current equity from the high-water mark of the history (with the

@@ -1,5 +1,4 @@
 import AdvisorJournal
-import ArgumentParser
 import Foundation
 import RiskCore
 import RiskIO
@@ -10,28 +9,18 @@ import RiskIO
   import Darwin
 #endif
 
-/// Where the journal is: `--journal PATH`, else `$ADVISOR_JOURNAL`, else `journal` in advisor.yaml.
-struct JournalOptions: ParsableArguments {
-  @Option(
-    name: .long,
-    help: "The journal (SQLite) for this run (default: $ADVISOR_JOURNAL, else journal in advisor.yaml).")
-  var journal: String?
-
-  @Flag(
-    name: .customLong("no-journal"),
-    help: "Do not record this run; the trading state and equity history are still read from the configured journal.")
-  var noJournal = false
-
-  var location: JournalLocation { JournalLocation(journal: journal, noJournal: noJournal) }
-}
-
 /// The journal a run uses: `--journal PATH`, else `$ADVISOR_JOURNAL`, else advisor.yaml's.
-struct JournalLocation {
-  var journal: String?
-  var noJournal = false
+public struct JournalLocation: Sendable {
+  public var journal: String?
+  public var noJournal = false
+
+  public init(journal: String?, noJournal: Bool = false) {
+    self.journal = journal
+    self.noJournal = noJournal
+  }
 
   /// The configured journal path, nil when none is configured.
-  func path(_ config: AdvisorConfig) -> String? {
+  public func path(_ config: AdvisorConfig) -> String? {
     if let journal { return journal }
     if let env = ProcessInfo.processInfo.environment["ADVISOR_JOURNAL"], !env.isEmpty { return env }
     return config.journal
@@ -39,20 +28,20 @@ struct JournalLocation {
 }
 
 /// A JSON string literal.
-func jsonString(_ s: String) -> String {
+public func jsonString(_ s: String) -> String {
   var out = ""
   JSONValue.writeString(s, into: &out)
   return out
 }
 
 /// A JSON number (finite), else null.
-func jsonNumber(_ x: Double?) -> String {
+public func jsonNumber(_ x: Double?) -> String {
   guard let x, x.isFinite else { return "null" }
   return JSONValue.numberText(x)
 }
 
 /// UTC wall-clock time, ISO 8601 with milliseconds (the journal's `when`).
-func utcTimestamp() -> String {
+public func utcTimestamp() -> String {
   var tv = timeval()
   gettimeofday(&tv, nil)
   var t = time_t(tv.tv_sec)
@@ -64,13 +53,13 @@ func utcTimestamp() -> String {
 }
 
 /// Who runs advisor, from the environment: `ADVISOR_USER`, else `USER`, else `LOGNAME`, else the uid.
-func actorName() -> String {
+public func actorName() -> String {
   let env = ProcessInfo.processInfo.environment
   for k in ["ADVISOR_USER", "USER", "LOGNAME"] { if let v = env[k], !v.isEmpty { return v } }
   return "uid \(getuid())"
 }
 
-func hostName() -> String {
+public func hostName() -> String {
   var buf = [CChar](repeating: 0, count: 256)
   guard gethostname(&buf, buf.count) == 0 else { return "" }
   return String(cString: buf)
@@ -87,20 +76,16 @@ func hostName() -> String {
 ///
 /// An open or write failure is kept as ``failure``: `check` fails every order closed
 /// (`JOURNAL_UNAVAILABLE`), the other commands exit 2 (``requireAvailable()``).
-final class RunJournal {
-  let path: String?
-  let recording: Bool
-  private(set) var journal: Journal?
-  private(set) var runID: Int64?
-  private(set) var failure: JournalError?
-  private(set) var finished = false
-  let start: Journal.RunStart
+public final class RunJournal {
+  public let path: String?
+  public let recording: Bool
+  public private(set) var journal: Journal?
+  public private(set) var runID: Int64?
+  public private(set) var failure: JournalError?
+  public private(set) var finished = false
+  public let start: Journal.RunStart
 
-  convenience init(_ options: JournalOptions, config: AdvisorConfig, command: String, format: String) {
-    self.init(options.location, config: config, command: command, format: format)
-  }
-
-  init(_ options: JournalLocation, config: AdvisorConfig, command: String, format: String) {
+  public init(_ options: JournalLocation, config: AdvisorConfig, command: String, format: String) {
     path = options.path(config)
     recording = path != nil && !options.noJournal
     start = Journal.RunStart(
@@ -118,15 +103,43 @@ final class RunJournal {
     }
   }
 
+  /// A run on a journal a resident process keeps open (`advisor serve`: one run, and one
+  /// transaction, per request): `journal` is nil with `failure` when it could not be opened,
+  /// nil without one when it is read-only and does not exist yet.
+  public init(
+    open journal: Journal?, path: String?, failure: JournalError?, recording: Bool, command: String, argv: [String],
+    format: String
+  ) {
+    self.path = path
+    self.recording = path != nil && recording
+    start = Journal.RunStart(
+      command: command, argv: argv, startedAt: utcTimestamp(), cwd: FileManager.default.currentDirectoryPath,
+      user: actorName(), host: hostName(), pid: Int(getpid()), format: format)
+    if let failure {
+      self.failure = failure
+      return
+    }
+    guard path != nil, let journal else { return }
+    do {
+      try journal.begin()
+      self.journal = journal
+      if self.recording { runID = try journal.insertRun(start) }
+    } catch {
+      journal.rollback()
+      self.journal = nil
+      self.failure = error
+    }
+  }
+
   deinit { if !finished { journal?.rollback() } }
 
   /// For the commands that exit 2 when the journal is configured but unusable.
-  func requireAvailable() throws {
+  public func requireAvailable() throws {
     if let failure { throw failure }
   }
 
   /// What the journal knows about the account.
-  func record(for account: Account) -> AccountRecord {
+  public func record(for account: Account) -> AccountRecord {
     guard let path else { return .none }
     if let failure { return AccountRecord(source: .unavailable(path: path, reason: failure.message)) }
     guard let journal else { return AccountRecord(source: .journal(path)) }
@@ -139,10 +152,10 @@ final class RunJournal {
   }
 
   /// The account's key in the journal: its name and base currency.
-  static func accountKey(_ a: Account) -> String { "\(a.name) (\(a.baseCurrency))" }
+  public static func accountKey(_ a: Account) -> String { "\(a.name) (\(a.baseCurrency))" }
 
   /// The valuation's equity snapshot.
-  func snapshot(_ v: AccountValuation) throws {
+  public func snapshot(_ v: AccountValuation) throws {
     guard recording, let journal, let runID else { return }
     var positions = "["
     for (i, p) in v.positions.enumerated() {
@@ -158,7 +171,7 @@ final class RunJournal {
         equity: v.equity, aum: v.totalAUM, gross: v.grossExposure, net: v.netExposure, positions: positions))
   }
 
-  func order(_ row: Journal.OrderRow) throws {
+  public func order(_ row: Journal.OrderRow) throws {
     guard recording, let journal, let runID else { return }
     try journal.insertOrder(run: runID, row)
   }
@@ -166,7 +179,7 @@ final class RunJournal {
   /// The content hashes of every file the run read (SHA-256), as a JSON array. A file whose
   /// path, device, inode, size and times match a hash recorded earlier reuses it, unless it
   /// changed in the last two seconds (a write within the timestamps' resolution).
-  func inputsJSON() -> String {
+  public func inputsJSON() -> String {
     var out = "["
     for (i, f) in InputFiles.filesRead.enumerated() {
       if i > 0 { out += "," }
@@ -177,7 +190,7 @@ final class RunJournal {
     return out + "]"
   }
 
-  func contentHash(_ path: String) -> (String?, Int64?) {
+  public func contentHash(_ path: String) -> (String?, Int64?) {
     var st = stat()
     guard stat(path, &st) == 0 else { return (nil, nil) }
     let key = Journal.FileKey(
@@ -191,7 +204,7 @@ final class RunJournal {
     return (hash, key.size)
   }
 
-  static func sha256(file path: String) -> String? {
+  public static func sha256(file path: String) -> String? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -212,7 +225,7 @@ final class RunJournal {
   }
 
   /// Writes what the run decided and commits, before the report is printed.
-  func finish(_ end: Journal.RunEnd) throws {
+  public func finish(_ end: Journal.RunEnd) throws {
     finished = true
     guard let journal else { return }
     guard recording, let runID else {
@@ -232,14 +245,14 @@ final class RunJournal {
   }
 
   /// Gives the run up after a write failed: nothing of it is recorded.
-  func abandon(_ error: JournalError) {
+  public func abandon(_ error: JournalError) {
     finished = true
     journal?.rollback()
     if failure == nil { failure = error }
   }
 
   /// A run that could not run (exit 2) is recorded too, with its error.
-  func finishWithError(_ error: Error, asOf: Day?) {
+  public func finishWithError(_ error: Error, asOf: Day?) {
     guard !finished, failure == nil, recording else { return }
     var e = Journal.RunEnd(finishedAt: utcTimestamp(), result: "error", exitCode: Int(AdvisorExit.couldNotRun))
     e.asOf = asOf?.description
@@ -248,27 +261,17 @@ final class RunJournal {
   }
 
   /// The journal line on standard error: the run's id, which `advisor journal show` prints.
-  func announce() {
-    guard recording, let runID, let path, failure == nil else { return }
-    printError("journal: run \(runID) recorded in \(escapedForMessage(path, limit: 200))")
+  public var announcement: String? {
+    guard recording, let runID, let path, failure == nil else { return nil }
+    return "journal: run \(runID) recorded in \(escapedForMessage(path, limit: 200))"
   }
 }
 
 extension RunJournal {
   /// The trading state's fields of a run's record.
-  func stateFields(_ s: TradingStateReading?, into e: inout Journal.RunEnd) {
+  public func stateFields(_ s: TradingStateReading?, into e: inout Journal.RunEnd) {
     guard let s else { return }
     e.tradingState = s.unavailable == nil ? s.state.rawValue : "unavailable"
     e.tradingStateReason = s.reason
-  }
-}
-
-/// Runs a command's body with its journal: an error is recorded (result `error`) and rethrown.
-func journaled(_ run: RunJournal?, asOf: Day?, _ body: () throws -> Void) throws {
-  do {
-    try body()
-  } catch {
-    if !(error is ExitCode) { run?.finishWithError(error, asOf: asOf) }
-    throw error
   }
 }

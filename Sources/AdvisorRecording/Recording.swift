@@ -3,17 +3,36 @@ import Foundation
 import RiskCore
 import RiskIO
 
+/// Exit codes, the contract with scripts (also in the README and `--help`).
+public enum AdvisorExit {
+  /// Ran, and nothing failed (warnings allowed).
+  public static let success: Int32 = 0
+  /// Ran, and at least one pre-trade check failed (the report is printed first).
+  public static let checkFailed: Int32 = 1
+  /// Could not run: a bad file, bad configuration, or data that cannot give an answer.
+  public static let couldNotRun: Int32 = 2
+  /// Usage error (ArgumentParser's own code).
+  public static let usage: Int32 = 64
+
+  /// The exit codes a command can give: 1 only where an order is checked (check, whatif).
+  public static func helpText(checks: Bool) -> String {
+    checks
+      ? "Exit codes: 0 ran and nothing failed; 1 an order failed its pre-trade check (report printed first); 2 could not run (bad file, configuration or data); 64 usage error."
+      : "Exit codes: 0 ran; 2 could not run (bad file, configuration or data); 64 usage error."
+  }
+}
+
 /// What each command records when it ends (``Journal/RunEnd``), and the report of a trading
 /// state, for `advisor state` and for `advisor size` when the state blocks the trade.
-enum Recording {
-  static func base(_ result: String, exit: Int32, asOf: Day, account: Account) -> Journal.RunEnd {
+public enum Recording {
+  public static func base(_ result: String, exit: Int32, asOf: Day, account: Account) -> Journal.RunEnd {
     var e = Journal.RunEnd(finishedAt: utcTimestamp(), result: result, exitCode: Int(exit))
     e.asOf = asOf.description
     e.account = RunJournal.accountKey(account)
     return e
   }
 
-  static func regime(_ c: RegimeChoice, into e: inout Journal.RunEnd) {
+  public static func regime(_ c: RegimeChoice, into e: inout Journal.RunEnd) {
     e.regime = c.profile.name
     e.profile = c.profile.source
     if c.auto {
@@ -24,7 +43,7 @@ enum Recording {
     }
   }
 
-  static func size(
+  public static func size(
     _ r: SizeReport, output: String, asOfSource: String, account: Account, format: ReportFormat
   ) throws -> Journal.RunEnd {
     let rec = r.recommendation
@@ -42,7 +61,7 @@ enum Recording {
     return e
   }
 
-  static func blocked(
+  public static func blocked(
     _ b: TradingBlockedError, output: String, asOfSource: String, account: Account, format: ReportFormat
   ) throws -> Journal.RunEnd {
     var e = base("blocked", exit: AdvisorExit.checkFailed, asOf: account.asOf, account: account)
@@ -60,7 +79,7 @@ enum Recording {
     return e
   }
 
-  static func budget(
+  public static func budget(
     _ r: BudgetReport, output: String, asOfSource: String, account: Account, format: BudgetFormat
   ) throws -> Journal.RunEnd {
     var e = base("ok", exit: AdvisorExit.success, asOf: account.asOf, account: account)
@@ -76,7 +95,7 @@ enum Recording {
     return e
   }
 
-  static func whatIf(
+  public static func whatIf(
     _ r: WhatIfReport, output: String, asOfSource: String, account: Account, format: WhatIfFormat
   ) throws -> Journal.RunEnd {
     let failed = !r.failedOrders.isEmpty
@@ -98,7 +117,7 @@ enum Recording {
 
   /// One order of a check, as recorded: the JSON report always, and what was printed when
   /// that is not the JSON line itself.
-  static func order(_ r: OrderResult, index: Int, json: String, printed: String?) -> Journal.OrderRow {
+  public static func order(_ r: OrderResult, index: Int, json: String, printed: String?) -> Journal.OrderRow {
     var row = Journal.OrderRow(
       index: index, result: r.passed(strict: false) ? "pass" : "fail",
       codes: " " + r.findings.map(\.code.rawValue).joined(separator: " ") + " ", report: json)
@@ -118,10 +137,10 @@ enum Recording {
 
 /// The text, JSON, Markdown and CSV of a trading state (`advisor state`, and `advisor size`
 /// when the state blocks the trade).
-enum StateReport {
-  static let schemaVersion = 1
+public enum StateReport {
+  public static let schemaVersion = 1
 
-  static func readingJSON(_ s: TradingStateReading, profile: RegimeProfile?) -> JSONValue {
+  public static func readingJSON(_ s: TradingStateReading, profile: RegimeProfile?) -> JSONValue {
     var o: [String: JSONValue] = [
       "state": .string(s.unavailable == nil ? s.state.rawValue : "unavailable"),
       "reason": .string(s.reason),
@@ -159,7 +178,23 @@ enum StateReport {
     return .object(o)
   }
 
-  static func blockedJSON(_ b: TradingBlockedError) -> JSONValue {
+  /// `advisor state --format json` (and `GET /v1/state`).
+  public static func document(
+    _ s: TradingStateReading, profile: RegimeProfile, account: Account, equity: Double, base: EquityBase
+  ) -> JSONValue {
+    var o = readingJSON(s, profile: profile)
+    if case .object(var d) = o {
+      d["schemaVersion"] = .integer(schemaVersion)
+      d["command"] = "state"
+      d["account"] = .string(RunJournal.accountKey(account))
+      d["equity"] = .number(equity)
+      d["equityBase"] = SizeRenderer.equityBase(base)
+      o = .object(d)
+    }
+    return o
+  }
+
+  public static func blockedJSON(_ b: TradingBlockedError) -> JSONValue {
     [
       "schemaVersion": .integer(schemaVersion), "command": "size", "instrument": .string(b.symbol),
       "side": .string(b.side.rawValue), "regime": .string(b.profile.name), "blocked": .string(b.code.rawValue),
@@ -167,7 +202,7 @@ enum StateReport {
     ]
   }
 
-  static func blocked(_ b: TradingBlockedError, as format: ReportFormat) throws -> String {
+  public static func blocked(_ b: TradingBlockedError, as format: ReportFormat) throws -> String {
     switch format {
     case .json: return try blockedJSON(b).rendered(terminator: "\n")
     case .csv:
@@ -186,7 +221,7 @@ enum StateReport {
   }
 
   /// The explanation lines of a state.
-  static func lines(_ s: TradingStateReading) -> [String] {
+  public static func lines(_ s: TradingStateReading) -> [String] {
     var out: [String] = []
     if let m = s.manual {
       out.append("last set by hand: \(m.state.label) by \(m.actor) at \(m.at) (as of \(m.day)): \(m.reason)")
@@ -198,5 +233,44 @@ enum StateReport {
     }
     for t in s.transitions { out.append("\(t.day): \(t.from.label) → \(t.to.label): \(t.why)") }
     return out
+  }
+}
+
+extension Recording {
+  /// The finding an order fails closed with when the journal cannot record it.
+  public static func unavailable(_ e: JournalError) -> Finding {
+    Finding(
+      .journalUnavailable, .fail,
+      "the journal \(e.path) cannot record the order (\(e.message.hasSuffix(".") ? String(e.message.dropLast()) : e.message)): it fails closed.",
+      [(.file, .text(e.path))])
+  }
+
+  /// What a check run records when it ends: the counts, the failing codes, the regime, the
+  /// trading state and equity base under the run's profile (`advisor check` and `POST /v1/check`).
+  public static func check(
+    checker: inout PreTradeChecker, regimes: RegimeSet, regime: String, strict: Bool, orders: Int, passed: Int,
+    failing: Set<String>, instrument: String?, asOfSource: String, account: Account, output: String, journal: RunJournal
+  ) -> Journal.RunEnd {
+    let anyFailed = passed < orders
+    let asOf = account.asOf
+    var end = base(
+      anyFailed ? "fail" : "pass", exit: anyFailed ? AdvisorExit.checkFailed : AdvisorExit.success, asOf: asOf,
+      account: account)
+    end.asOfSource = asOfSource
+    end.regime = regime
+    end.regimeSource = regime == "auto" ? "auto (each order under its instrument's regime)" : "flag"
+    end.profile = regimes.profile(regime)?.source
+    end.instrument = instrument
+    if let p = regimes.profile(regime) {
+      let s = checker.tradingState(p)
+      journal.stateFields(s, into: &end)
+      end.equityBase = EquityBase.of(checker.book, profile: p).value
+    }
+    end.decision =
+      "{\"failed\":\(orders - passed),\"failingCodes\":[\(failing.sorted().map(jsonString).joined(separator: ","))],\"orders\":\(orders),\"passed\":\(passed),\"strict\":\(strict)}"
+    end.output = output
+    end.report =
+      "{\"asOf\":\(jsonString(asOf.description)),\"command\":\"check\",\"failed\":\(orders - passed),\"orders\":\(orders),\"passed\":\(passed),\"regime\":\(jsonString(regime)),\"result\":\(jsonString(anyFailed ? "fail" : "pass")),\"schemaVersion\":\(CheckRenderer.schemaVersion),\"strict\":\(strict)}"
+    return end
   }
 }
