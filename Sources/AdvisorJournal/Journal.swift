@@ -613,25 +613,6 @@ public final class Journal {
 
 /// Minimal JSON text for the journal's own columns (arrays of strings, escaped strings).
 enum JSONText {
-  static func string(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if u.value < 0x20 {
-          let hex = String(u.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    return out + "\""
-  }
+  static func string(_ s: String) -> String { JSONEscape.quoted(s) }
   static func array(_ a: [String]) -> String { "[" + a.map(string).joined(separator: ",") + "]" }
 }

@@ -1,3 +1,5 @@
+import RiskCore
+
 /// A JSON document built in memory and written deterministically: object keys
 /// sorted, numbers in Swift's shortest round-trip form, two-space indentation.
 ///
@@ -161,24 +163,7 @@ public enum JSONValue: Sendable, Hashable {
       out += "\""
       return
     }
-    out += "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if u.value < 0x20 {
-          let hex = String(u.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    out += "\""
+    JSONEscape.append(s, to: &out)
   }
 }
 
@@ -216,7 +201,8 @@ struct JSONBytes {
     }
   }
 
-  /// The string quoted and escaped exactly as ``JSONValue/writeString(_:into:)`` does.
+  /// The string quoted and escaped exactly as ``JSONEscape`` does (on bytes, for speed; a test
+  /// checks the two agree).
   mutating func writeString(_ s: String) {
     var s = s
     s.withUTF8 { u in
