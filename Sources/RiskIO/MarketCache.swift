@@ -179,7 +179,11 @@ public struct MarketCache: Sendable {
 
   /// Temporary file, every write checked, rename into place; false on any failure.
   static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) -> Bool {
-    if mkdir(directory, 0o755) != 0 && errno != EEXIST { return false }
+    // The directory and its parents (`~/.cache` may not exist yet on a fresh account).
+    if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+      guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil
+      else { return false }
+    }
     var template = Array("\(path).XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { buf -> Int32 in
       guard let base = buf.baseAddress else { return -1 }

@@ -128,6 +128,14 @@ struct MarketCacheTests {
     #expect(got.allSatisfy { $0.close.allSatisfy(\.isFinite) })
   }
 
+  @Test("a cache directory whose parents do not exist yet is created (a fresh ~/.cache)")
+  func parents() throws {
+    let deep = root + "/home/.cache/advisor"
+    let l = MarketDataLoader(catalog: InstrumentCatalog(), cache: MarketCache(directory: deep))
+    _ = try l.loadFile(file)
+    #expect(((try? FileManager.default.contentsOfDirectory(atPath: deep)) ?? []).contains { $0.hasSuffix(".bin") })
+  }
+
   @Test("an unwritable cache (a file where the directory should be) only costs the parse")
   func unwritable() throws {
     #expect(FileManager.default.createFile(atPath: cacheDir, contents: Data("x".utf8)))
