@@ -25,6 +25,12 @@ public enum JSONEscape {
     out += "\""
   }
 
+  /// True when `s` needs no escape (no control character, quote or backslash): it is written
+  /// between quotes as it is.
+  public static func isPlain(_ s: String) -> Bool {
+    !s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+  }
+
   /// `s` quoted and escaped.
   public static func quoted(_ s: String) -> String {
     var out = ""

@@ -152,12 +152,12 @@ public enum JSONValue: Sendable, Hashable {
 
   /// A finite number as written: integral values without a fraction, else the shortest round-trip decimal.
   public static func numberText(_ x: Double) -> String {
-    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : x.description
   }
 
   public static func writeString(_ s: String, into out: inout String) {
     // Fast path: nothing to escape (the common case), append in one piece.
-    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+    if JSONEscape.isPlain(s) {
       out += "\""
       out += s
       out += "\""
@@ -193,34 +193,17 @@ struct JSONBytes {
   static func += (out: inout JSONBytes, s: String) { out.bytes.append(contentsOf: s.utf8) }
 
   /// ``JSONValue/numberText(_:)``, appended.
-  mutating func writeNumber(_ x: Double) {
-    if x == x.rounded() && abs(x) < 1e15 {
-      bytes.append(contentsOf: String(Int(x)).utf8)
-    } else {
-      bytes.append(contentsOf: x.description.utf8)
-    }
-  }
+  mutating func writeNumber(_ x: Double) { self += JSONValue.numberText(x) }
 
-  /// The string quoted and escaped exactly as ``JSONEscape`` does (on bytes, for speed; a test
-  /// checks the two agree).
+  /// The string quoted and escaped by ``JSONEscape`` (a plain string, the common case, is
+  /// copied as bytes).
   mutating func writeString(_ s: String) {
-    var s = s
-    s.withUTF8 { u in
-      bytes.append(0x22)
-      for b in u {
-        switch b {
-        case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-        case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-        case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-        case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-        case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
-        case 0..<0x20:
-          let hex: [UInt8] = Array("0123456789abcdef".utf8)
-          bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-        default: bytes.append(b)
-        }
-      }
-      bytes.append(0x22)
+    guard JSONEscape.isPlain(s) else {
+      self += JSONEscape.quoted(s)
+      return
     }
+    bytes.append(0x22)
+    bytes.append(contentsOf: s.utf8)
+    bytes.append(0x22)
   }
 }
