@@ -239,22 +239,20 @@ struct ContentHash {
   mutating func mix(bytes: [UInt8]) { bytes.withUnsafeBytes { mix(bytes: $0) } }
 
   mutating func mix(bytes raw: UnsafeRawBufferPointer) {
-    do {
-      let n = raw.count
-      var i = 0
-      while i + 8 <= n {
-        mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-        i += 8
-      }
-      var tail: UInt64 = 0
-      var shift: UInt64 = 0
-      while i < n {
-        tail |= UInt64(raw[i]) << shift
-        shift += 8
-        i += 1
-      }
-      mix(tail ^ (UInt64(n) << 56))
+    let n = raw.count
+    var i = 0
+    while i + 8 <= n {
+      mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+      i += 8
     }
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < n {
+      tail |= UInt64(raw[i]) << shift
+      shift += 8
+      i += 1
+    }
+    mix(tail ^ (UInt64(n) << 56))
   }
 
   static func fmix(_ x: UInt64) -> UInt64 {
@@ -383,7 +381,7 @@ struct EntryReader {
   }
 
   /// `n` doubles, all finite; nil otherwise.
-  mutating func doubles(_ n: Int, positive: Bool = false) -> [Double]? {
+  mutating func doubles(_ n: Int) -> [Double]? {
     guard at + n * 8 <= end else { return nil }
     let start = at
     let out = [Double](unsafeUninitializedCapacity: n) { buffer, count in
