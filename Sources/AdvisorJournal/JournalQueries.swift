@@ -51,6 +51,22 @@ extension Journal {
     (SELECT count(*) FROM orders o WHERE o.run_id = r.id AND o.result = 'fail')
     """
 
+  /// The WHERE clause over `orders o JOIN runs r`: the runs' filters of `runs` (``where_(_:)``)
+  /// and each order's own instrument, result and finding code from `orders`.
+  func orderWhere(_ runs: Filter, _ orders: Filter) -> (String, [String]) {
+    let (w, a) = where_(runs)
+    var clauses = w.isEmpty ? [] : [String(w.dropFirst(6))]
+    var args = a
+    func arg(_ v: String) -> String {
+      args.append(v)
+      return "?\(args.count)"
+    }
+    if let i = orders.instrument { clauses.append("o.instrument = \(arg(i))") }
+    if let r = orders.result { clauses.append("o.result = \(arg(r))") }
+    if let c = orders.code { clauses.append("instr(o.codes, \(arg(" \(c) "))) > 0") }
+    return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), args)
+  }
+
   func where_(_ f: Filter) -> (String, [String]) {
     var clauses: [String] = []
     var args: [String] = []
@@ -140,30 +156,10 @@ extension Journal {
   }
 
   public func orders(run: Int64? = nil, _ f: Filter = Filter()) throws(JournalError) -> [OrderRecord] {
-    var clauses: [String] = []
-    var args: [String] = []
-    if let run { clauses.append("o.run_id = \(run)") }
-    if let i = f.instrument {
-      args.append(i)
-      clauses.append("o.instrument = ?\(args.count)")
-    }
-    if let r = f.result {
-      args.append(r)
-      clauses.append("o.result = ?\(args.count)")
-    }
-    if let c = f.code {
-      args.append(" \(c) ")
-      clauses.append("instr(o.codes, ?\(args.count)) > 0")
-    }
-    if let s = f.since {
-      args.append(s)
-      clauses.append("r.started_at >= ?\(args.count)")
-    }
-    if let u = f.until {
-      args.append(u.count == 10 ? u + "T99" : u)
-      clauses.append("r.started_at <= ?\(args.count)")
-    }
-    let w = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+    // The runs' dates (not their command), then the orders' own filters.
+    let (dated, args) = orderWhere(Filter(since: f.since, until: f.until, command: nil), f)
+    var w = dated
+    if let run { w += (w.isEmpty ? "WHERE " : " AND ") + "o.run_id = \(run)" }
     let st = try db.prepare(
       """
       SELECT o.run_id, o.idx, o.client_order_id, o.instrument, o.side, o.quantity, o.result, o.codes, o.max_quantity, o.regime,
@@ -237,24 +233,9 @@ extension Journal {
       args = a
       sql = "SELECT r.* FROM runs r \(w) ORDER BY r.id"
     case "orders":
-      var clauses: [String] = []
-      let (w, a) = where_(Filter(since: f.since, until: f.until, command: f.command))
+      let (w, a) = orderWhere(Filter(since: f.since, until: f.until, command: f.command), f)
       args = a
-      if !w.isEmpty { clauses.append(String(w.dropFirst(6))) }
-      if let i = f.instrument {
-        args.append(i)
-        clauses.append("o.instrument = ?\(args.count)")
-      }
-      if let r = f.result {
-        args.append(r)
-        clauses.append("o.result = ?\(args.count)")
-      }
-      if let c = f.code {
-        args.append(" \(c) ")
-        clauses.append("instr(o.codes, ?\(args.count)) > 0")
-      }
-      sql =
-        "SELECT o.* FROM orders o JOIN runs r ON r.id = o.run_id \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")) ORDER BY o.run_id, o.idx"
+      sql = "SELECT o.* FROM orders o JOIN runs r ON r.id = o.run_id \(w) ORDER BY o.run_id, o.idx"
     default:
       sql = "SELECT * FROM \(table) ORDER BY id"
     }
