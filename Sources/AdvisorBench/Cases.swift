@@ -335,11 +335,14 @@ struct CaseRunner {
 
   // MARK: - advisor check, a 100,000-order batch on the 50-stock book, data loaded once
 
-  mutating func check() throws {
+  /// The 50-stock book's inputs and its 100,000-order batch (the `check` and journal cases):
+  /// market, valuation at the book's as-of date, the normal profile, the orders, and the
+  /// instruments they trade (sorted).
+  func bookBatch() throws -> (
+    market: MarketData, valuation: AccountValuation, profile: RegimeProfile, orders: [OrderInput],
+    symbols: [String], asOf: Day
+  ) {
     let configPath = paths.book + "/advisor.yaml"
-    guard FileManager.default.fileExists(atPath: configPath) else {
-      throw BenchError("\(configPath) is missing; run `advisor-bench generate` first")
-    }
     let config = try AdvisorConfig.load(configPath)
     guard let marketPath = config.market, let profilesPath = config.profiles, let accountPath = config.account,
       let asOf = config.asOf
@@ -351,10 +354,20 @@ struct CaseRunner {
     let valuation = try AccountValuer.value(loaded.account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
     guard let profile = regimes.profile("normal") else { throw BenchError("no normal profile") }
     let orders = try OrdersFile.load(paths.book + "/orders.csv") { Data() }
-    let symbols = Array(
-      Set(orders.compactMap { input -> String? in if case .order(let o) = input { return o.symbol } else { return nil } })
-    )
-    .sorted()
+    let symbols = Set(
+      orders.compactMap { input -> String? in
+        if case .order(let o) = input { return o.symbol } else { return nil }
+      }
+    ).sorted()
+    return (market, valuation, profile, orders, symbols, asOf)
+  }
+
+  mutating func check() throws {
+    let configPath = paths.book + "/advisor.yaml"
+    guard FileManager.default.fileExists(atPath: configPath) else {
+      throw BenchError("\(configPath) is missing; run `advisor-bench generate` first")
+    }
+    let (market, valuation, profile, orders, symbols, _) = try bookBatch()
     let build = try measure(policy, sink: &sink) {
       var model = RiskModel(valuation: valuation, market: market)
       return Double(try model.covariance(profile, including: symbols).model?.symbols.count ?? 0)
@@ -384,27 +397,21 @@ struct CaseRunner {
 
   mutating func proposals() throws {
     let dir = paths.root + "/examples/market"
-    // A binary cache of the parsed example market data (what `advisor size` loads every run).
+    // The market cache (RiskIO.MarketCache, what `advisor size` reads every run) against a parse.
     let parsed = try MarketInputs.load(market: dir, instruments: nil)
-    let cacheFile = paths.out + "/market-cache.bin"
-    try Data(MarketCache.encode(parsed.histories)).write(to: URL(fileURLWithPath: cacheFile))
-    let roundTrip = try MarketCache.decode(try Self.readBytes(cacheFile))
-    check(
-      "binary market cache: examples/market round trip bit for bit: \(MarketCache.same(parsed.histories, roundTrip) ? "ok" : "FAIL")"
-    )
-    let yaml = dir + "/instruments.yaml"
+    let cache = MarketCache(directory: paths.out + "/market-cache")
+    _ = try MarketInputs.load(market: dir, instruments: nil, cache: cache)
+    let hit = try MarketInputs.load(market: dir, instruments: nil, cache: cache)
+    check("market cache: examples/market hit bit for bit: \(sameBits(parsed.histories, hit.histories) ? "ok" : "FAIL")")
     let ct = try measureInterleaved(
       policy, sink: &sink,
       [
         { Double(try MarketInputs.load(market: dir, instruments: nil).histories.count) },
-        {
-          let catalog = try InstrumentsFile.load(yaml)
-          let h = try MarketCache.decode(try Self.readBytes(cacheFile))
-          return Double(MarketData(histories: h, catalog: catalog).histories.count)
-        },
+        { Double(try MarketInputs.load(market: dir, instruments: nil, cache: cache).histories.count) },
       ])
     add(.proposals, "load examples/market: parse CSV", ct[0], note: "as advisor size does")
     add(
-      .proposals, "load examples/market: binary cache", ct[1], baseline: ("parse", ct[0]), note: "prototype; + instruments.yaml")
+      .proposals, "load examples/market: market cache", ct[1], baseline: ("parse", ct[0]),
+      note: "RiskIO.MarketCache: every CSV read and hashed, entries decoded")
   }
 }

@@ -107,20 +107,7 @@ extension CaseRunner {
   /// The 100,000-order batch of the 50-stock book, checked and rendered as JSON Lines, with and
   /// without writing every order in one transaction.
   mutating func batch(dir: String, report: String, start: Journal.RunStart) throws {
-    let config = try AdvisorConfig.load(paths.book + "/advisor.yaml")
-    guard let marketPath = config.market, let profilesPath = config.profiles, let accountPath = config.account,
-      let asOf = config.asOf
-    else { throw BenchError("the book's advisor.yaml must name market, profiles, account and as_of") }
-    let market = try MarketInputs.load(market: marketPath, instruments: config.instruments)
-    let regimes = try ProfileFile.loadDirectory(profilesPath)
-    var loaded = try AccountFile.load(accountPath, catalog: market.catalog)
-    loaded.account.asOf = asOf
-    let valuation = try AccountValuer.value(loaded.account, market: market, maxPriceAgeDays: loaded.maxPriceAgeDays)
-    guard let profile = regimes.profile("normal") else { throw BenchError("no normal profile") }
-    let orders = try OrdersFile.load(paths.book + "/orders.csv") { Data() }
-    let symbols = Array(
-      Set(orders.compactMap { input -> String? in if case .order(let o) = input { return o.symbol } else { return nil } })
-    ).sorted()
+    let (market, valuation, profile, orders, symbols, asOf) = try bookBatch()
     var model = RiskModel(valuation: valuation, market: market)
     _ = try model.covariance(profile, including: symbols)
     for s in symbols { _ = try model.stats(s, profile) }
@@ -165,7 +152,7 @@ extension CaseRunner {
         },
       ])
     // The same rows written without the checks, to separate the journal's own cost.
-    let lines = try {
+    let lines = {
       var checker = PreTradeChecker(model: warmed, profile: profile)
       return orders.enumerated().map { (i, o) in
         CheckRenderer.jsonLine(checker.check(o), strict: false, regime: "normal", asOf: asOf, index: i + 1)
