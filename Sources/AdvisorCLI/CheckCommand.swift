@@ -149,7 +149,19 @@ struct CheckCommand: ParsableCommand {
       }
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
       // A single order is printed after the journal has committed it.
-      var buffer = ""
+      var buffer: [UInt8] = []
+      buffer.reserveCapacity(1 << 20 + 4096)
+      let jsonLines = format == .json && !document
+      // A batch's JSON Lines, when not journaled, are rendered and written on a second thread.
+      let writer =
+        jsonLines && !single && !journal.recording
+        ? JSONLinesWriter(
+          render: { [strict, regime] r, index, out in
+            CheckRenderer.appendJSONLine(r, strict: strict, regime: regime, asOf: asOf, index: index, to: &out)
+          },
+          write: { try emit(bytes: $0) }) : nil
+      var pending: [OrderResult] = []
+      var pendingFirst = 1
       var passed = 0
       var i = 0
       var last: (OrderResult, Int)? = nil
@@ -159,11 +171,22 @@ struct CheckCommand: ParsableCommand {
         var r = checker.check(input)
         if let e = journalFailure { r = r.failedClosed(by: unavailable(e)) }
         let recording = journal.recording && journalFailure == nil
+        if let writer {
+          pending.append(r)
+          if pending.count == 1024 {
+            try writer.submit(pending, firstIndex: pendingFirst)
+            pendingFirst += pending.count
+            pending.removeAll(keepingCapacity: true)
+          }
+        } else if jsonLines && !recording {
+          // JSON Lines not journaled: each line is written straight into the output bytes.
+          CheckRenderer.appendJSONLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1, to: &buffer)
+          buffer.append(0x0A)
+        }
         // The JSON line is rendered once: printed (JSON Lines) and recorded.
         let json =
-          recording || (format == .json && !document)
-          ? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) : nil
-        var text = try printed(r, i + 1, json: json)
+          recording ? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) : nil
+        var text = jsonLines && !recording ? "" : try printed(r, i + 1, json: json)
         if recording, let json {
           do {
             try journal.order(
@@ -177,11 +200,15 @@ struct CheckCommand: ParsableCommand {
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
         for c in r.failingCodes { failing.insert(c.rawValue) }
         last = (r, i + 1)
-        buffer += text
-        if !single && buffer.utf8.count > 1 << 20 {
-          try emit(buffer)
-          buffer = ""
+        buffer.append(contentsOf: text.utf8)
+        if !single && buffer.count > 1 << 20 {
+          try emit(bytes: buffer)
+          buffer.removeAll(keepingCapacity: true)
         }
+      }
+      if let writer {
+        if !pending.isEmpty { try writer.submit(pending, firstIndex: pendingFirst) }
+        try writer.finish()
       }
       var trailer = ""
       if format == .text && !brief && !quiet {
@@ -206,7 +233,7 @@ struct CheckCommand: ParsableCommand {
           anyFailed = true
           printError("Error: \(e); every order of this run fails closed.")
           if single, let (r, index) = last {
-            buffer = try printed(r.failedClosed(by: unavailable(e)), index, json: nil)
+            buffer = Array(try printed(r.failedClosed(by: unavailable(e)), index, json: nil).utf8)
             if format == .text {
               trailer = CheckRenderer.summary(count: i, passed: 0, strict: strict, regime: regime, asOf: asOf)
             }
@@ -219,7 +246,8 @@ struct CheckCommand: ParsableCommand {
           }
         }
       }
-      try emit(buffer + trailer)
+      buffer.append(contentsOf: trailer.utf8)
+      try emit(bytes: buffer)
       journal.announce()
     }
     if anyFailed { throw ExitCode(AdvisorExit.checkFailed) }

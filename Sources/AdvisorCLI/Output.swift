@@ -43,6 +43,13 @@ enum Output {
     return nil
   }
 
+  static func writeStandardOutput(bytes: [UInt8]) throws {
+    let failure = bytes.withUnsafeBytes { writeAll(1, $0) }
+    if let failure {
+      throw WriteError(description: "cannot write to standard output (\(errorText(failure))); the report is incomplete.")
+    }
+  }
+
   static func writeStandardOutput(_ s: String) throws {
     var s = s
     let failure = s.withUTF8 { writeAll(1, UnsafeRawBufferPointer($0)) }

@@ -147,6 +147,17 @@ func printError(_ s: String) {
   Output.writeStandardError(oneLine(s) + "\n")
 }
 
+/// ``emit(_:)`` for bytes already encoded (a batch's JSON Lines): written as they are when
+/// the terminal style leaves the text alone.
+func emit(bytes: [UInt8]) throws {
+  let s = Terminal.style
+  guard !s.color && s.width == nil else { return try emit(String(decoding: bytes, as: UTF8.self)) }
+  if let c = NonFinite.current, c.count > 0 {
+    throw NonFiniteOutputError(report: "report", count: c.count, example: c.first ?? .nan)
+  }
+  try Output.writeStandardOutput(bytes: bytes)
+}
+
 /// Writes to standard output (checked ``Output/writeStandardOutput(_:)``); refuses when a
 /// non-finite number was formatted since the command started.
 func emit(_ s: String) throws {

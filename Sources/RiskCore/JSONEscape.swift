@@ -28,7 +28,47 @@ public enum JSONEscape {
   /// True when `s` needs no escape (no control character, quote or backslash): it is written
   /// between quotes as it is.
   public static func isPlain(_ s: String) -> Bool {
-    !s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    // Over the contiguous bytes when the string has them (native strings do): the generic
+    // `contains` on `utf8` was 3.5 % of a million-order JSON Lines batch.
+    if let plain = s.utf8.withContiguousStorageIfAvailable({ isPlain(bytes: $0) }) { return plain }
+    return !s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+  }
+
+  /// Eight bytes at a time (SWAR: a byte is flagged when it is below 0x20, or equal to the
+  /// quote or the backslash after an XOR zeroes it), then the tail byte by byte: a batch's
+  /// JSON Lines test about 1.2 KB of text an order, and the plain loop was 4 % of it.
+  static func isPlain(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    func flagged(_ v: UInt64) -> Bool {
+      // (x - n·0x01…) & ~x & 0x80… is non-zero exactly when some byte of x is below n
+      // (n ≤ 128; "Bit Twiddling Hacks", hasless): n = 0x20 for control characters, n = 1
+      // after an XOR for the quote and the backslash.
+      let control = (v &- 0x20 &* ones) & ~v & highs
+      let q = v ^ (0x22 &* ones)
+      let quote = (q &- ones) & ~q & highs
+      let b = v ^ (0x5C &* ones)
+      let backslash = (b &- ones) & ~b & highs
+      return (control | quote | backslash) != 0
+    }
+    func escaped(_ b: UInt8) -> Bool { b < 0x20 || b == 0x22 || b == 0x5C }
+    var i = 0
+    if let base = bytes.baseAddress {
+      let raw = UnsafeRawPointer(base)
+      while i + 8 <= bytes.count {
+        // The tests never miss a byte to escape (they may flag a word that has none, which
+        // is then read byte by byte).
+        if flagged(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+          for k in i..<(i + 8) where escaped(bytes[k]) { return false }
+        }
+        i += 8
+      }
+    }
+    while i < bytes.count {
+      if escaped(bytes[i]) { return false }
+      i += 1
+    }
+    return true
   }
 
   /// `s` quoted and escaped.

@@ -100,6 +100,10 @@ public struct MarketData: Sendable {
     catalog.spec(for: h.symbol).periodsPerYear ?? PeriodsPerYear.infer(h.days)
   }
   public subscript(symbol: String) -> PriceHistory? { index[symbol].map { histories[$0] } }
+  /// Whether the symbol has a history (without copying it out, as the subscript does).
+  public func contains(_ symbol: String) -> Bool { index[symbol] != nil }
+  /// The rows dropped from the symbol's file (0 when it has no history).
+  public func droppedRows(of symbol: String) -> Int { index[symbol].map { histories[$0].droppedRows } ?? 0 }
 
   /// Only the bars on or before `day`, for every history.
   public func through(_ day: Day) -> MarketData {

@@ -120,66 +120,102 @@ public enum CheckRenderer {
   /// 100,000 orders is rendered without building a tree of dictionaries per order.
   /// Keys in sorted order, as `JSONValue` writes them (a test checks the two agree).
   public static func jsonLine(_ r: OrderResult, strict: Bool, regime: String, asOf: Day, index: Int) -> String {
-    var out = ""
-    out.reserveCapacity(2048)
-    func str(_ s: String) { JSONValue.writeString(s, into: &out) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(2048)
+    appendJSONLine(r, strict: strict, regime: regime, asOf: asOf, index: index, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// ``jsonLine(_:strict:regime:asOf:index:)`` appended to a byte buffer (no newline): a
+  /// batch writes its lines straight into the output buffer. Bytes, not `String` appends:
+  /// the String version was 37 % of a million-order batch (BENCHMARKS.md, issue 16).
+  public static func appendJSONLine(
+    _ r: OrderResult, strict: Bool, regime: String, asOf: Day, index: Int, to bytes: inout [UInt8]
+  ) {
+    var out = JSONBytes()
+    swap(&out.bytes, &bytes)
+    defer { swap(&out.bytes, &bytes) }
     func num(_ x: Double?) {
-      guard let x else {
-        out += "null"
-        return
-      }
-      if x.isFinite { out += JSONValue.numberText(x) } else { NonFinite.report(x); out += "null" }
+      guard let x else { return out.append("null") }
+      if x.isFinite { out.writeNumber(x) } else { NonFinite.report(x); out.append("null") }
     }
-    out += "{\"asOf\":"
-    str(asOf.description)
-    out += ",\"clientOrderId\":"
-    if let id = r.clientOrderID { str(id) } else { out += "null" }
-    out += ",\"command\":\"check\",\"findings\":["
+    out.append("{\"asOf\":")
+    out.writeString(asOf.description)
+    out.append(",\"clientOrderId\":")
+    if let id = r.clientOrderID { out.writeString(id) } else { out.append("null") }
+    out.append(",\"command\":\"check\",\"findings\":[")
     for (i, f) in r.findings.enumerated() {
-      if i > 0 { out += "," }
-      out += "{\"code\":"
-      str(f.code.rawValue)
-      out += ",\"context\":{"
-      var seen = Set<ContextKey>()
-      let unique = f.context.filter { seen.insert($0.key).inserted }
-      for (k, c) in unique.sorted(by: { $0.key.rawValue < $1.key.rawValue }).enumerated() {
-        if k > 0 { out += "," }
-        str(c.key.rawValue)
-        out += ":"
+      if i > 0 { out.append(",") }
+      out.append("{\"code\":")
+      out.writeString(f.code.rawValue)
+      out.append(",\"context\":{")
+      for (k, c) in sortedUnique(f.context).enumerated() {
+        if k > 0 { out.append(",") }
+        out.writeString(c.key.rawValue)
+        out.append(":")
         switch c.value {
-        case .number(let x):
-          num(x)
-        case .text(let t): str(t)
+        case .number(let x): num(x)
+        case .text(let t): out.writeString(t)
         }
       }
-      out += "},\"message\":"
-      str(f.message)
-      out += ",\"severity\":"
-      str(f.severity.rawValue)
-      out += "}"
+      out.append("},\"message\":")
+      out.writeString(f.message)
+      out.append(",\"severity\":")
+      out.writeString(f.severity.rawValue)
+      out.append("}")
     }
-    out += "],\"index\":\(index),\"line\":"
-    out += r.line.map(String.init) ?? "null"
-    out += ",\"maxQuantity\":"
+    out.append("],\"index\":")
+    out.writeInteger(index)
+    out.append(",\"line\":")
+    if let line = r.line { out.writeInteger(line) } else { out.append("null") }
+    out.append(",\"maxQuantity\":")
     num(r.maxQuantity)
-    out += ",\"order\":"
+    out.append(",\"order\":")
     if let o = r.order {
-      out += "{\"instrument\":"
-      str(o.symbol)
-      out += ",\"price\":"
+      out.append("{\"instrument\":")
+      out.writeString(o.symbol)
+      out.append(",\"price\":")
       num(o.price)
-      out += ",\"quantity\":"
+      out.append(",\"quantity\":")
       num(o.quantity)
-      out += ",\"side\":\"\(o.side == .long ? "buy" : "sell")\",\"stop\":"
+      out.append(o.side == .long ? ",\"side\":\"buy\",\"stop\":" : ",\"side\":\"sell\",\"stop\":")
       num(o.stop)
-      out += "}"
+      out.append("}")
     } else {
-      out += "null"
+      out.append("null")
     }
-    out += ",\"reducesOnly\":\(r.reducesOnly),\"regime\":"
-    str(r.regime ?? regime)
-    out +=
-      ",\"result\":\"\(r.passed(strict: strict) ? "pass" : "fail")\",\"schemaVersion\":\(schemaVersion),\"worstSeverity\":\"\(r.worst.rawValue)\"}"
+    out.append(r.reducesOnly ? ",\"reducesOnly\":true,\"regime\":" : ",\"reducesOnly\":false,\"regime\":")
+    out.writeString(r.regime ?? regime)
+    out.append(r.passed(strict: strict) ? ",\"result\":\"pass\",\"schemaVersion\":" : ",\"result\":\"fail\",\"schemaVersion\":")
+    out.writeInteger(schemaVersion)
+    out.append(",\"worstSeverity\":")
+    out.writeString(r.worst.rawValue)
+    out.append("}")
+  }
+
+  /// A finding's context as the JSON object holds it: keys sorted, the first of a repeated
+  /// key kept (as ``json(_:strict:regime:asOf:index:)``'s dictionary does). A stable
+  /// insertion sort: contexts hold at most a handful of entries, and a `Set` of keys per
+  /// finding (hashing each key's name) was 6 % of a batch.
+  static func sortedUnique(_ context: [(key: ContextKey, value: ContextValue)]) -> [(key: ContextKey, value: ContextValue)] {
+    guard context.count > 1 else { return context }
+    var out: [(key: ContextKey, value: ContextValue)] = []
+    out.reserveCapacity(context.count)
+    for entry in context {
+      let name = entry.key.rawValue
+      var at = out.endIndex
+      var repeated = false
+      while at > 0 {
+        let other = out[at - 1].key.rawValue
+        if other == name {
+          repeated = true
+          break
+        }
+        if other < name { break }
+        at -= 1
+      }
+      if !repeated { out.insert(entry, at: at) }
+    }
     return out
   }
 

@@ -192,8 +192,41 @@ struct JSONBytes {
 
   static func += (out: inout JSONBytes, s: String) { out.bytes.append(contentsOf: s.utf8) }
 
-  /// ``JSONValue/numberText(_:)``, appended.
-  mutating func writeNumber(_ x: Double) { self += JSONValue.numberText(x) }
+  /// A literal's bytes (no String is made).
+  mutating func append(_ s: StaticString) {
+    s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+  }
+
+  /// ``JSONValue/numberText(_:)``, appended: integral values as their digits, written here
+  /// (no String), the rest as Swift's shortest round-trip decimal.
+  mutating func writeNumber(_ x: Double) {
+    if x == x.rounded() && abs(x) < 1e15 {
+      writeInteger(Int(x))
+    } else {
+      self += x.description
+    }
+  }
+
+  /// The decimal digits of `i`, with a minus sign when negative.
+  mutating func writeInteger(_ i: Int) {
+    if i < 0 { bytes.append(0x2D) }
+    var m = i.magnitude
+    guard m >= 10 else {
+      bytes.append(0x30 + UInt8(m))
+      return
+    }
+    // At most 20 digits; written backwards into a fixed tuple-free scratch, then copied.
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var n = 0
+    withUnsafeMutableBytes(of: &digits) { scratch in
+      while m > 0 {
+        scratch[23 - n] = 0x30 + UInt8(m % 10)
+        m /= 10
+        n += 1
+      }
+      bytes.append(contentsOf: scratch[(24 - n)...])
+    }
+  }
 
   /// The string quoted and escaped by ``JSONEscape`` (a plain string, the common case, is
   /// copied as bytes).

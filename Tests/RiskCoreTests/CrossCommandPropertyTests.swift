@@ -352,7 +352,8 @@ struct PreTradeRuleContractTests {
       }
     }
     return OrderContext(
-      order: o, profile: c.profile, asOf: c.asOf, book: book, knownSymbols: c.knownSymbols, isKnown: c.isKnown, spec: c.spec,
+      order: o, profile: c.profile, asOf: c.asOf, book: book, held: book.quantity(of: o.symbol), knownSymbols: c.knownSymbols,
+      isKnown: c.isKnown, spec: c.spec,
       stats: stats, statsError: c.statsError, entry: entry, fx: fx, duplicateOf: nil, unmodelled: c.unmodelled,
       droppedRows: c.droppedRows, evaluation: evaluation, risk: c.risk)
   }

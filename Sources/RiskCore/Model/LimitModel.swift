@@ -20,8 +20,12 @@ public struct TradeEvaluation: Sendable {
   public let maxQuantity: Double
   /// The applicable limit with the smallest maximum.
   public let binding: LimitID?
+  /// What the limits read (the book, covariance, profile, equity base and groups), kept
+  /// so that a reading after the trade (``LimitModel/readings``, `check`'s messages) is
+  /// taken in the same context without building it again.
+  public let context: LimitContext
   /// The groups the trade was judged in (computed once, for the readings of the group limits).
-  public let groups: GroupMap
+  public var groups: GroupMap { context.groups }
 
   /// The trade only reduces the position (no limit applies to it).
   public func isReduceOnly(_ q: Double) -> Bool { closable > 0 && q <= closable * (1 + 1e-12) }
@@ -103,7 +107,7 @@ public struct LimitModel: Sendable {
     }
     return TradeEvaluation(
       trade: t, limits: limits, closable: closable, lower: lower, upper: upper, maxQuantity: max(closeOut, opening),
-      binding: binding.map { limits[$0].id }, groups: c.groups)
+      binding: binding.map { limits[$0].id }, context: c)
   }
 
   /// Every limit's reading after a trade of `q`.

@@ -14,7 +14,12 @@ public struct RiskModel: Sendable {
   /// Diagnostics about the inputs (the valuation's; dropped market-data rows of the book's instruments).
   public let inputDiagnostics: [Diagnostic]
   private var covariances: [CovarianceKey: CovarianceEntry] = [:]
-  private var statistics: [String: InstrumentStats] = [:]
+  private var statistics: [StatsKey: InstrumentStats] = [:]
+
+  struct StatsKey: Hashable {
+    let profile: String
+    let symbol: String
+  }
 
   struct CovarianceKey: Hashable {
     let method: CovarianceMethod
@@ -123,7 +128,7 @@ public struct RiskModel: Sendable {
   ///
   /// - Throws: ``UnknownInstrumentError``, ``EstimationError``.
   public mutating func stats(_ symbol: String, _ profile: RegimeProfile) throws -> InstrumentStats {
-    let key = "\(profile.name)|\(symbol)"
+    let key = StatsKey(profile: profile.name, symbol: symbol)
     if let s = statistics[key] { return s }
     guard let h = market[symbol] else {
       throw UnknownInstrumentError(
@@ -148,9 +153,9 @@ public struct RiskModel: Sendable {
     let after = book.exposure(of: symbol)
     guard after != before else { return }
     for key in Array(covariances.keys) {
-      guard var e = covariances[key], let k = e.model?.position(of: symbol) else { continue }
-      e.model?.setExposure(k, to: after)
-      covariances[key] = e
+      // In place: an entry copied out and written back would copy its vectors.
+      guard let k = covariances[key]?.model?.position(of: symbol) else { continue }
+      covariances[key]?.model?.setExposure(k, to: after)
     }
   }
 
