@@ -78,6 +78,28 @@ struct CheckCommandTests {
     try expectGoldenJSON(r.stdout, "check-btc-pass.json")
   }
 
+  @Test("a batch's JSON Lines not journaled (written by the second thread, in chunks of 1,024) are the journaled run's bytes")
+  func threadedWriter() throws {
+    let golden = try runAdvisor(["check", "--orders", "Tests/Fixtures/orders/all_codes.csv", "--format", "json", "--no-journal"])
+    #expect(golden.status == 1, "\(golden.stderr)")
+    try expectGolden(golden.stdout, "check-all-codes.jsonl")
+    // 2,600 orders cross two chunk boundaries; small buys and sells of the examples' instruments.
+    var csv = "client_order_id,instrument,side,quantity,stop\n"
+    for i in 0..<2_600 {
+      let (symbol, side, quantity, stop) =
+        i % 2 == 0 ? ("AAPL", "buy", "1", "200") : i % 3 == 0 ? ("MSFT", "sell", "1", "480") : ("AAPL", "sell", "1", "260")
+      csv += "c\(i),\(symbol),\(side),\(quantity),\(stop)\n"
+    }
+    let args = ["check", "--orders", "-", "--format", "json"]
+    let journaled = try runAdvisor(args, stdin: csv)
+    let threaded = try runAdvisor(args + ["--no-journal"], stdin: csv)
+    #expect(threaded.status == journaled.status, "\(threaded.stderr)")
+    #expect(threaded.stdout == journaled.stdout)
+    let lines = threaded.stdout.split(separator: "\n")
+    #expect(lines.count == 2_600)
+    #expect(lines.last?.contains("\"index\":2600,") == true)
+  }
+
   @Test("JSON Lines from standard input; client order ids echoed")
   func stdin() throws {
     let input = try String(
