@@ -66,7 +66,7 @@ public struct SampleCovariance: CovarianceEstimator {
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
     try requireObservations(returns, 2)
     let x = returns.demeanedColumns()
-    return try validated(.sample, try gram(x, scale: 1 / Double(returns.rows - 1)), shrinkage: nil)
+    return try validated(.sample, try gram(x, scale: 1 / Double(returns.rows - 1)), shrinkage: nil, gramForm: true)
   }
 }
 
@@ -91,7 +91,7 @@ public struct EWMACovariance: CovarianceEstimator {
         }
       }
     }
-    return try validated(.ewma, try gram(scaled, scale: 1), shrinkage: nil)
+    return try validated(.ewma, try gram(scaled, scale: 1), shrinkage: nil, gramForm: true)
   }
 }
 
@@ -338,11 +338,22 @@ func requireObservations(_ r: Matrix, _ needed: Int) throws(EstimationError) {
 ///
 /// `certifiedPositiveDefinite`: a ``ShrinkageCertificate`` has shown that the Cholesky
 /// factorisation of `m` cannot fail, so ``PSDCheck`` would return nil; it is not run.
+///
+/// `gramForm`: `m` is `α·XᵀX` from one `dsyrk` (sample, EWMA), positive semidefinite by
+/// construction; ``PSDCheck`` is not run. In floating point the computed product is
+/// `XᵀX + E` with `|E| ≤ γ_T |X|ᵀ|X|` elementwise (Higham, *Accuracy and Stability of
+/// Numerical Algorithms*, 2nd ed., §3.5; `γ_T = Tu/(1 − Tu)`), so no eigenvalue is below
+/// `−γ_T·trace(m)`: what an eigenvalue clip could remove is rounding, not estimation error.
+/// The check it replaces factorised the matrix and, when that failed (a singular estimate:
+/// fewer returns than instruments, or EWMA's short effective window), computed every
+/// eigenvalue: 9–21× the `dsyrk` itself at N ≥ 2,000 (BENCHMARKS.md, covariance at scale).
+/// The risk-parity solver still repairs a singular covariance it cannot solve, and says so.
 func validated(
-  _ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Double?, certifiedPositiveDefinite: Bool = false
+  _ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Double?, certifiedPositiveDefinite: Bool = false,
+  gramForm: Bool = false
 ) throws(EstimationError) -> CovarianceEstimate {
   guard m.isFinite else { throw .nonFinite("the \(method.rawValue) covariance") }
-  if certifiedPositiveDefinite {
+  if certifiedPositiveDefinite || gramForm {
     return CovarianceEstimate(method: method, daily: m, shrinkage: shrinkage, repair: nil)
   }
   do {

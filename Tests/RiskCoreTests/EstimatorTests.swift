@@ -82,7 +82,7 @@ struct CovarianceContractTests {
 
   /// The contract every estimator must meet: N × N in input order, finite,
   /// exactly symmetric, PSD, and for T < N (singular) still PSD and unrepaired.
-  @Test("contract: symmetric, PSD, finite, in the input's order", arguments: [(60, 4), (30, 10), (5, 12)])
+  @Test("contract: symmetric, PSD, finite, in the input's order", arguments: [(60, 4), (30, 10), (5, 12), (40, 120)])
   func contract(t: Int, n: Int) throws {
     var m = Matrix(rows: t, columns: n)
     var g = SeededGenerator(state: UInt64(t * 100 + n))
@@ -105,6 +105,31 @@ struct CovarianceContractTests {
       #expect(est.repair == nil)
       #expect((est.shrinkage != nil) == e.method.shrinks)
       if let s = est.shrinkage { #expect(s >= 0 && s <= 1, "\(e.method) shrinkage \(s)") }
+    }
+  }
+
+  /// Sample and EWMA are not checked for PSD (``validated``'s `gramForm`): their computed
+  /// `α·XᵀX` has no eigenvalue below `−γ_T·trace` (Higham §3.5), here on singular estimates.
+  @Test("a Gram-form estimate is PSD to rounding: λ_min ≥ −γ_T·trace, unrepaired", arguments: [(8, 30), (40, 120), (150, 60)])
+  func gramFormBound(t: Int, n: Int) throws {
+    var g = SeededGenerator(state: UInt64(t * 1_000 + n))
+    var m = Matrix(rows: t, columns: n)
+    // Two factors and little noise: nearly collinear columns, the hard case for rounding.
+    let f = (0..<t).map { _ in (Double.random(in: -0.02...0.02, using: &g), Double.random(in: -0.02...0.02, using: &g)) }
+    for i in 0..<t {
+      for j in 0..<n {
+        m[i, j] = f[i].0 * Double(j % 7 + 1) + f[i].1 * Double(j % 3) + 1e-9 * Double.random(in: -1...1, using: &g)
+      }
+    }
+    for e in [SampleCovariance(), EWMACovariance()] as [any CovarianceEstimator] {
+      let est = try e.estimate(m)
+      #expect(est.repair == nil)
+      let c = est.daily
+      let trace = c.diagonal.reduce(0, +)
+      let u = Double.ulpOfOne / 2
+      let gamma = Double(t) * u / (1 - Double(t) * u)
+      let w = try c.eigenvalues()
+      #expect((w.first ?? 0) >= -gamma * trace, "\(e.method) smallest eigenvalue \(w.first ?? 0), bound \(-gamma * trace)")
     }
   }
 
