@@ -512,6 +512,9 @@ func fmt(_ x: Double) -> String {
   var s = r.description
   let u = s.utf8
   if u.contains(0x65) { return s }  // "e"
-  if u.count >= 2 && u[u.index(u.endIndex, offsetBy: -2)] == 0x2E && u.last == 0x30 { s.removeLast(2) }  // ".0"
+  // ".0" dropped as bytes (String.removeLast walks grapheme clusters: 5,000 instructions an order).
+  if u.count >= 2 && u[u.index(u.endIndex, offsetBy: -2)] == 0x2E && u.last == 0x30 {
+    s = String(decoding: u.dropLast(2), as: UTF8.self)
+  }
   return s
 }
