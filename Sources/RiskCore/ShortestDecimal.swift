@@ -44,10 +44,13 @@ public enum ShortestDecimal {
       out.append(contentsOf: x.description.utf8)
       return
     }
-    let (digits, exponent) = shortest(magnitude)
-    write(
-      digits: digits, exponent: exponent, negative: bits != magnitude,
-      forceExponential: magnitude > 0x4340_0000_0000_0000, to: &out)
+    let decimal = shortest(magnitude)
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+      let text = layout(
+        digits: decimal.digits, exponent: decimal.exponent, negative: bits != magnitude,
+        forceExponential: magnitude > 0x4340_0000_0000_0000, into: UnsafeMutableRawBufferPointer(buffer))
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[text]))
+    }
   }
 
   /// The same bytes as a String (for tests and callers that need one).
@@ -66,17 +69,18 @@ public enum ShortestDecimal {
   @inline(__always)
   static func shortest(_ magnitude: UInt64) -> (digits: UInt64, exponent: Int) {
     let fraction = magnitude & 0x000F_FFFF_FFFF_FFFF
-    let biased = Int(truncatingIfNeeded: magnitude >> 52)
+    let biased = Int(truncatingIfNeeded: magnitude &>> 52)
     let c: UInt64
     let q: Int
     if biased != 0 {
       c = fraction | 0x0010_0000_0000_0000
-      q = biased - 1075
+      q = biased &- 1075
       // An integer below 2^53 is its own shortest decimal: its neighbours are at most
       // one apart, so any other decimal in its rounding interval has a fractional part.
-      if q <= 0 && q > -53 {
-        let integer = c >> UInt64(-q)
-        if integer << UInt64(-q) == c { return (integer, 0) }
+      let shift = UInt64(truncatingIfNeeded: 0 &- q)
+      if shift <= 52 {
+        let integer = c &>> shift
+        if integer &<< shift == c { return (integer, 0) }
       }
     } else {
       if fraction == 0 { return (0, 0) }
@@ -88,40 +92,39 @@ public enum ShortestDecimal {
     // ends included when c is even. The lower end is a quarter unit away at a power of two
     // (not at the smallest normal, whose lower neighbour is a subnormal one unit away).
     let atPowerOfTwo = fraction == 0 && biased > 1
-    let cb = c << 2
-    let cbl = atPowerOfTwo ? cb - 1 : cb - 2
-    let cbr = cb + 2
+    let cb = c &<< 2
+    let cbl = cb &- (atPowerOfTwo ? 1 : 2)
+    let cbr = cb &+ 2
     let strict: UInt64 = c & 1
 
     let k = atPowerOfTwo ? floorLog10ThreeQuartersPow2(q) : floorLog10Pow2(q)
     // cb·2^q·10^-k = cb·2^h·g/2^127, g ≈ 10^-k·2^(127-h-q); h is in 1...8 (the generator
     // checks it), so cbr << h < 2^63.
-    let h = UInt64(truncatingIfNeeded: q + floorLog2Pow10(-k) + 2)
-    let index = 2 * (k - tableMinK)
+    let h = UInt64(truncatingIfNeeded: q &+ floorLog2Pow10(0 &- k) &+ 2)
+    let index = 2 &* (k &- tableMinK)
     let g1 = pow10Table[index]
-    let g0 = pow10Table[index + 1]
-    let vb = roundToOdd(g1, g0, cb << h)
-    let vbl = roundToOdd(g1, g0, cbl << h)
-    let vbr = roundToOdd(g1, g0, cbr << h)
+    let g0 = pow10Table[index &+ 1]
+    let vb = roundToOdd(g1, g0, cb &<< h)
+    let vbl = roundToOdd(g1, g0, cbl &<< h) &+ strict
+    let vbr = roundToOdd(g1, g0, cbr &<< h) &- strict
 
     // s = ⌊v·10^-k⌋; the multiples of 10^(k+1) around it are 10·⌊s/10⌋ and 10·⌊s/10⌋ + 10.
     // At most one lies in the interval; if one does, it is the shortest decimal.
-    let s = vb >> 2
+    let s = vb &>> 2
     let sp = s / 10
-    let upperInside = (sp &* 40) &+ 40 &+ strict <= vbr
-    let lowerInside = vbl &+ strict <= sp &* 40
+    let lowerInside = vbl <= sp &* 40
+    let upperInside = sp &* 40 &+ 40 <= vbr
     if lowerInside != upperInside {
-      return removingTrailingZeros(upperInside ? sp + 1 : sp, k + 1)
+      return removingTrailingZeros(upperInside ? sp &+ 1 : sp, k &+ 1)
     }
     // Otherwise the shortest has the digits of 10^k: s or s + 1, whichever is inside, the
     // closer to v (4s + 2 is the midpoint, scaled by 4) when both are, the even on a tie.
-    let t = s + 1
-    let sInside = vbl &+ strict <= s << 2
-    let tInside = (t << 2) &+ strict <= vbr
-    if sInside != tInside { return (sInside ? s : t, k) }
-    let midpoint = (s << 2) | 2
+    let sInside = vbl <= s &<< 2
+    let tInside = (s &<< 2) &+ 4 <= vbr
+    if sInside != tInside { return (tInside ? s &+ 1 : s, k) }
+    let midpoint = (s &<< 2) | 2
     let roundUp = vb > midpoint || (vb == midpoint && s & 1 == 1)
-    return (roundUp ? t : s, k)
+    return (roundUp ? s &+ 1 : s, k)
   }
 
   /// `cp·g/2^127` rounded to odd (its integer part, with the lowest bit set when the
@@ -132,44 +135,45 @@ public enum ShortestDecimal {
     let lowMask: UInt64 = 0x7FFF_FFFF_FFFF_FFFF
     let x1 = g0.multipliedFullWidth(by: cp).high
     let y = g1.multipliedFullWidth(by: cp)
-    let z = (y.low >> 1) &+ x1
-    let integer = y.high &+ (z >> 63)
-    return integer | (((z & lowMask) &+ lowMask) >> 63)
+    let z = (y.low &>> 1) &+ x1
+    let integer = y.high &+ (z &>> 63)
+    return integer | (((z & lowMask) &+ lowMask) &>> 63)
   }
 
-  /// ⌊q·log10(2)⌋ for |q| ≤ 1100 (the generator checks the range).
+  /// ⌊q·log10(2)⌋ for |q| ≤ 1100 (the generator and a test check the range).
   @inline(__always)
-  static func floorLog10Pow2(_ q: Int) -> Int { (q &* 661_971_961_083) >> 41 }
+  static func floorLog10Pow2(_ q: Int) -> Int { (q &* 661_971_961_083) &>> 41 }
 
   /// ⌊log10(¾·2^q)⌋ for |q| ≤ 1100.
   @inline(__always)
-  static func floorLog10ThreeQuartersPow2(_ q: Int) -> Int { (q &* 661_971_961_083 &- 274_743_187_321) >> 41 }
+  static func floorLog10ThreeQuartersPow2(_ q: Int) -> Int { (q &* 661_971_961_083 &- 274_743_187_321) &>> 41 }
 
   /// ⌊e·log2(10)⌋ for |e| ≤ 400.
   @inline(__always)
-  static func floorLog2Pow10(_ e: Int) -> Int { (e &* 913_124_641_741) >> 38 }
+  static func floorLog2Pow10(_ e: Int) -> Int { (e &* 913_124_641_741) &>> 38 }
 
   /// `digits · 10^exponent` without the trailing zeros of `digits` (non-zero, below 10^17).
   @inline(__always)
   static func removingTrailingZeros(_ digits: UInt64, _ exponent: Int) -> (digits: UInt64, exponent: Int) {
-    var f = digits
-    var e = exponent
-    guard f != 0 else { return (0, 0) }
+    // Most have none (a 16-digit result): one test for them.
+    guard digits % 10 == 0, digits != 0 else { return (digits, exponent) }
+    var f = digits / 10
+    var e = exponent &+ 1
     while f % 100_000_000 == 0 {
       f /= 100_000_000
-      e += 8
+      e &+= 8
     }
     if f % 10_000 == 0 {
       f /= 10_000
-      e += 4
+      e &+= 4
     }
     if f % 100 == 0 {
       f /= 100
-      e += 2
+      e &+= 2
     }
     if f % 10 == 0 {
       f /= 10
-      e += 1
+      e &+= 1
     }
     return (f, e)
   }
@@ -183,108 +187,97 @@ public enum ShortestDecimal {
   @inline(__always)
   static func digitBytes(_ v: UInt32) -> UInt64 {
     let high = v / 10_000
-    let fours = UInt64(high) | (UInt64(v &- high &* 10_000) << 32)
-    let hundreds = ((fours &* 5243) >> 19) & 0x0000_007F_0000_007F
-    let pairs = hundreds | ((fours &- hundreds &* 100) << 16)
-    let tens = ((pairs &* 103) >> 10) & 0x000F_000F_000F_000F
-    return tens | ((pairs &- tens &* 10) << 8)
+    let fours = UInt64(high) | (UInt64(v &- high &* 10_000) &<< 32)
+    let hundreds = ((fours &* 5243) &>> 19) & 0x0000_007F_0000_007F
+    let pairs = hundreds | ((fours &- hundreds &* 100) &<< 16)
+    let tens = ((pairs &* 103) &>> 10) & 0x000F_000F_000F_000F
+    return tens | ((pairs &- tens &* 10) &<< 8)
   }
 
-  /// Writes `digits · 10^exponent` (digits below 10^17) in Swift's layout.
+  /// Writes `digits · 10^exponent` (digits below 10^17) in Swift's layout into `buffer`
+  /// (64 bytes) and returns where the text is.
   @inline(__always)
-  static func write(digits f: UInt64, exponent e: Int, negative: Bool, forceExponential: Bool, to out: inout [UInt8]) {
+  static func layout(
+    digits f: UInt64, exponent e: Int, negative: Bool, forceExponential: Bool, into buffer: UnsafeMutableRawBufferPointer
+  ) -> Range<Int> {
     let ascii: UInt64 = 0x3030_3030_3030_3030
-    // The digit blocks and the count of digits.
-    let top: UInt64
-    let high: UInt64
+    // The digit blocks (up to 1 + 8 + 8 digits) and the count of digits.
+    var top: UInt64 = 0
+    var high: UInt64 = 0
     let low: UInt64
     let count: Int
     if f < 100_000_000 {
-      top = 0
-      high = 0
       low = digitBytes(UInt32(truncatingIfNeeded: f))
-      count = max(1, 8 - low.trailingZeroBitCount >> 3)
-    } else if f < 10_000_000_000_000_000 {
-      let upper = f / 100_000_000
-      top = 0
-      high = digitBytes(UInt32(truncatingIfNeeded: upper))
-      low = digitBytes(UInt32(truncatingIfNeeded: f &- upper &* 100_000_000))
-      count = 16 - high.trailingZeroBitCount >> 3
+      count = max(1, 8 &- low.trailingZeroBitCount &>> 3)
     } else {
       let upper = f / 100_000_000
-      let first = upper / 100_000_000
-      top = first
-      high = digitBytes(UInt32(truncatingIfNeeded: upper &- first &* 100_000_000))
       low = digitBytes(UInt32(truncatingIfNeeded: f &- upper &* 100_000_000))
-      count = 17
+      if upper < 100_000_000 {
+        high = digitBytes(UInt32(truncatingIfNeeded: upper))
+        count = 16 &- high.trailingZeroBitCount &>> 3
+      } else {
+        top = upper / 100_000_000
+        high = digitBytes(UInt32(truncatingIfNeeded: upper &- top &* 100_000_000))
+        count = 17
+      }
     }
     // The decimal exponent of the first digit: the value is d.ddd × 10^scientific.
-    let scientific = e + count - 1
+    let scientific = e &+ count &- 1
 
-    withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { buffer in
-      // The text starts at `start` (a sign, if any, just before it), on 32 bytes of "0"s.
-      // Writing the digits ending at `end` also writes up to 15 zeros before them.
-      let start = 16
-      for offset in stride(from: start, to: start + 32, by: 8) {
-        buffer.storeBytes(of: ascii, toByteOffset: offset, as: UInt64.self)
-      }
-      func putDigits(endingAt end: Int) {
-        if count > 16 {
-          buffer.storeBytes(of: UInt8(truncatingIfNeeded: top) | 0x30, toByteOffset: end - 17, as: UInt8.self)
-        }
-        if count > 8 { buffer.storeBytes(of: high | ascii, toByteOffset: end - 16, as: UInt64.self) }
-        buffer.storeBytes(of: low | ascii, toByteOffset: end - 8, as: UInt64.self)
-      }
-      var end: Int
-      if forceExponential || scientific < -4 {
-        // d.ddde±XX: the digits one place right, then the first moved before the point.
-        putDigits(endingAt: start + 1 + count)
-        buffer[start] = buffer[start + 1]
-        if count > 1 {
-          buffer[start + 1] = 0x2E
-          end = start + 1 + count
-        } else {
-          end = start + 1
-        }
-        let absolute = scientific < 0 ? -scientific : scientific
-        buffer[end] = 0x65
-        buffer[end + 1] = scientific < 0 ? 0x2D : 0x2B
-        end += 2
-        if absolute >= 100 {
-          buffer[end] = UInt8(truncatingIfNeeded: absolute / 100) | 0x30
-          end += 1
-        }
-        let twoDigits = absolute % 100
-        buffer[end] = UInt8(truncatingIfNeeded: twoDigits / 10) | 0x30
-        buffer[end + 1] = UInt8(truncatingIfNeeded: twoDigits % 10) | 0x30
-        end += 2
-      } else if scientific < 0 {
-        // 0.000ddd (scientific is -1...-4): "0." and -scientific - 1 zeros, then the digits.
-        end = start + 1 - scientific + count
-        putDigits(endingAt: end)
-        buffer[start + 1] = 0x2E
-      } else if scientific + 1 < count {
-        // ddd.ddd: the digits, then those after the point (at most 16) one place right.
-        putDigits(endingAt: start + count)
-        let point = start + scientific + 1
-        let first = buffer.load(fromByteOffset: point, as: UInt64.self)
-        let second = buffer.load(fromByteOffset: point + 8, as: UInt64.self)
-        buffer.storeBytes(of: first, toByteOffset: point + 1, as: UInt64.self)
-        buffer.storeBytes(of: second, toByteOffset: point + 9, as: UInt64.self)
-        buffer[point] = 0x2E
-        end = start + count + 1
-      } else {
-        // ddd000.0: the digits, zeros up to the point, ".0".
-        putDigits(endingAt: start + count)
-        buffer[start + scientific + 1] = 0x2E
-        end = start + scientific + 3
-      }
-      var first = start
-      if negative {
-        first -= 1
-        buffer[first] = 0x2D
-      }
-      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[first..<end]))
+    // The text starts at `start` (a sign, if any, just before it), on 32 bytes of "0"s.
+    // Writing the digits ending at `end` also writes up to 15 zeros before them.
+    let start = 16
+    buffer.storeBytes(of: ascii, toByteOffset: start, as: UInt64.self)
+    buffer.storeBytes(of: ascii, toByteOffset: start &+ 8, as: UInt64.self)
+    buffer.storeBytes(of: ascii, toByteOffset: start &+ 16, as: UInt64.self)
+    buffer.storeBytes(of: ascii, toByteOffset: start &+ 24, as: UInt64.self)
+    func putDigits(endingAt end: Int) {
+      buffer.storeBytes(of: UInt8(truncatingIfNeeded: top) | 0x30, toByteOffset: end &- 17, as: UInt8.self)
+      buffer.storeBytes(of: high | ascii, toByteOffset: end &- 16, as: UInt64.self)
+      buffer.storeBytes(of: low | ascii, toByteOffset: end &- 8, as: UInt64.self)
     }
+    var end: Int
+    if forceExponential || scientific < -4 {
+      // d.ddde±XX: the digits one place right, then the first moved before the point.
+      putDigits(endingAt: start &+ 1 &+ count)
+      buffer[start] = buffer[start &+ 1]
+      buffer[start &+ 1] = 0x2E
+      end = start &+ 1 &+ count
+      if count == 1 { end = start &+ 1 }
+      let absolute = scientific < 0 ? 0 &- scientific : scientific
+      buffer[end] = 0x65
+      buffer[end &+ 1] = scientific < 0 ? 0x2D : 0x2B
+      end &+= 2
+      if absolute >= 100 {
+        buffer[end] = UInt8(truncatingIfNeeded: absolute / 100) | 0x30
+        end &+= 1
+      }
+      let twoDigits = absolute % 100
+      buffer[end] = UInt8(truncatingIfNeeded: twoDigits / 10) | 0x30
+      buffer[end &+ 1] = UInt8(truncatingIfNeeded: twoDigits % 10) | 0x30
+      end &+= 2
+    } else if scientific < 0 {
+      // 0.000ddd (scientific is -1...-4): "0." and -scientific - 1 zeros, then the digits.
+      end = start &+ 1 &- scientific &+ count
+      putDigits(endingAt: end)
+      buffer[start &+ 1] = 0x2E
+    } else if scientific &+ 1 < count {
+      // ddd.ddd: the digits, then those after the point (at most 16) one place right.
+      putDigits(endingAt: start &+ count)
+      let point = start &+ scientific &+ 1
+      let first = buffer.loadUnaligned(fromByteOffset: point, as: UInt64.self)
+      let second = buffer.loadUnaligned(fromByteOffset: point &+ 8, as: UInt64.self)
+      buffer.storeBytes(of: first, toByteOffset: point &+ 1, as: UInt64.self)
+      buffer.storeBytes(of: second, toByteOffset: point &+ 9, as: UInt64.self)
+      buffer[point] = 0x2E
+      end = start &+ count &+ 1
+    } else {
+      // ddd000.0: the digits, zeros up to the point, ".0".
+      putDigits(endingAt: start &+ count)
+      buffer[start &+ scientific &+ 1] = 0x2E
+      end = start &+ scientific &+ 3
+    }
+    buffer[start &- 1] = 0x2D
+    return (negative ? start &- 1 : start)..<end
   }
 }
