@@ -48,11 +48,14 @@ public enum ShortestDecimal {
       return
     }
     let decimal = shortest(magnitude)
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+    // 64 bytes on the stack, bytes 16..<48 ASCII zeros (the layout relies on them).
+    let zeros: UInt64 = 0x3030_3030_3030_3030
+    var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, zeros, zeros, zeros, zeros, 0, 0)
+    withUnsafeMutableBytes(of: &scratch) { buffer in
       let text = layout(
         digits: decimal.digits, exponent: decimal.exponent, negative: bits != magnitude,
-        forceExponential: magnitude > 0x4340_0000_0000_0000, into: UnsafeMutableRawBufferPointer(buffer))
-      out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[text]))
+        forceExponential: magnitude > 0x4340_0000_0000_0000, into: buffer)
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[text]))
     }
   }
 
@@ -174,7 +177,7 @@ public enum ShortestDecimal {
   }
 
   /// Writes `digits · 10^exponent` (digits below 10^17) in Swift's layout into `buffer`
-  /// (64 bytes) and returns where the text is.
+  /// (64 bytes, whose bytes 16..<48 are ASCII zeros) and returns where the text is.
   @inline(__always)
   static func layout(
     digits: UInt64, exponent: Int, negative: Bool, forceExponential: Bool, into buffer: UnsafeMutableRawBufferPointer
@@ -223,14 +226,10 @@ public enum ShortestDecimal {
     // The decimal exponent of the first digit: the value is d.ddd × 10^scientific.
     let scientific = e &+ all &- 1
 
-    // The text starts at `start` (a sign, if any, just before it), on 32 bytes of "0"s.
-    // Writing the significant digits ending at `end` also writes up to 16 zeros before
-    // them and the trailing zeros after them.
+    // The text starts at `start` (a sign, if any, just before it), on the 32 bytes of "0"s
+    // the buffer comes with. Writing the significant digits ending at `end` also writes up
+    // to 16 zeros before them and the trailing zeros after them.
     let start = 16
-    buffer.storeBytes(of: ascii, toByteOffset: start, as: UInt64.self)
-    buffer.storeBytes(of: ascii, toByteOffset: start &+ 8, as: UInt64.self)
-    buffer.storeBytes(of: ascii, toByteOffset: start &+ 16, as: UInt64.self)
-    buffer.storeBytes(of: ascii, toByteOffset: start &+ 24, as: UInt64.self)
     func putDigits(endingAt significantEnd: Int) {
       let end = significantEnd &+ zeros
       buffer.storeBytes(of: UInt8(truncatingIfNeeded: top) | 0x30, toByteOffset: end &- 17, as: UInt8.self)
