@@ -55,7 +55,10 @@ public enum ShortestDecimal {
       let text = layout(
         digits: decimal.digits, exponent: decimal.exponent, negative: bits != magnitude,
         forceExponential: magnitude > 0x4340_0000_0000_0000, into: buffer)
-      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[text]))
+      // Appended as typed bytes: Array's append of a typed buffer is a little shorter.
+      buffer.withMemoryRebound(to: UInt8.self) { bytes in
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[text]))
+      }
     }
   }
 
