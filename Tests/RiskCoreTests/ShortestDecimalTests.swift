@@ -79,7 +79,8 @@ struct ShortestDecimalTests {
   }
 
   /// Compares `count` values from `make` with `description`; reports how many differ and
-  /// the first ten.
+  /// the first ten. The values come from this module's seeded SplitMix64 (`SeededGenerator`,
+  /// EstimatorTests.swift), so a failure reproduces.
   static func compare(_ what: String, count: Int, _ make: (inout SeededGenerator) -> Double?) {
     var g = SeededGenerator(state: 0x5D0_7A1E)
     var mismatches: [String] = []
