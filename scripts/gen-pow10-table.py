@@ -6,8 +6,8 @@ Python 3.8 or later gives the same file). Run from anywhere; it writes the file 
 
 For each decimal exponent k of a double's rounding interval (kMin...kMax) the table holds
 g(k) = floor(10^-k * 2^-r) + 1, where r = floor(log2(10^-k)) - 125, so that
-2^125 <= g(k) - 1 < 2^126: an over-estimate of 10^-k scaled to 126 bits, never exact
-(the paper's choice, which its proof of the round-to-odd products needs). g is stored as
+2^125 <= g(k) - 1 < 2^126: an over-estimate of 10^-k scaled to 126 bits, never exact,
+as in the paper (and in Java's implementation of it). g is stored as
 two 63-bit halves, g1 = g >> 63 and g0 = g & (2^63 - 1), at indices 2(k - kMin) and
 2(k - kMin) + 1.
 
