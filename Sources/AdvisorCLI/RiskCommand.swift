@@ -76,7 +76,11 @@ struct RiskCommand: ParsableCommand {
         periodsPerYear: periodsPerYear)
       let report = try RiskAnalysis.run(market, request)
       if format == .text { outputStyle.apply() }
-      try emit(try RiskRenderer.render(report, as: format))
+      if format == .json {
+        try emit(bytes: try RiskRenderer.jsonBytes(report))
+      } else {
+        try emit(try RiskRenderer.render(report, as: format))
+      }
     }
   }
 }

@@ -509,12 +509,11 @@ func fmt(_ x: Double) -> String {
   for _ in 0..<digits { scale *= 10 }
   let r = (x * scale).rounded() / scale
   // Byte tests, not Character iteration: every pre-trade finding formats several numbers.
-  var s = r.description
-  let u = s.utf8
-  if u.contains(0x65) { return s }  // "e"
-  // ".0" dropped as bytes (String.removeLast walks grapheme clusters: 5,000 instructions an order).
-  if u.count >= 2 && u[u.index(u.endIndex, offsetBy: -2)] == 0x2E && u.last == 0x30 {
-    s = String(decoding: u.dropLast(2), as: UTF8.self)
-  }
-  return s
+  // `r.description`'s bytes (ShortestDecimal), tested and trimmed as bytes: every pre-trade
+  // finding formats several numbers, and String.removeLast walks grapheme clusters.
+  var u: [UInt8] = []
+  u.reserveCapacity(32)
+  ShortestDecimal.append(r, to: &u)
+  if !u.contains(0x65), u.count >= 2, u[u.count - 2] == 0x2E, u[u.count - 1] == 0x30 { u.removeLast(2) }  // no "e": drop ".0"
+  return String(decoding: u, as: UTF8.self)
 }

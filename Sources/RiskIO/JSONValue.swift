@@ -27,15 +27,21 @@ public enum JSONValue: Sendable, Hashable {
   /// - Parameter terminator: appended in place (a document printed with its newline is not
   ///   copied again to add it).
   public func rendered(pretty: Bool = true, terminator: String = "") throws(NonFiniteNumber) -> String {
+    String(decoding: try renderedBytes(pretty: pretty, terminator: terminator), as: UTF8.self)
+  }
+
+  /// ``rendered(pretty:terminator:)`` as its UTF-8 bytes, for a caller that writes them as
+  /// they are (a 16 MB covariance document is then neither copied nor validated again).
+  public func renderedBytes(pretty: Bool = true, terminator: String = "") throws(NonFiniteNumber) -> [UInt8] {
     // Bytes, in one allocation of about the final size: a 16 MB covariance document otherwise
     // grows by doubling, and String's append costs about 400 instructions a piece against a
-    // byte copy (BENCHMARKS.md, "JSON output"). Decoded into a String once at the end.
+    // byte copy (BENCHMARKS.md, "JSON output").
     var out = JSONBytes()
     out.bytes.reserveCapacity(estimatedSize(depth: pretty ? 0 : nil) + terminator.utf8.count)
     var path: [PathComponent] = []
     try write(into: &out, indent: pretty ? 0 : nil, path: &path)
     out += terminator
-    return String(decoding: out.bytes, as: UTF8.self)
+    return out.bytes
   }
 
   /// About the bytes ``rendered(pretty:terminator:)`` writes (numbers count as 24).
@@ -91,6 +97,10 @@ public enum JSONValue: Sendable, Hashable {
         out += "[]"
         return
       }
+      if let matrix = Self.symmetricRows(items) {
+        Self.writeSymmetric(matrix, into: &out, indent: indent)
+        return
+      }
       // Arrays of scalars stay on one line (matrix rows read well that way).
       let flat = indent == nil || items.allSatisfy { !$0.isContainer }
       if flat, try Self.writeNumbers(items, into: &out, separator: indent == nil ? [0x2C] : [0x2C, 0x20], path: path) { return }
@@ -143,6 +153,93 @@ public enum JSONValue: Sendable, Hashable {
     return true
   }
 
+  /// The elements (row-major) and size of a square matrix of finite numbers, at least 2 × 2,
+  /// whose mirrored elements are bit for bit equal (a covariance, a correlation); else nil.
+  private static func symmetricRows(_ items: [JSONValue]) -> (elements: [Double], n: Int)? {
+    let n = items.count
+    guard n >= 2 else { return nil }
+    var m: [Double] = []
+    m.reserveCapacity(n * n)
+    for item in items {
+      guard case .array(let row) = item, row.count == n else { return nil }
+      for v in row {
+        guard case .number(let x) = v, x.isFinite else { return nil }
+        m.append(x)
+      }
+    }
+    let symmetric = m.withUnsafeBufferPointer { e in
+      for i in 0..<n {
+        for j in 0..<i where e[i * n + j].bitPattern != e[j * n + i].bitPattern { return false }
+      }
+      return true
+    }
+    return symmetric ? (m, n) : nil
+  }
+
+  /// Writes a symmetric matrix as the general path would (rows of numbers, one line each
+  /// when pretty), formatting each mirrored pair once: an element below the diagonal repeats
+  /// the bytes of its mirror, written in an earlier row (same bits, same text). Each row is
+  /// laid out in a buffer of its own and appended in one copy. Formatting was ≈ 60 % of
+  /// `risk --format json`, and an array append per number a quarter of that.
+  private static func writeSymmetric(_ matrix: (elements: [Double], n: Int), into out: inout JSONBytes, indent: Int?) {
+    let n = matrix.n
+    // Where each element on or above the diagonal was written: offset and length in `out`.
+    var starts = [Int](repeating: 0, count: n * n)
+    var lengths = [UInt8](repeating: 0, count: n * n)
+    let stride = 32 + 2
+    let row = UnsafeMutableRawBufferPointer.allocate(byteCount: n * stride + 2, alignment: 8)
+    defer { row.deallocate() }
+    guard let base = row.baseAddress else { return }
+    let separator = indent == nil ? 1 : 2
+    out.bytes.append(0x5B)
+    matrix.elements.withUnsafeBufferPointer { e in
+      for i in 0..<n {
+        if i > 0 { out.bytes.append(0x2C) }
+        if let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
+        let rowStart = out.bytes.count
+        base.storeBytes(of: 0x5B, toByteOffset: 0, as: UInt8.self)
+        var at = 1
+        out.bytes.withUnsafeBytes { written in
+          for j in 0..<n {
+            if j > 0 {
+              base.storeBytes(of: 0x2C, toByteOffset: at, as: UInt8.self)
+              if separator == 2 { base.storeBytes(of: 0x20, toByteOffset: at + 1, as: UInt8.self) }
+              at += separator
+            }
+            if j < i, let source = written.baseAddress {
+              let k = j * n + i
+              let count = Int(lengths[k])
+              (base + at).copyMemory(from: source + starts[k], byteCount: count)
+              at += count
+            } else {
+              let count = Self.writeNumber(e[i * n + j], to: base + at)
+              starts[i * n + j] = rowStart + at
+              lengths[i * n + j] = UInt8(count)
+              at += count
+            }
+          }
+        }
+        base.storeBytes(of: 0x5D, toByteOffset: at, as: UInt8.self)
+        at += 1
+        out.bytes.append(contentsOf: UnsafeRawBufferPointer(start: base, count: at))
+      }
+    }
+    if let indent { out += "\n" + String(repeating: "  ", count: indent) }
+    out.bytes.append(0x5D)
+  }
+
+  /// ``JSONBytes/writeNumber(_:)`` of a finite number, written at `p` (32 bytes free).
+  private static func writeNumber(_ x: Double, to p: UnsafeMutableRawPointer) -> Int {
+    if x == x.rounded() && abs(x) < 1e15 {
+      var digits = String(Int(x))
+      return digits.withUTF8 { d in
+        if let b = d.baseAddress { p.copyMemory(from: b, byteCount: d.count) }
+        return d.count
+      }
+    }
+    return ShortestDecimal.write(x, to: p) ?? 0
+  }
+
   private var isContainer: Bool {
     switch self {
     case .array, .object: return true
@@ -152,7 +249,7 @@ public enum JSONValue: Sendable, Hashable {
 
   /// A finite number as written: integral values without a fraction, else the shortest round-trip decimal.
   public static func numberText(_ x: Double) -> String {
-    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : x.description
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : ShortestDecimal.string(x)
   }
 
   public static func writeString(_ s: String, into out: inout String) {
@@ -203,7 +300,9 @@ struct JSONBytes {
     if x == x.rounded() && abs(x) < 1e15 {
       writeInteger(Int(x))
     } else {
-      self += x.description
+      // The bytes of `x.description`, without its String (RiskCore.ShortestDecimal): the
+      // runtime's formatter and the String were ≈ 990 instructions a number, this ≈ 370.
+      ShortestDecimal.append(x, to: &bytes)
     }
   }
 

@@ -22,6 +22,11 @@ public enum RiskRenderer {
     }
   }
 
+  /// The JSON report's bytes (``render(_:as:)`` with `.json`, not made into a String).
+  public static func jsonBytes(_ report: RiskReport) throws -> [UInt8] {
+    try NonFinite.guarding("risk report (--format json)") { try json(report).renderedBytes(terminator: "\n") }
+  }
+
   static func estimatorLabel(_ r: RiskReport) -> String {
     switch r.request.covariance {
     case .sample: return "sample covariance (ddof 1)"
