@@ -66,6 +66,19 @@ public struct AlignedReturns: Sendable {
 
   public var observations: Int { matrix.rows }
 
+  /// Whether two calendars are the same dates, compared over their buffers (a 500-instrument
+  /// panel compares 1.26 million dates; `==` on the arrays was 33 M instructions).
+  static func sameDays(_ a: [Day], _ b: [Day]) -> Bool {
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBufferPointer { x in
+      b.withUnsafeBufferPointer { y in
+        var same = true
+        for i in 0..<x.count { same = same && x[i].ordinal == y[i].ordinal }
+        return same
+      }
+    }
+  }
+
   /// - Parameter lookback: the number of returns to keep (the newest); nil: every common date.
   /// - Throws: ``EstimationError/tooFewAlignedObservations(needed:available:symbols:)``,
   ///   ``EstimationError/nonPositivePrice(symbol:day:field:value:source:line:)``.
@@ -76,7 +89,7 @@ public struct AlignedReturns: Sendable {
     // Inner join by a merge over sorted dates: O(N·T), no hashing.
     var rowsOf = [[Int]](repeating: [], count: n)
     var common: [Day] = []
-    let sameCalendar = histories.dropFirst().allSatisfy { $0.days == histories[0].days }
+    let sameCalendar = histories.dropFirst().allSatisfy { Self.sameDays($0.days, histories[0].days) }
     if sameCalendar {
       common = histories[0].days
       let all = Array(0..<common.count)
@@ -110,12 +123,17 @@ public struct AlignedReturns: Sendable {
     m.modifyElements { e in
       e.withUnsafeMutableBufferPointer { out in
         for j in 0..<n {
-          let h = histories[j]
-          let rows = rowsOf[j]
-          for k in 0..<lookback {
-            let a = h.close[rows[start + k]]
-            let b = h.close[rows[start + k + 1]]
-            out[k + j * lookback] = kind.value(from: a, to: b)
+          histories[j].close.withUnsafeBufferPointer { close in
+            if sameCalendar {
+              // Rows are the bars themselves: no index table to go through.
+              for k in 0..<lookback { out[k + j * lookback] = kind.value(from: close[start + k], to: close[start + k + 1]) }
+            } else {
+              rowsOf[j].withUnsafeBufferPointer { rows in
+                for k in 0..<lookback {
+                  out[k + j * lookback] = kind.value(from: close[rows[start + k]], to: close[rows[start + k + 1]])
+                }
+              }
+            }
           }
         }
       }

@@ -424,13 +424,45 @@ struct EntryReader {
     return out
   }
 
+  /// `n` dates (Int64 ordinals), strictly increasing as the parser leaves them; nil otherwise.
+  mutating func days(_ n: Int) -> [Day]? {
+    guard at + n * 8 <= end else { return nil }
+    let start = at
+    var increasing = true
+    let out = [Day](unsafeUninitializedCapacity: n) { buffer, count in
+      bytes.withUnsafeBytes { raw in
+        var previous = Int.min
+        for i in 0..<n {
+          let d = Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self)))
+          increasing = increasing && (i == 0 || d > previous)
+          previous = d
+          buffer.initializeElement(at: i, to: Day(ordinal: d))
+        }
+      }
+      count = n
+    }
+    at += n * 8
+    return increasing ? out : nil
+  }
+
+  /// Every element finite, over the buffer (the 500-instrument panel's cache entry holds
+  /// 1.26 million closes).
+  static func allFinite(_ x: [Double]) -> Bool {
+    x.withUnsafeBufferPointer { b in
+      var ok = true
+      for v in b { ok = ok && v.isFinite }
+      return ok
+    }
+  }
+
   mutating func integers(_ n: Int) -> [Int]? {
     guard at + n * 8 <= end else { return nil }
     let start = at
     let out = [Int](unsafeUninitializedCapacity: n) { buffer, count in
       bytes.withUnsafeBytes { raw in
         for i in 0..<n {
-          buffer[i] = Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self)))
+          buffer.initializeElement(
+            at: i, to: Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self))))
         }
       }
       count = n
@@ -456,18 +488,17 @@ struct EntryReader {
   mutating func history() -> PriceHistory? {
     guard let symbol = string(), let source = string(), let n = count(max: end / 8),
       let ohlc = word(), let vol = word(), ohlc <= 1, vol <= 1, let dropped = count(max: 1 << 40),
-      let ordinals = integers(n), let lines = integers(n), let close = doubles(n)
+      let days = days(n), let lines = integers(n), let close = doubles(n)
     else { return nil }
-    // Dates strictly increasing (as the parser leaves them), every price finite.
-    for i in 1..<max(1, n) where ordinals[i] <= ordinals[i - 1] { return nil }
-    guard close.allSatisfy(\.isFinite) else { return nil }
+    // Every price finite (the dates were checked as they were read).
+    guard Self.allFinite(close) else { return nil }
     var open: [Double] = []
     var high: [Double] = []
     var low: [Double] = []
     var volume: [Double] = []
     if ohlc == 1 {
       guard let o = doubles(n), let h = doubles(n), let l = doubles(n),
-        o.allSatisfy(\.isFinite), h.allSatisfy(\.isFinite), l.allSatisfy(\.isFinite)
+        Self.allFinite(o), Self.allFinite(h), Self.allFinite(l)
       else { return nil }
       (open, high, low) = (o, h, l)
     }
@@ -477,7 +508,7 @@ struct EntryReader {
       volume = v
     }
     return PriceHistory(
-      symbol: symbol, source: DataSource(path: source), days: ordinals.map { Day(ordinal: $0) }, open: open, high: high,
+      symbol: symbol, source: DataSource(path: source), days: days, open: open, high: high,
       low: low, close: close, volume: volume, lines: lines, droppedRows: dropped)
   }
 }
