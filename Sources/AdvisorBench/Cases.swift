@@ -164,7 +164,10 @@ struct CaseRunner {
         note +=
           (note.isEmpty ? "" : "; ") + "not PSD: \(repair.clippedEigenvalues) eigenvalues clipped (eigendecomposition repair)"
       } else if !(try estimate.daily.cholesky().isPositiveDefinite) {
-        note += (note.isEmpty ? "" : "; ") + "Cholesky fails (numerically singular): PSD confirmed by eigenvalues"
+        // Sample and EWMA are PSD by construction and not checked; a shrinkage estimate that
+        // fails Cholesky was checked by its eigenvalues.
+        let why = e.method.shrinks ? "PSD confirmed by eigenvalues" : "PSD by construction (Gram form), not checked"
+        note += (note.isEmpty ? "" : "; ") + "Cholesky fails (numerically singular): \(why)"
       }
       add(group, name, n: n, st[k + 2], baseline: ("dsyrk", st[0]), note: note)
     }

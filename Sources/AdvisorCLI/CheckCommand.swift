@@ -152,14 +152,25 @@ struct CheckCommand: ParsableCommand {
       var buffer: [UInt8] = []
       buffer.reserveCapacity(1 << 20 + 4096)
       let jsonLines = format == .json && !document
-      // A batch's JSON Lines, when not journaled, are rendered and written on a second thread.
+      // A batch not journaled is rendered (JSON Lines or text) and written on a second thread.
+      let render: BatchLinesWriter.Render
+      if jsonLines {
+        render = { [strict, regime] r, index, out in
+          CheckRenderer.appendJSONLine(r, strict: strict, regime: regime, asOf: asOf, index: index, to: &out)
+          out.append(0x0A)
+        }
+      } else {
+        render = { [strict, brief, quiet] r, index, out in
+          let text =
+            brief
+            ? CheckRenderer.brief(r, index: index, strict: strict, batch: true)
+            : quiet
+              ? CheckRenderer.failures(r, index: index, strict: strict) : CheckRenderer.text(r, index: index, strict: strict)
+          out.append(contentsOf: text.utf8)
+        }
+      }
       let writer =
-        jsonLines && !single && !journal.recording
-        ? JSONLinesWriter(
-          render: { [strict, regime] r, index, out in
-            CheckRenderer.appendJSONLine(r, strict: strict, regime: regime, asOf: asOf, index: index, to: &out)
-          },
-          write: { try emit(bytes: $0) }) : nil
+        !document && !single && !journal.recording ? BatchLinesWriter(render: render, write: { try emit(bytes: $0) }) : nil
       var pending: [OrderResult] = []
       var pendingFirst = 1
       var passed = 0
@@ -186,7 +197,7 @@ struct CheckCommand: ParsableCommand {
         // The JSON line is rendered once: printed (JSON Lines) and recorded.
         let json =
           recording ? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: i + 1) : nil
-        var text = jsonLines && !recording ? "" : try printed(r, i + 1, json: json)
+        var text = writer != nil || (jsonLines && !recording) ? "" : try printed(r, i + 1, json: json)
         if recording, let json {
           do {
             try journal.order(

@@ -78,7 +78,8 @@ struct CheckCommandTests {
     try expectGoldenJSON(r.stdout, "check-btc-pass.json")
   }
 
-  @Test("a batch's JSON Lines not journaled (written by the second thread, in chunks of 1,024) are the journaled run's bytes")
+  @Test(
+    "a batch not journaled (written by the second thread, in chunks of 1,024) is the journaled run's bytes, JSON Lines and text")
   func threadedWriter() throws {
     let golden = try runAdvisor(["check", "--orders", "Tests/Fixtures/orders/all_codes.csv", "--format", "json", "--no-journal"])
     #expect(golden.status == 1, "\(golden.stderr)")
@@ -98,6 +99,15 @@ struct CheckCommandTests {
     let lines = threaded.stdout.split(separator: "\n")
     #expect(lines.count == 2_600)
     #expect(lines.last?.contains("\"index\":2600,") == true)
+    // Text, full and --brief, the same way.
+    for extra in [[], ["--brief"], ["--quiet"]] {
+      let text = ["check", "--orders", "-"] + extra
+      let journaledText = try runAdvisor(text, stdin: csv)
+      let threadedText = try runAdvisor(text + ["--no-journal"], stdin: csv)
+      #expect(threadedText.status == journaledText.status, "\(extra): \(threadedText.stderr)")
+      #expect(threadedText.stdout == journaledText.stdout, "\(extra)")
+      #expect(!threadedText.stdout.isEmpty || extra == ["--quiet"])
+    }
   }
 
   @Test("JSON Lines from standard input; client order ids echoed")

@@ -199,7 +199,7 @@ case("whatif --output a new file", 4, ["whatif", "--scenario", s_ok, "--output",
 for cmd in [["risk"], ["aum"], ["size", "--instrument", "BTC"], ["budget"], ["check", "--instrument", "BTC", "--side", "buy", "--quantity", "0.01", "--stop", "52000"], ["whatif", "--scenario", s_ok]]:
     case(f"{cmd[0]} > /dev/full", 4, cmd, 2, "standard output", special="stdout-devfull")
     case(f"{cmd[0]} | closed pipe", 4, cmd, 2, "standard output", special="stdout-closed-pipe")
-# A batch's JSON Lines not journaled are written by a second thread (JSONLinesWriter): its
+# A batch's JSON Lines not journaled are written by a second thread (BatchLinesWriter): its
 # failed write must still reach the exit code.
 batch = ["check", "--orders", "Tests/Fixtures/orders/all_codes.csv", "--format", "json", "--no-journal"]
 case("check batch JSON Lines > /dev/full", 4, batch, 2, "standard output", special="stdout-devfull")

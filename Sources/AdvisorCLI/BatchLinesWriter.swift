@@ -2,9 +2,10 @@ import Foundation
 import RiskCore
 import RiskIO
 
-/// Renders a batch's JSON Lines and writes them on a second thread while the checker runs on
-/// the calling one: the check is sequential (each passing order moves the book the next one
-/// sees), the rendering of a verdict is not, and it was a third of a batch's time.
+/// Renders a batch's verdicts (JSON Lines or text) and writes them on a second thread while
+/// the checker runs on the calling one: the check is sequential (each passing order moves the
+/// book the next one sees), the rendering of a verdict is not, and it was a third of a batch's
+/// time.
 ///
 /// The calling thread hands over chunks of results in order; at most two wait at any time,
 /// so memory stays flat for any batch (the caller blocks when the writer is behind). A write
@@ -15,7 +16,8 @@ import RiskIO
 /// Written with `Thread` and `NSCondition` rather than Swift concurrency: the command is a
 /// synchronous `ParsableCommand`, and one long-lived thread with a two-slot queue is all the
 /// hand-off needs.
-final class JSONLinesWriter: @unchecked Sendable {
+final class BatchLinesWriter: @unchecked Sendable {
+  /// Appends the verdict on order `index` (1-based), with its line end, to the bytes.
   typealias Render = @Sendable (OrderResult, Int, inout [UInt8]) -> Void
   typealias Write = @Sendable ([UInt8]) throws -> Void
 
@@ -37,7 +39,7 @@ final class JSONLinesWriter: @unchecked Sendable {
     let thread = Thread { [self] in
       NonFinite.$current.withValue(self.collector) { self.run() }
     }
-    thread.name = "advisor JSON Lines writer"
+    thread.name = "advisor batch writer"
     thread.start()
   }
 
@@ -69,7 +71,6 @@ final class JSONLinesWriter: @unchecked Sendable {
       bytes.removeAll(keepingCapacity: true)
       for (k, r) in chunk.results.enumerated() {
         render(r, chunk.firstIndex + k, &bytes)
-        bytes.append(0x0A)
       }
       do {
         try write(bytes)
