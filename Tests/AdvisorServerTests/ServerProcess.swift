@@ -218,8 +218,11 @@ struct ScratchWorkspace {
   func read(_ path: String) throws -> String { try String(contentsOf: url(path), encoding: .utf8) }
 
   /// Replaces a file whole (write to a temporary name, rename), as an editor or a feed would.
+  /// The temporary file is made in the workspace's root, which the server does not watch: made
+  /// beside the file (a watched directory), a poll between its creation and the rename saw a
+  /// new entry and reloaded the old contents first, then reloaded again (a flake under load).
   func write(_ path: String, _ text: String) throws {
-    let tmp = url(path + ".tmp-\(UUID().uuidString)")
+    let tmp = root.appendingPathComponent(".write-\(UUID().uuidString).tmp")
     try text.write(to: tmp, atomically: false, encoding: .utf8)
     guard rename(tmp.path, url(path).path) == 0 else { throw TestFailure("cannot rename over \(path)") }
   }
