@@ -71,31 +71,41 @@ public struct RiskModel: Sendable {
   public mutating func covariance(_ profile: RegimeProfile, including candidates: [String] = []) throws -> (
     model: PortfolioRiskModel?, diagnostics: [Diagnostic]
   ) {
+    // One lookup on the path every order of a batch takes (the key hashes the method's name).
     let key = CovarianceKey(profile)
-    if covariances[key] == nil || !candidates.allSatisfy({ covariances[key]?.included.contains($0) == true }) {
+    var entry: CovarianceEntry
+    if let e = covariances[key], candidates.allSatisfy({ e.included.contains($0) }) {
+      entry = e
+    } else {
       let wanted = Set(candidates).union(covariances[key]?.included ?? [])
-      covariances[key] = try build(profile, candidates: wanted)
+      entry = try build(profile, candidates: wanted)
+      covariances[key] = entry
     }
-    prepareClusters(key, profile, candidates: candidates)
-    guard let e = covariances[key] else { return (nil, []) }
-    return (e.model, e.diagnostics)
+    if Self.prepareClusters(&entry, profile, candidates: candidates) { covariances[key] = entry }
+    return (entry.model, entry.diagnostics)
   }
 
   /// Clusters the instruments held (and the candidate of a single trade) once, so that each
   /// order of a batch reuses them (``PortfolioRiskModel/prepareClusters(_:members:)``).
-  mutating func prepareClusters(_ key: CovarianceKey, _ profile: RegimeProfile, candidates: [String]) {
-    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = covariances[key]?.model else { return }
+  /// - Returns: whether the entry changed (clusters were added to it).
+  static func prepareClusters(_ entry: inout CovarianceEntry, _ profile: RegimeProfile, candidates: [String]) -> Bool {
+    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = entry.model else { return false }
     // The model's exposures are the book's, exactly (``PortfolioRiskModel/setExposure(_:to:)``).
-    let held = m0.exposures.indices.filter { m0.exposures[$0] != 0 }
-    var wanted = [held]
-    if candidates.count == 1, let k = m0.position(of: candidates[0]), m0.exposures[k] == 0 {
-      wanted.append((held + [k]).sorted())
+    var candidate: Int? = nil
+    if candidates.count == 1, let k = m0.position(of: candidates[0]), m0.exposures[k] == 0 { candidate = k }
+    var held: [Int] = []
+    var withCandidate: [Int] = []
+    held.reserveCapacity(m0.exposures.count)
+    if candidate != nil { withCandidate.reserveCapacity(m0.exposures.count + 1) }
+    for (i, x) in m0.exposures.enumerated() {
+      if x != 0 { held.append(i) }
+      if candidate != nil && (x != 0 || i == candidate) { withCandidate.append(i) }
     }
-    guard wanted.contains(where: { !m0.hasPreparedClusters(s, members: $0) }), var e = covariances[key], var m = e.model
-    else { return }
+    let wanted = candidate == nil ? [held] : [held, withCandidate]
+    guard wanted.contains(where: { !m0.hasPreparedClusters(s, members: $0) }), var m = entry.model else { return false }
     for w in wanted { m.prepareClusters(s, members: w) }
-    e.model = m
-    covariances[key] = e
+    entry.model = m
+    return true
   }
 
   func build(_ profile: RegimeProfile, candidates: Set<String>) throws -> CovarianceEntry {
