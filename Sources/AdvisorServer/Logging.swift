@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import AdvisorRecording
 import RiskCore
 import RiskIO
 
@@ -30,7 +31,7 @@ public struct JSONLineLogHandler: LogHandler {
     var all = metadata
     if let extra = event.metadata { all.merge(extra) { _, new in new } }
     var line = "{\"ts\":"
-    JSONValue.writeString(Self.timestamp(), into: &line)
+    JSONValue.writeString(utcTimestamp(), into: &line)
     line += ",\"level\":"
     JSONValue.writeString(event.level.rawValue, into: &line)
     line += ",\"msg\":"
@@ -75,16 +76,5 @@ public struct JSONLineLogHandler: LogHandler {
     } else {
       JSONValue.writeString(oneLine(s), into: &line)
     }
-  }
-
-  static func timestamp() -> String {
-    var tv = timeval()
-    gettimeofday(&tv, nil)
-    var t = time_t(tv.tv_sec)
-    var parts = tm()
-    gmtime_r(&t, &parts)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(tv.tv_usec) / 1000)
   }
 }
