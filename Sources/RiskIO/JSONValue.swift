@@ -230,15 +230,12 @@ public enum JSONValue: Sendable, Hashable {
 
   /// ``JSONBytes/writeNumber(_:)`` of a finite number, written at `p` (32 bytes free).
   private static func writeNumber(_ x: Double, to p: UnsafeMutableRawPointer) -> Int {
-    if x == x.rounded() && abs(x) < 1e15 {
-      var digits = String(Int(x))
-      return digits.withUTF8 { d in
-        if let b = d.baseAddress { p.copyMemory(from: b, byteCount: d.count) }
-        return d.count
-      }
-    }
-    return ShortestDecimal.write(x, to: p) ?? 0
+    writtenAsInteger(x) ? JSONBytes.writeDigits(Int(x), to: p) : ShortestDecimal.write(x, to: p) ?? 0
   }
+
+  /// The one rule for a number's form: integral values below 10¹⁵ are written as integers
+  /// (no fraction), every other finite value as its shortest round-trip decimal.
+  static func writtenAsInteger(_ x: Double) -> Bool { x == x.rounded() && abs(x) < 1e15 }
 
   private var isContainer: Bool {
     switch self {
@@ -249,7 +246,7 @@ public enum JSONValue: Sendable, Hashable {
 
   /// A finite number as written: integral values without a fraction, else the shortest round-trip decimal.
   public static func numberText(_ x: Double) -> String {
-    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : ShortestDecimal.string(x)
+    writtenAsInteger(x) ? String(Int(x)) : ShortestDecimal.string(x)
   }
 
   public static func writeString(_ s: String, into out: inout String) {
@@ -297,7 +294,7 @@ struct JSONBytes {
   /// ``JSONValue/numberText(_:)``, appended: integral values as their digits, written here
   /// (no String), the rest as Swift's shortest round-trip decimal.
   mutating func writeNumber(_ x: Double) {
-    if x == x.rounded() && abs(x) < 1e15 {
+    if JSONValue.writtenAsInteger(x) {
       writeInteger(Int(x))
     } else {
       // The bytes of `x.description`, without its String (RiskCore.ShortestDecimal): the
@@ -308,23 +305,34 @@ struct JSONBytes {
 
   /// The decimal digits of `i`, with a minus sign when negative.
   mutating func writeInteger(_ i: Int) {
-    if i < 0 { bytes.append(0x2D) }
-    var m = i.magnitude
-    guard m >= 10 else {
-      bytes.append(0x30 + UInt8(m))
+    guard i < 0 || i >= 10 else {
+      bytes.append(0x30 + UInt8(i))
       return
     }
-    // At most 20 digits; written backwards into a fixed tuple-free scratch, then copied.
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    var n = 0
-    withUnsafeMutableBytes(of: &digits) { scratch in
-      while m > 0 {
-        scratch[23 - n] = 0x30 + UInt8(m % 10)
-        m /= 10
-        n += 1
-      }
-      bytes.append(contentsOf: scratch[(24 - n)...])
+    var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &scratch) { s in
+      guard let base = s.baseAddress else { return }
+      bytes.append(contentsOf: UnsafeRawBufferPointer(start: base, count: Self.writeDigits(i, to: base)))
     }
+  }
+
+  /// Writes the decimal digits of `i` (a minus sign first when negative) at `p`, which must
+  /// have 21 bytes free; returns their count.
+  static func writeDigits(_ i: Int, to p: UnsafeMutableRawPointer) -> Int {
+    var m = i.magnitude
+    var count = 0
+    repeat {
+      count += 1
+      m /= 10
+    } while m > 0
+    let sign = i < 0 ? 1 : 0
+    if sign == 1 { p.storeBytes(of: 0x2D, as: UInt8.self) }
+    m = i.magnitude
+    for k in stride(from: sign + count - 1, through: sign, by: -1) {
+      p.storeBytes(of: 0x30 + UInt8(m % 10), toByteOffset: k, as: UInt8.self)
+      m /= 10
+    }
+    return sign + count
   }
 
   /// The string quoted and escaped by ``JSONEscape`` (a plain string, the common case, is

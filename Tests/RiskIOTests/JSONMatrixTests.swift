@@ -51,6 +51,20 @@ struct JSONMatrixTests {
     }
   }
 
+  @Test(
+    "integers are written as their decimal digits, as String(_:) spells them",
+    arguments: [0, 7, 9, 10, -1, -9, -10, 99, 100, 12_345, -987_654_321, 999_999_999_999_999, Int.max, Int.min])
+  func integers(i: Int) {
+    var out = JSONBytes()
+    out.writeInteger(i)
+    #expect(String(decoding: out.bytes, as: UTF8.self) == String(i))
+    if abs(Double(i)) < 1e15 {
+      var number = JSONBytes()
+      number.writeNumber(Double(i))
+      #expect(String(decoding: number.bytes, as: UTF8.self) == JSONValue.numberText(Double(i)))
+    }
+  }
+
   @Test("a non-finite element still fails the document, with its place")
   func nonFinite() {
     var m = Self.matrix(4, seed: 9, mirrored: true)
