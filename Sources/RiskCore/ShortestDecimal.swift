@@ -41,25 +41,9 @@ public enum ShortestDecimal {
   /// Appends exactly the bytes of `x.description`: the shortest round-trip digits, in
   /// Swift's layout (see the type). Non-finite values append `x.description` itself.
   public static func append(_ x: Double, to out: inout [UInt8]) {
-    let bits = x.bitPattern
-    let magnitude = bits & 0x7FFF_FFFF_FFFF_FFFF
-    guard magnitude < 0x7FF0_0000_0000_0000 else {
-      out.append(contentsOf: x.description.utf8)
-      return
-    }
-    let decimal = shortest(magnitude)
-    // 64 bytes on the stack, bytes 16..<48 ASCII zeros (the layout relies on them).
-    let zeros: UInt64 = 0x3030_3030_3030_3030
-    var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, zeros, zeros, zeros, zeros, 0, 0)
-    withUnsafeMutableBytes(of: &scratch) { buffer in
-      let text = layout(
-        digits: decimal.digits, exponent: decimal.exponent, negative: bits != magnitude,
-        forceExponential: magnitude > 0x4340_0000_0000_0000, into: buffer)
-      // Appended as typed bytes: Array's append of a typed buffer is a little shorter.
-      buffer.withMemoryRebound(to: UInt8.self) { bytes in
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[text]))
-      }
-    }
+    // Appended as typed bytes: Array's append of a typed buffer is a little shorter.
+    let done = withText(x) { text in out.append(contentsOf: text) }
+    if done == nil { out.append(contentsOf: x.description.utf8) }
   }
 
   /// Writes the bytes ``append(_:to:)`` would append at `destination`, which must have 32
@@ -67,19 +51,28 @@ public enum ShortestDecimal {
   /// For writers that fill a buffer of their own (a matrix row at a time) rather than an
   /// array, whose append costs about a quarter of a number's formatting.
   public static func write(_ x: Double, to destination: UnsafeMutableRawPointer) -> Int? {
+    withText(x) { text in
+      if let base = text.baseAddress { destination.copyMemory(from: base, byteCount: text.count) }
+      return text.count
+    }
+  }
+
+  /// Lays out the text of a finite `x` on the stack and hands its bytes to `body`; nil, with
+  /// `body` not called, for a non-finite `x`.
+  @inline(__always)
+  static func withText<R>(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
     let bits = x.bitPattern
     let magnitude = bits & 0x7FFF_FFFF_FFFF_FFFF
     guard magnitude < 0x7FF0_0000_0000_0000 else { return nil }
     let decimal = shortest(magnitude)
+    // 64 bytes on the stack, bytes 16..<48 ASCII zeros (the layout relies on them).
     let zeros: UInt64 = 0x3030_3030_3030_3030
     var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, zeros, zeros, zeros, zeros, 0, 0)
     return withUnsafeMutableBytes(of: &scratch) { buffer in
       let text = layout(
         digits: decimal.digits, exponent: decimal.exponent, negative: bits != magnitude,
         forceExponential: magnitude > 0x4340_0000_0000_0000, into: buffer)
-      guard let base = buffer.baseAddress else { return 0 }
-      destination.copyMemory(from: base + text.lowerBound, byteCount: text.count)
-      return text.count
+      return buffer.withMemoryRebound(to: UInt8.self) { bytes in body(UnsafeBufferPointer(rebasing: bytes[text])) }
     }
   }
 
