@@ -135,16 +135,19 @@ struct CheckCommand: ParsableCommand {
       let single = orders == nil
       let document = format == .json && single
       func unavailable(_ e: JournalError) -> Finding { Recording.unavailable(e) }
+      // One verdict as text, as printed here and by the batch writer's thread.
+      let textVerdict: @Sendable (OrderResult, Int) -> String = { [strict, brief, quiet, single] r, index in
+        if brief { return CheckRenderer.brief(r, index: index, strict: strict, batch: !single) }
+        return quiet
+          ? CheckRenderer.failures(r, index: index, strict: strict) : CheckRenderer.text(r, index: index, strict: strict)
+      }
       func printed(_ r: OrderResult, _ index: Int, json: String?) throws -> String {
         if document {
           return try CheckRenderer.json(r, strict: strict, regime: regime, asOf: asOf, index: index).rendered(terminator: "\n")
         }
         switch format {
         case .json: return (json ?? CheckRenderer.jsonLine(r, strict: strict, regime: regime, asOf: asOf, index: index)) + "\n"
-        case .text:
-          if brief { return CheckRenderer.brief(r, index: index, strict: strict, batch: !single) }
-          return quiet
-            ? CheckRenderer.failures(r, index: index, strict: strict) : CheckRenderer.text(r, index: index, strict: strict)
+        case .text: return textVerdict(r, index)
         }
       }
       // A batch is checked and written as it goes, in chunks: memory stays flat for any size.
@@ -160,14 +163,7 @@ struct CheckCommand: ParsableCommand {
           out.append(0x0A)
         }
       } else {
-        render = { [strict, brief, quiet] r, index, out in
-          let text =
-            brief
-            ? CheckRenderer.brief(r, index: index, strict: strict, batch: true)
-            : quiet
-              ? CheckRenderer.failures(r, index: index, strict: strict) : CheckRenderer.text(r, index: index, strict: strict)
-          out.append(contentsOf: text.utf8)
-        }
+        render = { r, index, out in out.append(contentsOf: textVerdict(r, index).utf8) }
       }
       let writer =
         !document && !single && !journal.recording ? BatchLinesWriter(render: render, write: { try emit(bytes: $0) }) : nil
