@@ -426,23 +426,32 @@ struct EntryReader {
 
   /// `n` dates (Int64 ordinals), strictly increasing as the parser leaves them; nil otherwise.
   mutating func days(_ n: Int) -> [Day]? {
+    guard let out = words(n, { Day(ordinal: Int($0)) }) else { return nil }
+    let increasing = out.withUnsafeBufferPointer { d in
+      var ok = true
+      for i in d.indices.dropFirst() { ok = ok && d[i].ordinal > d[i - 1].ordinal }
+      return ok
+    }
+    return increasing ? out : nil
+  }
+
+  mutating func integers(_ n: Int) -> [Int]? { words(n) { Int($0) } }
+
+  /// `n` little-endian 64-bit words, each made into an element, in one array.
+  mutating func words<T>(_ n: Int, _ element: (Int64) -> T) -> [T]? {
     guard at + n * 8 <= end else { return nil }
     let start = at
-    var increasing = true
-    let out = [Day](unsafeUninitializedCapacity: n) { buffer, count in
+    let out = [T](unsafeUninitializedCapacity: n) { buffer, count in
       bytes.withUnsafeBytes { raw in
-        var previous = Int.min
         for i in 0..<n {
-          let d = Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self)))
-          increasing = increasing && (i == 0 || d > previous)
-          previous = d
-          buffer.initializeElement(at: i, to: Day(ordinal: d))
+          buffer.initializeElement(
+            at: i, to: element(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self))))
         }
       }
       count = n
     }
     at += n * 8
-    return increasing ? out : nil
+    return out
   }
 
   /// Every element finite, over the buffer (the 500-instrument panel's cache entry holds
@@ -453,22 +462,6 @@ struct EntryReader {
       for v in b { ok = ok && v.isFinite }
       return ok
     }
-  }
-
-  mutating func integers(_ n: Int) -> [Int]? {
-    guard at + n * 8 <= end else { return nil }
-    let start = at
-    let out = [Int](unsafeUninitializedCapacity: n) { buffer, count in
-      bytes.withUnsafeBytes { raw in
-        for i in 0..<n {
-          buffer.initializeElement(
-            at: i, to: Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self))))
-        }
-      }
-      count = n
-    }
-    at += n * 8
-    return out
   }
 
   mutating func histories(matching key: MarketCache.Key, executable: UInt64) -> [PriceHistory]? {
