@@ -1,6 +1,6 @@
+import AdvisorRecording
 import Foundation
 import Logging
-import AdvisorRecording
 import RiskCore
 import RiskIO
 
