@@ -2,6 +2,9 @@
 SWIFT ?= swift
 .PHONY: setup build release demo test golden bench bench-peers fuzz format lint clean install uninstall
 PREFIX ?= /usr/local
+# Statically linked Swift runtime and Foundation: the dynamic loader's relocations of libswiftCore and
+# libFoundation* were 8 of the 12 ms of `advisor --help` (issue 16). OpenBLAS and SQLite stay shared.
+RELEASE_FLAGS ?= --static-swift-stdlib
 
 setup:            ## install LAPACKE and OpenBLAS if missing
 	@./scripts/setup.sh
@@ -9,8 +12,8 @@ setup:            ## install LAPACKE and OpenBLAS if missing
 build: setup
 	$(SWIFT) build
 
-release: setup
-	$(SWIFT) build -c release
+release: setup     ## release build, Swift runtime and Foundation linked statically (start-up: BENCHMARKS.md)
+	$(SWIFT) build -c release $(RELEASE_FLAGS)
 
 demo: release     ## the main job on the bundled examples
 	.build/release/advisor size --instrument BTC --regime volatile

@@ -16,7 +16,7 @@ SIZES=${COV_SIZES:-500 1000 2000 5000}
 TSWEEP=${COV_T_SWEEP-630 1260 2520 5040 10080}
 SWEEP_N=${COV_T_SWEEP_N:-1000}
 METHODS="none floor sample ewma ledoit-wolf oas ledoit-wolf-constant-correlation"
-[[ -x "$BENCH" ]] || { echo "error: $BENCH is missing; swift build -c release --product advisor-bench" >&2; exit 2; }
+[[ -x "$BENCH" ]] || { echo "error: $BENCH is missing; make release" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 mkdir -p "$OUT"
 TSV="$OUT/covariance-scale.tsv"

@@ -42,7 +42,7 @@ fi
 echo "== Python packages: $(tr '\n' ' ' <"$OUT/peers-versions.txt")"
 
 # --- advisor
-if [[ ! -x "$ADVISOR" || ! -x "$BENCH" ]]; then swift build -c release; fi
+if [[ ! -x "$ADVISOR" || ! -x "$BENCH" ]]; then make release; fi
 "$BENCH" generate --out "$OUT" >/dev/null
 "$BENCH" blas-info
 

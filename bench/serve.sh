@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# advisor serve benchmarks (issue 13). From the repository root, after `swift build -c release`:
+# advisor serve benchmarks (issue 13). From the repository root, after `make release`:
 #   bench/serve.sh                      # everything below, 10 s per wrk run
 #   SERVE_DURATION=5 bench/serve.sh     # shorter wrk runs
 #   SERVE_ONLY=wrk|cli|startup bench/serve.sh
@@ -22,7 +22,7 @@ ONLY=${SERVE_ONLY:-}
 OUT=bench/out/serve
 mkdir -p "$OUT"
 for b in "$BIN/advisor" "$BIN/advisor-serve"; do
-  [[ -x "$b" ]] || { echo "error: $b is missing; run 'swift build -c release'" >&2; exit 2; }
+  [[ -x "$b" ]] || { echo "error: $b is missing; run 'make release'" >&2; exit 2; }
 done
 command -v wrk >/dev/null || { echo "error: wrk is missing (apt-get install wrk)" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "error: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
