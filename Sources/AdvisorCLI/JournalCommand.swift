@@ -93,6 +93,7 @@ struct JournalCommand: ParsableCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List the runs (or, with --orders, the checked orders) that match the filters.")
     @OptionGroup var source: JournalReadOptions
     @OptionGroup var filters: JournalFilterOptions
@@ -116,6 +117,7 @@ struct JournalCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Print a run's report exactly as it was printed then (--report: its JSON report).")
     @OptionGroup var source: JournalReadOptions
     @Argument(help: "The run's id (the 'journal: run N' line).")
@@ -140,6 +142,7 @@ struct JournalCommand: ParsableCommand {
 
   struct Equity: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "equity",
       abstract: "The equity curve by as-of date (the last snapshot of each date), with the high-water mark and drawdown.")
     @OptionGroup var source: JournalReadOptions
     @Option(name: .long, help: "Only this account (its name and base currency, as `journal list` shows it).")
@@ -157,6 +160,7 @@ struct JournalCommand: ParsableCommand {
 
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "export",
       abstract: "Export a table (runs, orders, snapshots, state_events) as CSV or JSON Lines, every column.")
     @OptionGroup var source: JournalReadOptions
     @OptionGroup var filters: JournalFilterOptions
