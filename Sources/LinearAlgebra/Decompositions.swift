@@ -75,7 +75,7 @@ extension SymmetricMatrix {
   public func cholesky() throws(LinearAlgebraError) -> PositiveDefiniteness {
     guard isFinite else { throw .nonFinite("Cholesky input") }
     if dimension == 0 { return .positiveDefinite(CholeskyFactor(lower: Matrix(rows: 0, columns: 0))) }
-    let lapack = try LAPACKLibrary.get()
+    let lapack = try LAPACKESolvers.get()
     lapack.useThreads(forFlops: Double(dimension) * Double(dimension) * Double(dimension) / 3)
     var a = elements
     let n = Int32(dimension)
@@ -113,7 +113,7 @@ extension SymmetricMatrix {
     guard isFinite else { throw .nonFinite("eigendecomposition input") }
     let n = dimension
     if n == 0 { return ([], []) }
-    let lapack = try LAPACKLibrary.get()
+    let lapack = try LAPACKESolvers.get()
     lapack.useThreads(forFlops: (vectors ? 9 : 4) * Double(n) * Double(n) * Double(n) / 3)
     var a = elements
     var w = [Double](repeating: 0, count: n)
@@ -135,7 +135,7 @@ extension SymmetricMatrix {
     }
     guard isFinite, b.allSatisfy(\.isFinite) else { throw .nonFinite("linear system") }
     if dimension == 0 { return [] }
-    let lapack = try LAPACKLibrary.get()
+    let lapack = try LAPACKESolvers.get()
     lapack.useThreads(forFlops: Double(dimension) * Double(dimension) * Double(dimension) / 3)
     var a = elements
     var x = b
@@ -158,7 +158,7 @@ extension SymmetricMatrix {
     }
     guard isFinite, b.allSatisfy(\.isFinite) else { throw .nonFinite("linear system") }
     if dimension == 0 { return [] }
-    let lapack = try LAPACKLibrary.get()
+    let lapack = try LAPACKESolvers.get()
     lapack.useThreads(forFlops: Double(dimension) * Double(dimension) * Double(dimension) / 3)
     var a = elements
     var x = b

@@ -17,11 +17,12 @@ import Synchronization
 ///
 /// The pointer types come from `shim.h`, each `__typeof__` the real prototype in `lapacke.h`,
 /// so a call here is checked against the header exactly as a linked call would be.
+///
+/// BLAS is opened first and alone; LAPACKE (with LAPACK, libgfortran and libtmglib behind it)
+/// only when a factorisation or solve needs it (``LAPACKESolvers``): a pre-trade check that
+/// multiplies but never factors does not pay for the second tree of libraries (≈ 2 ms on this
+/// machine, `dlopen` timed in a C program: BENCHMARKS.md, issue 16 third pass).
 struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loaded, never unloaded library.
-  let dpotrf: advisor_dpotrf_fn
-  let dsyevd: advisor_dsyevd_fn
-  let dposv: advisor_dposv_fn
-  let dsysv: advisor_dsysv_fn
   let dsyrk: advisor_dsyrk_fn
   let dgemv: advisor_dgemv_fn
   /// OpenBLAS's `openblas_set_num_threads`; nil for another BLAS (then its own threading stands).
@@ -66,13 +67,10 @@ struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loade
     // OpenBLAS sizes its thread pool when it is loaded: start it on one thread (``useThreads``
     // raises the count for a large problem), unless the user chose a count.
     if !fromEnvironment { setenv("OPENBLAS_NUM_THREADS", "1", 0) }
-    let lapacke = try library(["liblapacke.so.3", "liblapacke.so", "liblapacke.dylib"])
     let blas = try library(["libblas.so.3", "libblas.so", "libopenblas.so.0", "libblas.dylib"])
     let procs: advisor_num_procs_fn? = symbol(blas, "openblas_get_num_procs")
     let processors = max(1, Int(procs?() ?? 1))
     return LAPACKLibrary(
-      dpotrf: try required(lapacke, "LAPACKE_dpotrf"), dsyevd: try required(lapacke, "LAPACKE_dsyevd"),
-      dposv: try required(lapacke, "LAPACKE_dposv"), dsysv: try required(lapacke, "LAPACKE_dsysv"),
       dsyrk: try required(blas, "cblas_dsyrk"), dgemv: try required(blas, "cblas_dgemv"),
       setThreads: symbol(blas, "openblas_set_num_threads"), processors: processors,
       threadsFromEnvironment: fromEnvironment, configuration: describe(blas, processors: processors))
@@ -89,7 +87,7 @@ struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loade
     private static let deepBind: Int32 = 0
   #endif
 
-  private static func library(_ names: [String]) throws(LinearAlgebraError) -> UnsafeMutableRawPointer {
+  fileprivate static func library(_ names: [String]) throws(LinearAlgebraError) -> UnsafeMutableRawPointer {
     var reason = ""
     for name in names {
       if let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL | deepBind) { return handle }
@@ -103,7 +101,7 @@ struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loade
     return unsafeBitCast(p, to: F.self)
   }
 
-  private static func required<F>(_ handle: UnsafeMutableRawPointer, _ name: String) throws(LinearAlgebraError) -> F {
+  fileprivate static func required<F>(_ handle: UnsafeMutableRawPointer, _ name: String) throws(LinearAlgebraError) -> F {
     guard let f: F = symbol(handle, name) else { throw .libraryUnavailable("\(name) is missing from the library") }
     return f
   }
@@ -116,6 +114,35 @@ struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loade
     let text = { (f: StringFn?) in f?().map { String(cString: $0) } ?? "?" }
     let core: StringFn? = symbol(blas, "openblas_get_corename")
     return "BLAS: \(text(config)); core \(text(core)); \(processors) processors"
+  }
+}
+
+/// LAPACKE's factorisations and solvers, opened on the first call that needs one, after BLAS (whose
+/// thread policy, ``LAPACKLibrary/useThreads(forFlops:)``, they run under).
+struct LAPACKESolvers: @unchecked Sendable {  // C function pointers into a loaded, never unloaded library.
+  let blas: LAPACKLibrary
+  let dpotrf: advisor_dpotrf_fn
+  let dsyevd: advisor_dsyevd_fn
+  let dposv: advisor_dposv_fn
+  let dsysv: advisor_dsysv_fn
+
+  /// Opened once per process; the error is kept and thrown at each use.
+  static let shared: Result<LAPACKESolvers, LinearAlgebraError> = {
+    do throws(LinearAlgebraError) { return .success(try open()) } catch { return .failure(error) }
+  }()
+
+  static func get() throws(LinearAlgebraError) -> LAPACKESolvers { try shared.get() }
+
+  func useThreads(forFlops flops: Double) { blas.useThreads(forFlops: flops) }
+
+  private static func open() throws(LinearAlgebraError) -> LAPACKESolvers {
+    let blas = try LAPACKLibrary.get()
+    let lapacke = try LAPACKLibrary.library(["liblapacke.so.3", "liblapacke.so", "liblapacke.dylib"])
+    return LAPACKESolvers(
+      blas: blas, dpotrf: try LAPACKLibrary.required(lapacke, "LAPACKE_dpotrf"),
+      dsyevd: try LAPACKLibrary.required(lapacke, "LAPACKE_dsyevd"),
+      dposv: try LAPACKLibrary.required(lapacke, "LAPACKE_dposv"),
+      dsysv: try LAPACKLibrary.required(lapacke, "LAPACKE_dsysv"))
   }
 }
 
