@@ -24,7 +24,7 @@ struct JournalReadOptions: ParsableArguments {
   /// Opens the journal read-only; a missing one is an error naming it.
   func open() throws -> Journal {
     let cfg = try AdvisorConfig.discover(
-      explicit: config, environment: ProcessInfo.processInfo.environment,
+      explicit: config, environment: ProcessEnvironment.values,
       currentDirectory: FileManager.default.currentDirectoryPath)
     guard let path = JournalLocation(journal: journal).path(cfg) else {
       throw CLIError("no journal: pass --journal PATH, set ADVISOR_JOURNAL, or name one in advisor.yaml (journal: PATH).")

@@ -47,7 +47,7 @@ struct ProfilesShow: ParsableCommand {
 
   static func load(config: String?, _ options: ProfileOptions) throws -> RegimeSet {
     let c = try AdvisorConfig.discover(
-      explicit: config, environment: ProcessInfo.processInfo.environment,
+      explicit: config, environment: ProcessEnvironment.values,
       currentDirectory: FileManager.default.currentDirectoryPath)
     switch options.source(c) {
     case .directory(let d): return try ProfileFile.loadDirectory(d)
@@ -58,7 +58,7 @@ struct ProfilesShow: ParsableCommand {
   func run() throws {
     try reportingErrors {
       let c = try AdvisorConfig.discover(
-        explicit: config, environment: ProcessInfo.processInfo.environment,
+        explicit: config, environment: ProcessEnvironment.values,
         currentDirectory: FileManager.default.currentDirectoryPath)
       switch profileOptions.source(c) {
       case .builtIn:

@@ -116,7 +116,7 @@ struct StateCommand: ParsableCommand {
     func run() throws {
       try reportingErrors {
         let cfg = try AdvisorConfig.discover(
-          explicit: config, environment: ProcessInfo.processInfo.environment,
+          explicit: config, environment: ProcessEnvironment.values,
           currentDirectory: FileManager.default.currentDirectoryPath)
         guard JournalLocation(journal: journal).path(cfg) != nil else {
           throw CLIError("no journal: pass --journal PATH, set ADVISOR_JOURNAL, or name one in advisor.yaml (journal: PATH).")

@@ -30,12 +30,12 @@ struct InputOptions: ParsableArguments {
 
   /// The parsed market-data cache of the configuration and environment (nil: off).
   func marketCache(_ config: AdvisorConfig) -> MarketCache? {
-    MarketCache.configured(config: config, environment: ProcessInfo.processInfo.environment)
+    MarketCache.configured(config: config, environment: ProcessEnvironment.values)
   }
 
   func resolvedConfig() throws -> AdvisorConfig {
     try AdvisorConfig.discover(
-      explicit: config, environment: ProcessInfo.processInfo.environment,
+      explicit: config, environment: ProcessEnvironment.values,
       currentDirectory: FileManager.default.currentDirectoryPath)
   }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RiskIO
 
 #if canImport(Glibc)
   import Glibc
@@ -44,7 +45,7 @@ enum Terminal {
     return setting.style
   }
 
-  static func configure(color: ColorChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
+  static func configure(color: ColorChoice, environment: [String: String] = ProcessEnvironment.values) {
     let tty = isatty(1) == 1
     var s = Style()
     switch color {

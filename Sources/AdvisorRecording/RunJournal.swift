@@ -22,7 +22,7 @@ public struct JournalLocation: Sendable {
   /// The configured journal path, nil when none is configured.
   public func path(_ config: AdvisorConfig) -> String? {
     if let journal { return journal }
-    if let env = ProcessInfo.processInfo.environment["ADVISOR_JOURNAL"], !env.isEmpty { return env }
+    if let env = ProcessEnvironment.values["ADVISOR_JOURNAL"], !env.isEmpty { return env }
     return config.journal
   }
 }
@@ -54,7 +54,7 @@ public func utcTimestamp() -> String {
 
 /// Who runs advisor, from the environment: `ADVISOR_USER`, else `USER`, else `LOGNAME`, else the uid.
 public func actorName() -> String {
-  let env = ProcessInfo.processInfo.environment
+  let env = ProcessEnvironment.values
   for k in ["ADVISOR_USER", "USER", "LOGNAME"] { if let v = env[k], !v.isEmpty { return v } }
   return "uid \(getuid())"
 }

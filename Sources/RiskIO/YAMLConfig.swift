@@ -26,8 +26,11 @@ final class YAMLReader {
       // The basic resolver: every scalar stays a string (advisor types each value itself, with
       // its own range checks). The default resolver runs ICU regular expressions to tag every
       // scalar, and Yams hashes each mapping key with its resolved tag to find duplicates:
-      // ≈ 17 M instructions for the shipped profiles (BENCHMARKS.md, "Start-up").
-      node = try Yams.compose(yaml: text, .basic)
+      // ≈ 17 M instructions for the shipped profiles (BENCHMARKS.md, "Start-up"). The encoding
+      // is given: Yams's default reads the whole environment for `YAMS_DEFAULT_ENCODING` at every
+      // parse (2.8 M instructions for a check's eight files) and, when it is set, prints to
+      // standard output, where it would corrupt a JSON report.
+      node = try Yams.compose(yaml: text, .basic, .default, .utf8)
     } catch let e as YamlError {
       throw InputError(
         .invalidConfiguration, path: path, line: Self.line(of: e),
