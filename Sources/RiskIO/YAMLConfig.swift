@@ -95,17 +95,25 @@ final class YAMLTable {
 
   func child(_ key: String) -> String { keyPath.isEmpty ? key : "\(keyPath).\(key)" }
 
+  /// Each key's value (the first, if a key repeats), indexed on the first lookup: a search of
+  /// the mapping per key copied every pair it passed (8.2 M instructions of a check's 98 M,
+  /// callgrind, issue 16).
+  private lazy var index: [String: Node] = {
+    guard case .mapping(let m) = node else { return [:] }
+    var d: [String: Node] = [:]
+    d.reserveCapacity(m.count)
+    for (k, v) in m {
+      if let s = k.string, d[s] == nil { d[s] = v }
+    }
+    return d
+  }()
+
   func value(_ key: String) -> Node? {
     used.insert(key)
-    guard case .mapping(let m) = node else { return nil }
-    for (k, v) in m where k.string == key { return v }
-    return nil
+    return index[key]
   }
 
-  func has(_ key: String) -> Bool {
-    guard case .mapping(let m) = node else { return false }
-    return m.keys.contains { $0.string == key }
-  }
+  func has(_ key: String) -> Bool { index[key] != nil }
 
   func missing(_ key: String, _ expected: String) {
     reader.report(.missingKey, node, child(key), "is required: \(expected).")
