@@ -72,6 +72,8 @@ public struct AlignedReturns: Sendable {
     guard a.count == b.count else { return false }
     return a.withUnsafeBufferPointer { x in
       b.withUnsafeBufferPointer { y in
+        // One array (the market cache shares a panel's calendar among its columns).
+        if x.baseAddress == y.baseAddress { return true }
         var same = true
         for i in 0..<x.count { same = same && x[i].ordinal == y[i].ordinal }
         return same

@@ -39,7 +39,7 @@ public struct MarketCache: Sendable {
   let executable: UInt64
 
   /// Bumped when the entry layout changes.
-  static let layoutVersion: UInt64 = 2
+  static let layoutVersion: UInt64 = 3
   static let magic: UInt64 = 0x3130_544B_4D56_4441  // "ADVMKT01" little-endian
 
   public init(directory: String) {
@@ -160,7 +160,7 @@ public struct MarketCache: Sendable {
     if Self.writeAtomically(w.bytes, to: path, directory: directory) { prune() }
   }
 
-  /// The most entries kept (each is about 40 bytes a bar: 1.2 MB for the examples' 12 files).
+  /// The most entries kept (each is 8 to 48 bytes a bar: about 1 MB for the examples' 12 files).
   public static let maxEntries = 256
 
   /// Removes the least recently written entries past ``maxEntries`` (errors ignored).
@@ -309,8 +309,9 @@ struct ContentHash {
 /// The entry layout (little-endian): magic, layout version, executable, catalog fingerprint,
 /// source length, content hash (two words), the path and symbol the entry is for, the count of
 /// histories, then each history: symbol, source, bars n, has OHLC, has volume, dropped rows,
-/// days (Int64 ordinals), lines (Int64), closes, then opens, highs, lows and volumes when
-/// present; last, the ``ContentHash`` of everything before it.
+/// the days (``EntryLayout``: the previous history's, or n Int64 ordinals), the lines (the first
+/// of n consecutive, or n Int64), closes, then opens, highs, lows and volumes when present;
+/// last, the ``ContentHash`` of everything before it.
 struct EntryWriter {
   var bytes: [UInt8] = []
 
@@ -345,15 +346,15 @@ struct EntryWriter {
 
   mutating func histories(_ hs: [PriceHistory]) {
     word(UInt64(hs.count))
-    for h in hs {
+    for (k, h) in hs.enumerated() {
       string(h.symbol)
       string(h.source.path)
       word(UInt64(h.count))
       word(h.open.isEmpty ? 0 : 1)
       word(h.volume.isEmpty ? 0 : 1)
       word(UInt64(h.droppedRows))
-      for d in h.days { word(UInt64(bitPattern: Int64(d.ordinal))) }
-      for l in h.lines { word(UInt64(bitPattern: Int64(l))) }
+      days(h.days, previous: k > 0 ? hs[k - 1].days : nil)
+      lines(h.lines)
       doubles(h.close)
       if !h.open.isEmpty {
         doubles(h.open)
@@ -363,6 +364,39 @@ struct EntryWriter {
       if !h.volume.isEmpty { doubles(h.volume) }
     }
   }
+}
+
+extension EntryWriter {
+  /// The dates: ``EntryLayout/sameDays`` when they are the previous history's (every column of
+  /// a panel shares one calendar: 10 of the 500-instrument panel's 30 MB entry were its dates
+  /// written 500 times), else ``EntryLayout/written`` and the Int64 ordinals.
+  mutating func days(_ days: [Day], previous: [Day]?) {
+    if let previous, previous == days {
+      word(EntryLayout.sameDays)
+      return
+    }
+    word(EntryLayout.written)
+    for d in days { word(UInt64(bitPattern: Int64(d.ordinal))) }
+  }
+
+  /// The source lines: ``EntryLayout/consecutive`` and the first when each is the one before
+  /// plus one (a file without dropped rows or comments), else ``EntryLayout/written`` and each.
+  mutating func lines(_ lines: [Int]) {
+    if let first = lines.first, first >= 0, lines.indices.allSatisfy({ lines[$0] == first + $0 }) {
+      word(EntryLayout.consecutive)
+      word(UInt64(first))
+      return
+    }
+    word(EntryLayout.written)
+    for l in lines { word(UInt64(bitPattern: Int64(l))) }
+  }
+}
+
+/// How a history's dates and lines are laid out in an entry (one word before them).
+enum EntryLayout {
+  static let written: UInt64 = 0
+  static let sameDays: UInt64 = 1
+  static let consecutive: UInt64 = 2
 }
 
 /// Reads an entry with every length checked; nil on anything unexpected.
@@ -472,16 +506,37 @@ struct EntryReader {
     else { return nil }
     var out: [PriceHistory] = []
     for _ in 0..<n {
-      guard let h = history() else { return nil }
+      guard let h = history(previous: out.last?.days) else { return nil }
       out.append(h)
     }
     return at == end ? out : nil
   }
 
-  mutating func history() -> PriceHistory? {
+  /// The dates as ``EntryWriter/days(_:previous:)`` laid them out (the previous history's
+  /// array itself when shared: one calendar in memory for a panel).
+  mutating func days(_ n: Int, previous: [Day]?) -> [Day]? {
+    switch word() {
+    case EntryLayout.sameDays: return previous.flatMap { $0.count == n ? $0 : nil }
+    case EntryLayout.written: return days(n)
+    default: return nil
+    }
+  }
+
+  /// The lines as ``EntryWriter/lines(_:)`` laid them out.
+  mutating func lines(_ n: Int) -> [Int]? {
+    switch word() {
+    case EntryLayout.consecutive:
+      guard n > 0, let first = count(max: 1 << 40) else { return nil }
+      return Array(first..<first + n)
+    case EntryLayout.written: return integers(n)
+    default: return nil
+    }
+  }
+
+  mutating func history(previous: [Day]?) -> PriceHistory? {
     guard let symbol = string(), let source = string(), let n = count(max: end / 8),
       let ohlc = word(), let vol = word(), ohlc <= 1, vol <= 1, let dropped = count(max: 1 << 40),
-      let days = days(n), let lines = integers(n), let close = doubles(n)
+      let days = days(n, previous: previous), let lines = lines(n), let close = doubles(n)
     else { return nil }
     // Every price finite (the dates were checked as they were read).
     guard Self.allFinite(close) else { return nil }

@@ -128,6 +128,54 @@ struct MarketCacheTests {
     #expect(got.allSatisfy { $0.close.allSatisfy(\.isFinite) })
   }
 
+  @Test("a panel's columns share one calendar in the entry; a dropped row keeps its dates and lines written")
+  func panelLayout() throws {
+    // B misses a price (its row is dropped: other dates, lines not consecutive); C follows B
+    // and so writes its dates again; D shares C's.
+    let panel = root + "/panel.csv"
+    var rows = ["Date,A,B,C,D"]
+    for d in 1...20 { rows.append("2024-01-\(d < 10 ? "0" : "")\(d),\(d),\(d == 7 ? "" : "\(d + 1)"),\(d + 2),\(d + 3)") }
+    try (rows.joined(separator: "\n") + "\n").write(toFile: panel, atomically: false, encoding: .utf8)
+    let fresh = try loader(cache: false).loadFile(panel)
+    #expect(fresh.map(\.symbol) == ["A", "B", "C", "D"] && fresh[1].droppedRows == 1)
+    _ = try loader().loadFile(panel)
+    let hit = try loader().loadFile(panel)
+    #expect(same(fresh, hit))
+    // Shared: D's dates are C's array itself; the layout holds A's, B's and C's dates only.
+    hit[3].days.withUnsafeBufferPointer { d in
+      hit[2].days.withUnsafeBufferPointer { c in #expect(d.baseAddress == c.baseAddress) }
+    }
+    let name = try #require(entries().first { _ in true })
+    let size = try #require(FileManager.default.attributesOfItem(atPath: cacheDir + "/" + name)[.size] as? Int)
+    let closes = fresh.reduce(0) { $0 + $1.count * 8 }
+    let dates = (20 + 19 + 20) * 8
+    // Closes, three calendars, B's lines, and the words and paths around them; writing D's
+    // dates and every line in full would add 600 bytes more.
+    #expect(size < closes + dates + 19 * 8 + 5 * panel.utf8.count + 450)
+  }
+
+  @Test(
+    "an entry whose layout words are out of place is a miss",
+    arguments: [EntryLayout.sameDays, 7])
+  func layoutWords(first: UInt64) throws {
+    // A one-history entry that says its dates are the previous history's (there is none), or
+    // gives an unknown layout word: sealed correctly, refused by the decoder.
+    let key = MarketCache.Key(path: file, symbol: nil, catalog: 1, length: 3, content: (4, 5))
+    let cache = MarketCache(directory: cacheDir)
+    var w = EntryWriter()
+    w.header(key, executable: cache.executable)
+    w.word(1)
+    w.string("ABC")
+    w.string(file)
+    for x: UInt64 in [2, 0, 0, 0, first] { w.word(x) }
+    w.word(EntryLayout.consecutive)
+    w.word(2)
+    w.doubles([1, 2])
+    w.seal()
+    #expect(MarketCache.writeAtomically(w.bytes, to: cache.entryPath(key), directory: cacheDir))
+    #expect(cache.lookup(key) == nil)
+  }
+
   @Test("a cache directory whose parents do not exist yet is created (a fresh ~/.cache)")
   func parents() throws {
     let deep = root + "/home/.cache/advisor"
