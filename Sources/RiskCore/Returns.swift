@@ -121,19 +121,21 @@ public struct AlignedReturns: Sendable {
         needed: saturatingSum(lookback, 1), available: common.count, symbols: histories.map(\.symbol))
     }
     let start = common.count - lookback - 1
-    var m = Matrix(rows: lookback, columns: n, layout: .columnMajor)
-    m.modifyElements { e in
-      e.withUnsafeMutableBufferPointer { out in
-        for j in 0..<n {
-          histories[j].close.withUnsafeBufferPointer { close in
-            if sameCalendar {
-              // Rows are the bars themselves: no index table to go through.
-              for k in 0..<lookback { out[k + j * lookback] = kind.value(from: close[start + k], to: close[start + k + 1]) }
-            } else {
-              rowsOf[j].withUnsafeBufferPointer { rows in
-                for k in 0..<lookback {
-                  out[k + j * lookback] = kind.value(from: close[rows[start + k]], to: close[rows[start + k + 1]])
-                }
+    let m = Matrix(columnMajorRows: lookback, columns: n) { out in
+      for j in 0..<n {
+        histories[j].close.withUnsafeBufferPointer { close in
+          if sameCalendar {
+            // Rows are the bars themselves: no index table to go through, and simple returns in
+            // a loop of their own (the same division and subtraction, vectorised).
+            let column = j * lookback
+            switch kind {
+            case .simple: for k in 0..<lookback { out[k + column] = close[start + k + 1] / close[start + k] - 1 }
+            case .log: for k in 0..<lookback { out[k + column] = kind.value(from: close[start + k], to: close[start + k + 1]) }
+            }
+          } else {
+            rowsOf[j].withUnsafeBufferPointer { rows in
+              for k in 0..<lookback {
+                out[k + j * lookback] = kind.value(from: close[rows[start + k]], to: close[rows[start + k + 1]])
               }
             }
           }
@@ -142,7 +144,10 @@ public struct AlignedReturns: Sendable {
     }
     for j in 0..<n {
       let h = histories[j]
-      for k in start..<common.count where !(h.close[rowsOf[j][k]] > 0) {
+      let bad = h.close.withUnsafeBufferPointer { close in
+        rowsOf[j].withUnsafeBufferPointer { rows in (start..<common.count).first { !(close[rows[$0]] > 0) } }
+      }
+      if let k = bad {
         let i = rowsOf[j][k]
         throw .nonPositivePrice(
           symbol: h.symbol, day: h.days[i], field: "close", value: h.close[i], source: h.source, line: h.lines[i])
