@@ -45,6 +45,23 @@ EOF
   tail -1 "$TSV" | awk -F'\t' '{printf "  %-28s median %8s ms   min %8s ms   (%s runs)\n", $1, $2, $3, $4}'
 }
 
+# Floors on this machine (bench/floors): a C process that does nothing; one that opens OpenBLAS
+# as advisor does (and LAPACKE too); a Swift process with Foundation, linked statically as the
+# release build is, and linked dynamically.
+FLOORS="$OUT/floors"
+mkdir -p "$FLOORS"
+if cc -O2 bench/floors/nothing.c -o "$FLOORS/nothing" && cc -O2 bench/floors/dlopen_blas.c -o "$FLOORS/dlopen_blas" -ldl &&
+  swiftc -O -static-stdlib bench/floors/hello.swift -o "$FLOORS/hello-static" 2>/dev/null &&
+  swiftc -O bench/floors/hello.swift -o "$FLOORS/hello-dynamic" 2>/dev/null; then
+  case_ floor-c-nothing "$RUNS" "$FLOORS/nothing"
+  case_ floor-c-dlopen-openblas "$RUNS" "$FLOORS/dlopen_blas"
+  case_ floor-c-dlopen-openblas-lapacke "$RUNS" "$FLOORS/dlopen_blas" lapacke
+  case_ floor-swift-foundation-static "$RUNS" "$FLOORS/hello-static"
+  case_ floor-swift-foundation-dynamic "$RUNS" "$FLOORS/hello-dynamic"
+else
+  echo "  floors: SKIPPED (cc or swiftc failed)"
+fi
+
 PANEL="$OUT/panel_500x2520.csv"
 SYMBOLS=$(head -1 "$PANEL" | cut -d, -f2- | tr -d '\r"')
 case_ start "$RUNS" "$ADVISOR" --help
