@@ -291,51 +291,71 @@ struct ConstantCorrelationSums {
 
   init(_ g: SymmetricMatrix, sd: [Double], variance: [Double], observations t: Double, toS: Double) {
     let n = g.dimension
-    let negGOverT = (0..<n).map { -(g[$0, $0] / t) }
+    // s_i, S_ii and −G_ii/T, one after the other.
+    let constants = sd + variance + (0..<n).map { -(g[$0, $0] / t) }
     var terms = [Double](repeating: 0, count: 4 * n)
     g.elements.withUnsafeBufferPointer { p in
-      terms.withUnsafeMutableBufferPointer { w in
-        guard let gp = p.baseAddress, let tp = w.baseAddress else { return }
-        for j in 0..<n {
-          Self.terms(
-            column: gp + j * n, j: j, n: n, sd: sd, variance: variance, negGOverT: negGOverT, t: t, toS: toS, into: tp)
-          add(tp, j: j, n: n)
-        }
-      }
-    }
-  }
-
-  /// Column `j`'s terms, four arrays of `n` in `w`: S_ij/(s_i s_j), G_ij S_ij, S_ij², θ-rest_ij.
-  private static func terms(
-    column c: UnsafePointer<Double>, j: Int, n: Int, sd: [Double], variance: [Double], negGOverT: [Double],
-    t: Double, toS: Double, into w: UnsafeMutablePointer<Double>
-  ) {
-    let sdj = sd[j]
-    sd.withUnsafeBufferPointer { sdp in
-      variance.withUnsafeBufferPointer { vp in
-        negGOverT.withUnsafeBufferPointer { gt in
-          for i in 0..<n {
-            let gij = c[i]
-            let sij = gij * toS
-            w[i] = sij / (sdp[i] * sdj)
-            w[n + i] = gij * sij
-            w[2 * n + i] = sij * sij
-            w[3 * n + i] = sdj / sdp[i] * (gt[i] * sij - (gij / t) * vp[i] + vp[i] * sij)
+      constants.withUnsafeBufferPointer { k in
+        terms.withUnsafeMutableBufferPointer { w in
+          guard let gp = p.baseAddress, let kp = k.baseAddress, let wp = w.baseAddress else { return }
+          for j in 0..<n {
+            Self.terms(column: gp + j * n, j: j, n: n, constants: kp, t: t, toS: toS, into: wp)
+            add(wp, j: j, n: n)
           }
         }
       }
     }
   }
 
+  /// Column `j`'s terms, four arrays of `n` in `w`: S_ij/(s_i s_j), G_ij S_ij, S_ij² and θ-rest_ij
+  /// = (s_j/s_i)(−(G_ii/T) S_ij − (G_ij/T) S_ii + S_ii S_ij), four rows at a time in vector
+  /// registers (the same operations on each lane as on a scalar, which finishes the column).
+  private static func terms(
+    column c: UnsafePointer<Double>, j: Int, n: Int, constants k: UnsafePointer<Double>, t: Double, toS: Double,
+    into w: UnsafeMutablePointer<Double>
+  ) {
+    let (sd, variance, negGOverT) = (k, k + n, k + 2 * n)
+    let sdj = sd[j]
+    let (sdjv, toSv, tv) = (SIMD4(repeating: sdj), SIMD4(repeating: toS), SIMD4(repeating: t))
+    var i = 0
+    while i + 4 <= n {
+      let gij = load4(c + i)
+      let sij = gij * toSv
+      let (sdi, vi) = (load4(sd + i), load4(variance + i))
+      store4(sij / (sdi * sdjv), w + i)
+      store4(gij * sij, w + n + i)
+      store4(sij * sij, w + 2 * n + i)
+      store4(sdjv / sdi * (load4(negGOverT + i) * sij - (gij / tv) * vi + vi * sij), w + 3 * n + i)
+      i += 4
+    }
+    while i < n {
+      let gij = c[i]
+      let sij = gij * toS
+      w[i] = sij / (sd[i] * sdj)
+      w[n + i] = gij * sij
+      w[2 * n + i] = sij * sij
+      w[3 * n + i] = sdj / sd[i] * (negGOverT[i] * sij - (gij / t) * variance[i] + variance[i] * sij)
+      i += 1
+    }
+  }
+
   /// Adds column `j`'s terms to the four sums in row order (θ-rest without the diagonal).
   private mutating func add(_ w: UnsafePointer<Double>, j: Int, n: Int) {
-    for i in 0..<n {
+    for i in 0..<j {
       correlation += w[i]
       gs += w[n + i]
       ss += w[2 * n + i]
+      thetaRest += w[3 * n + i]
     }
-    for i in 0..<j { thetaRest += w[3 * n + i] }
-    for i in (j + 1)..<n { thetaRest += w[3 * n + i] }
+    correlation += w[j]
+    gs += w[n + j]
+    ss += w[2 * n + j]
+    for i in (j + 1)..<n {
+      correlation += w[i]
+      gs += w[n + i]
+      ss += w[2 * n + i]
+      thetaRest += w[3 * n + i]
+    }
   }
 
   /// γ = Σ_{i≠j} (S_ij − r̄ s_i s_j)², in the order of the element index, `r̄ s_i s_j` as
@@ -364,42 +384,92 @@ struct ConstantCorrelationSums {
   }
 
   /// Σ_i c_i, c_i = Σ_t (x_ti³/s_i)(a_t − x_ti s_i) with `a_t = Σ_j x_tj s_j` (j in order), each
-  /// c_i in row order and the c_i added in column order.
+  /// c_i in row order and the c_i added in column order. The terms of four columns are formed in
+  /// vector registers, then their four sums run side by side (independent sums, each in order).
   static func cubeCross(_ x: Matrix, sd: [Double]) -> Double {
     let t = x.rows
     let n = x.columns
     var a = [Double](repeating: 0, count: t)
-    var terms = [Double](repeating: 0, count: t)
+    var terms = [Double](repeating: 0, count: 4 * t)
     var total = 0.0
     x.elements.withUnsafeBufferPointer { p in
-      guard let base = p.baseAddress else { return }
       a.withUnsafeMutableBufferPointer { ap in
-        guard let a = ap.baseAddress else { return }
-        for j in 0..<n {
-          let c = base + j * t
-          let sj = sd[j]
-          for r in 0..<t { a[r] += c[r] * sj }
-        }
-      }
-      a.withUnsafeBufferPointer { ap in
         terms.withUnsafeMutableBufferPointer { wp in
-          guard let a = ap.baseAddress, let w = wp.baseAddress else { return }
-          for i in 0..<n {
-            let c = base + i * t
-            let si = sd[i]
-            for r in 0..<t {
-              let v = c[r]
-              w[r] = v * v * v / si * (a[r] - v * si)
-            }
-            var ci = 0.0
-            for r in 0..<t { ci += w[r] }
-            total += ci
+          guard let base = p.baseAddress, let a = ap.baseAddress, let w = wp.baseAddress else { return }
+          for j in 0..<n { addMultiple(base + j * t, sd[j], rows: t, to: a) }
+          var i = 0
+          while i < n {
+            let width = min(4, n - i)
+            for k in 0..<width { cubeTerms(base + (i + k) * t, sd[i + k], a, rows: t, into: w + k * t) }
+            let c = width == 4 ? sums4(w, rows: t) : SIMD4((0..<4).map { $0 < width ? sum(w + $0 * t, rows: t) : 0 })
+            for k in 0..<width { total += c[k] }
+            i += width
           }
         }
       }
     }
     return total
   }
+
+  /// `a[r] += c[r] · s`.
+  private static func addMultiple(_ c: UnsafePointer<Double>, _ s: Double, rows t: Int, to a: UnsafeMutablePointer<Double>) {
+    let sv = SIMD4(repeating: s)
+    var r = 0
+    while r + 4 <= t {
+      store4(load4(a + r) + load4(c + r) * sv, a + r)
+      r += 4
+    }
+    while r < t {
+      a[r] += c[r] * s
+      r += 1
+    }
+  }
+
+  /// `w[r] = (x_r³/s)(a_r − x_r s)`, as `x·x·x/s·(a_r − x·s)`.
+  private static func cubeTerms(
+    _ c: UnsafePointer<Double>, _ s: Double, _ a: UnsafePointer<Double>, rows t: Int, into w: UnsafeMutablePointer<Double>
+  ) {
+    let sv = SIMD4(repeating: s)
+    var r = 0
+    while r + 4 <= t {
+      let v = load4(c + r)
+      store4(v * v * v / sv * (load4(a + r) - v * sv), w + r)
+      r += 4
+    }
+    while r < t {
+      let v = c[r]
+      w[r] = v * v * v / s * (a[r] - v * s)
+      r += 1
+    }
+  }
+
+  private static func sum(_ w: UnsafePointer<Double>, rows t: Int) -> Double {
+    var s = 0.0
+    for r in 0..<t { s += w[r] }
+    return s
+  }
+
+  /// ``sum(_:rows:)`` of four adjacent arrays of `t`, four independent sums in one loop.
+  private static func sums4(_ w: UnsafePointer<Double>, rows t: Int) -> SIMD4<Double> {
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+    for r in 0..<t {
+      s0 += w[r]
+      s1 += w[t + r]
+      s2 += w[2 * t + r]
+      s3 += w[3 * t + r]
+    }
+    return SIMD4(s0, s1, s2, s3)
+  }
+}
+
+/// Four doubles from `p` (any alignment).
+@inline(__always)
+func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+
+/// Four doubles to `p` (any alignment).
+@inline(__always)
+func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
 }
 
 // MARK: - shared
