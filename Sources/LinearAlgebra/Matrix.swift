@@ -106,8 +106,9 @@ public struct Matrix: Sendable, Hashable {
 
   /// ``demeanedColumns()`` in one read of a column-major matrix: each column is summed (four
   /// columns in one loop, each sum in row order) and `x − x̄` written into a buffer that is
-  /// never zero-filled. `visit` sees each run of columns once it is written, in column order,
-  /// with the run's elements (still in cache): `visit(j₀..<j₁, elements of columns j₀..<j₁)`.
+  /// never zero-filled (and advised to huge pages, ``adviseHugePages(_:)``). `visit` sees each
+  /// run of columns once it is written, in column order, with the run's elements (still in
+  /// cache): `visit(j₀..<j₁, elements of columns j₀..<j₁)`.
   ///
   /// `sumsFinite`: every column's sum is finite. A sum of finite terms only can be finite, so
   /// then every element is finite; a non-finite sum can also be the overflow of finite elements.
@@ -118,6 +119,7 @@ public struct Matrix: Sendable, Hashable {
     let t = rows
     var finite = true
     let out = [Double](unsafeUninitializedCapacity: rows * columns) { dst, count in
+      adviseHugePages(UnsafeMutableRawBufferPointer(dst))
       elements.withUnsafeBufferPointer { src in
         var j = 0
         while j < columns {

@@ -497,11 +497,13 @@ func demeaned(
 }
 
 /// `x` (column-major) with row `i` multiplied by `s[i]`, written into a buffer that is never
-/// zero-filled; nil when an element of `x` is not finite (read in the same pass).
+/// zero-filled (``adviseHugePages(_:)``); nil when an element of `x` is not finite (read in the
+/// same pass).
 func rowsScaled(_ x: Matrix, by s: [Double]) -> Matrix? {
   let t = x.rows
   var largest: UInt64 = 0
   let out = [Double](unsafeUninitializedCapacity: x.elements.count) { dst, count in
+    adviseHugePages(UnsafeMutableRawBufferPointer(dst))
     x.elements.withUnsafeBufferPointer { src in
       s.withUnsafeBufferPointer { w in
         for j in 0..<x.columns {
