@@ -206,21 +206,17 @@ public struct LedoitWolfConstantCorrelationCovariance: CovarianceEstimator {
       throw .nonFinite("the constant-correlation target (an instrument has zero variance in the window, so no correlation)")
     }
     let sd = variance.map { $0.squareRoot() }
-    let nn = Double(n)
-    // Σ_t Σ_i (x_ti³/s_i)(a_t − x_ti s_i), a_t = Σ_j x_tj s_j, in O(NT).
-    let cubeCross = ConstantCorrelationSums.cubeCross(x, sd: sd)
+    // The sums over G, r̄ and γ, and (at the same time) Σ_t Σ_i (x_ti³/s_i)(a_t − x_ti s_i) over X.
+    let (cubeCross, onG) = constantCorrelationSums(g, x, sd: sd, variance: variance, observations: t, toS: toS)
+    let (gSums, rBar, rs, gamma) = (onG.sums, onG.meanCorrelation, onG.meanCorrelationTimesSD, onG.gamma)
     var normSum = 0.0
     for v in powers.rowSquares { normSum += v * v }
-    let gSums = ConstantCorrelationSums(g, sd: sd, variance: variance, observations: t, toS: toS)
-    let rBar = (gSums.correlation - nn) / (nn * (nn - 1))
     // π = Σ_ij [(yᵀy)_ij / T − 2 G_ij S_ij / T + S_ij²]
     let pi = normSum / t - 2 * gSums.gs / t + gSums.ss
     var piDiagonal = 0.0
     for i in 0..<n {
       piDiagonal += powers.fourth[i] / t - 2 * g[i, i] * variance[i] / t + variance[i] * variance[i]
     }
-    let rs = sd.map { rBar * $0 }
-    let gamma = ConstantCorrelationSums.gamma(g, sd: sd, meanCorrelationTimesSD: rs, toS: toS)
     let rho = piDiagonal + rBar * (cubeCross / t + gSums.thetaRest)
     var shrinkage = 0.0
     // γ at rounding level (relative 1e-10 in norm): S is its own target, nothing to shrink.
@@ -241,6 +237,33 @@ public struct LedoitWolfConstantCorrelationCovariance: CovarianceEstimator {
       .ledoitWolfConstantCorrelation, g, shrinkage: shrinkage, certifiedPositiveDefinite: certified,
       isFinite: finite)
   }
+}
+
+/// What LW-CC's shrinkage needs from G: ``ConstantCorrelationSums``, r̄ (the mean correlation),
+/// `r̄ s_i` and γ (which needs r̄).
+struct ConstantCorrelationOnG: Sendable {
+  var sums: ConstantCorrelationSums
+  var meanCorrelation: Double
+  var meanCorrelationTimesSD: [Double]
+  var gamma: Double
+}
+
+/// The sums over G (``ConstantCorrelationOnG``) and the one over X
+/// (``ConstantCorrelationSums/cubeCross(_:sd:)``), the two at once (``concurrently(_:_:)``): they
+/// share nothing but their inputs, and each sum keeps its order.
+func constantCorrelationSums(
+  _ g: SymmetricMatrix, _ x: Matrix, sd: [Double], variance: [Double], observations t: Double, toS: Double
+) -> (cubeCross: Double, onG: ConstantCorrelationOnG) {
+  let nn = Double(g.dimension)
+  return concurrently(
+    { ConstantCorrelationSums.cubeCross(x, sd: sd) },
+    {
+      let sums = ConstantCorrelationSums(g, sd: sd, variance: variance, observations: t, toS: toS)
+      let rBar = (sums.correlation - nn) / (nn * (nn - 1))
+      let rs = sd.map { rBar * $0 }
+      let gamma = ConstantCorrelationSums.gamma(g, sd: sd, meanCorrelationTimesSD: rs, toS: toS)
+      return ConstantCorrelationOnG(sums: sums, meanCorrelation: rBar, meanCorrelationTimesSD: rs, gamma: gamma)
+    })
 }
 
 /// Σ = δF + (1 − δ)S in place of G, column by column; F_ij = r̄ s_i s_j taken as `(r̄ s_i) s_j`
