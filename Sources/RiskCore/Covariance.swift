@@ -268,37 +268,53 @@ func constantCorrelationSums(
 
 /// Σ = δF + (1 − δ)S in place of G, column by column; F_ij = r̄ s_i s_j taken as `(r̄ s_i) s_j`
 /// with i ≤ j (the product in that order on both sides of the diagonal: `rs[min] · sd[max]`),
-/// F_ii = S_ii; S_ij = G_ij · toS. Returns whether every element of Σ is finite.
+/// F_ii = S_ii; S_ij = G_ij · toS. Four rows at a time in vector registers (the same operations
+/// on each lane as on a scalar). Returns whether every element of Σ is finite.
 func blendTowardsConstantCorrelation(
   _ g: inout SymmetricMatrix, shrinkage: Double, toS: Double, variance: [Double], sd: [Double],
   meanCorrelationTimesSD rs: [Double]
 ) -> Bool {
   let n = g.dimension
   let keep = 1 - shrinkage
-  var largest: UInt64 = 0
+  var check = FiniteCheck()
   g.modifySymmetricElements { p in
-    guard let base = p.baseAddress else { return }
-    for j in 0..<n {
-      let c = base + j * n
-      let sdj = sd[j]
-      let rsj = rs[j]
-      rs.withUnsafeBufferPointer { rsp in
-        sd.withUnsafeBufferPointer { sdp in
-          for i in 0..<j {
-            c[i] = shrinkage * (rsp[i] * sdj) + keep * (c[i] * toS)
-            largest = max(largest, magnitude(c[i]))
+    rs.withUnsafeBufferPointer { rsp in
+      sd.withUnsafeBufferPointer { sdp in
+        guard let base = p.baseAddress, let r = rsp.baseAddress, let d = sdp.baseAddress else { return }
+        let (shv, keepv, toSv) = (SIMD4(repeating: shrinkage), SIMD4(repeating: keep), SIMD4(repeating: toS))
+        for j in 0..<n {
+          let c = base + j * n
+          let (sdj, rsj) = (d[j], r[j])
+          let (sdjv, rsjv) = (SIMD4(repeating: sdj), SIMD4(repeating: rsj))
+          var i = 0
+          while i + 4 <= j {
+            let v = shv * (load4(r + i) * sdjv) + keepv * (load4(c + i) * toSv)
+            store4(v, c + i)
+            check.fold(v)
+            i += 4
+          }
+          for i in i..<j {
+            c[i] = shrinkage * (r[i] * sdj) + keep * (c[i] * toS)
+            check.fold(c[i])
           }
           c[j] = shrinkage * variance[j] + keep * (c[j] * toS)
-          largest = max(largest, magnitude(c[j]))
-          for i in (j + 1)..<n {
-            c[i] = shrinkage * (rsj * sdp[i]) + keep * (c[i] * toS)
-            largest = max(largest, magnitude(c[i]))
+          check.fold(c[j])
+          i = j + 1
+          while i + 4 <= n {
+            let v = shv * (rsjv * load4(d + i)) + keepv * (load4(c + i) * toSv)
+            store4(v, c + i)
+            check.fold(v)
+            i += 4
+          }
+          for i in i..<n {
+            c[i] = shrinkage * (rsj * d[i]) + keep * (c[i] * toS)
+            check.fold(c[i])
           }
         }
       }
     }
   }
-  return largest < infinityMagnitude
+  return check.allFinite
 }
 
 /// The sums of the constant-correlation estimate over the elements of G, in one pass over its
@@ -524,34 +540,54 @@ func demeaned(
 /// same pass).
 func rowsScaled(_ x: Matrix, by s: [Double]) -> Matrix? {
   let t = x.rows
-  var largest: UInt64 = 0
+  var check = FiniteCheck()
   let out = [Double](unsafeUninitializedCapacity: x.elements.count) { dst, count in
     adviseHugePages(UnsafeMutableRawBufferPointer(dst))
     x.elements.withUnsafeBufferPointer { src in
       s.withUnsafeBufferPointer { w in
-        for j in 0..<x.columns {
-          for i in 0..<t {
-            let v = src[i + j * t]
-            dst[i + j * t] = v * w[i]
-            largest = max(largest, magnitude(v))
-          }
-        }
+        guard let from = src.baseAddress, let to = dst.baseAddress, let w = w.baseAddress else { return }
+        for j in 0..<x.columns { scaleRows(from + j * t, by: w, rows: t, into: to + j * t, checking: &check) }
       }
     }
     count = x.elements.count
   }
-  guard largest < infinityMagnitude else { return nil }
+  guard check.allFinite else { return nil }
   return Matrix(rows: t, columns: x.columns, layout: .columnMajor, trustedElements: out)
 }
 
-/// A double's bits without its sign: a value is finite exactly when this is below
-/// ``infinityMagnitude`` (the exponent of ∞ and NaN is all ones), so the largest over many values
-/// tells whether all are finite, without a branch.
-@inline(__always)
-func magnitude(_ v: Double) -> UInt64 { v.bitPattern & 0x7FFF_FFFF_FFFF_FFFF }
+/// `d[i] = c[i] · w[i]`, four rows at a time, folding each `c[i]` into `check`.
+private func scaleRows(
+  _ c: UnsafePointer<Double>, by w: UnsafePointer<Double>, rows t: Int, into d: UnsafeMutablePointer<Double>,
+  checking check: inout FiniteCheck
+) {
+  var i = 0
+  while i + 4 <= t {
+    let v = load4(c + i)
+    store4(v * load4(w + i), d + i)
+    check.fold(v)
+    i += 4
+  }
+  for i in i..<t {
+    d[i] = c[i] * w[i]
+    check.fold(c[i])
+  }
+}
 
-/// The bits of +∞.
-let infinityMagnitude: UInt64 = 0x7FF0_0000_0000_0000
+/// Whether every value folded in is finite, kept in vector registers without a branch: `v − v`
+/// is +0 for a finite `v` and NaN for ±∞ and NaN, so each running sum stays exactly 0 while every
+/// value is finite, and is NaN from the first one that is not.
+struct FiniteCheck {
+  private var lanes = SIMD4<Double>()
+  private var scalar = 0.0
+
+  @inline(__always)
+  mutating func fold(_ v: SIMD4<Double>) { lanes += v - v }
+
+  @inline(__always)
+  mutating func fold(_ v: Double) { scalar += v - v }
+
+  var allFinite: Bool { lanes == .zero && scalar == 0 }
+}
 
 /// Row sums of squares and column sums of fourth powers of the demeaned returns, accumulated as
 /// ``Matrix/demeanedColumns(visiting:)`` writes each run of columns (while it is in cache).
@@ -618,30 +654,42 @@ struct PowerSums {
 /// element of the result is finite (a non-finite product stays non-finite on the diagonal).
 func shrinkTowardsIdentity(_ s: inout SymmetricMatrix, keeping keep: Double, adding added: Double) -> Bool {
   let n = s.dimension
-  var largest: UInt64 = 0
+  var check = FiniteCheck()
   s.modifySymmetricElements { p in
-    for k in p.indices {
-      p[k] *= keep
-      largest = max(largest, magnitude(p[k]))
-    }
+    guard let base = p.baseAddress else { return }
+    scaleInPlace(base, count: p.count, by: keep, checking: &check)
     for i in 0..<n {
-      p[i + i * n] += added
-      largest = max(largest, magnitude(p[i + i * n]))
+      base[i + i * n] += added
+      check.fold(base[i + i * n])
     }
   }
-  return largest < infinityMagnitude
+  return check.allFinite
 }
 
 /// `scale(by:)`, returning whether every element of the result is finite.
 func scaleCheckingFinite(_ m: inout SymmetricMatrix, by c: Double) -> Bool {
-  var largest: UInt64 = 0
+  var check = FiniteCheck()
   m.modifySymmetricElements { p in
-    for k in p.indices {
-      p[k] *= c
-      largest = max(largest, magnitude(p[k]))
-    }
+    guard let base = p.baseAddress else { return }
+    scaleInPlace(base, count: p.count, by: c, checking: &check)
   }
-  return largest < infinityMagnitude
+  return check.allFinite
+}
+
+/// `p[k] *= c`, four elements at a time, folding each product into `check`.
+private func scaleInPlace(_ p: UnsafeMutablePointer<Double>, count: Int, by c: Double, checking check: inout FiniteCheck) {
+  let cv = SIMD4(repeating: c)
+  var k = 0
+  while k + 4 <= count {
+    let v = load4(p + k) * cv
+    store4(v, p + k)
+    check.fold(v)
+    k += 4
+  }
+  for k in k..<count {
+    p[k] *= c
+    check.fold(p[k])
+  }
 }
 
 /// Checks an estimate is finite and PSD (``PSDCheck``); clips negative
