@@ -54,6 +54,15 @@ public struct Matrix: Sendable, Hashable {
     self.elements = elements
   }
 
+  /// Storage known to hold `rows * columns` elements (checked by a precondition, not thrown).
+  package init(rows: Int, columns: Int, layout: MatrixLayout, trustedElements elements: [Double]) {
+    precondition(rows >= 0 && columns >= 0 && elements.count == rows * columns, "matrix element count")
+    self.rows = rows
+    self.columns = columns
+    self.layout = layout
+    self.elements = elements
+  }
+
   /// A row-major matrix from an array of rows.
   public init(rowArrays: [[Double]]) throws(LinearAlgebraError) {
     let columns = rowArrays.first?.count ?? 0
@@ -104,22 +113,72 @@ public struct Matrix: Sendable, Hashable {
     precondition(elements.count == rows * columns, "modifyElements must keep the element count")
   }
 
-  /// A column-major copy with each column's mean removed: `xᵢⱼ − x̄ⱼ`.
-  public func demeanedColumns() -> Matrix {
-    var x = converted(to: .columnMajor)
-    let t = x.rows
-    let columns = x.columns
-    x.modifyElements { e in
-      e.withUnsafeMutableBufferPointer { p in
-        for j in 0..<columns {
-          var s = 0.0
-          for i in 0..<t { s += p[i + j * t] }
-          let m = s / Double(t)
-          for i in 0..<t { p[i + j * t] -= m }
+  /// A column-major copy with each column's mean removed: `xᵢⱼ − x̄ⱼ`, `x̄ⱼ` the column's sum in
+  /// row order divided by the number of rows.
+  public func demeanedColumns() -> Matrix { demeanedColumns { _, _ in }.matrix }
+
+  /// ``demeanedColumns()`` in one read of a column-major matrix: each column is summed (four
+  /// columns in one loop, each sum in row order) and `x − x̄` written into a buffer that is
+  /// never zero-filled (and advised to huge pages, ``adviseHugePages(_:)``). `visit` sees each
+  /// run of columns once it is written, in column order, with the run's elements (still in
+  /// cache): `visit(j₀..<j₁, elements of columns j₀..<j₁)`.
+  ///
+  /// `sumsFinite`: every column's sum is finite. A sum of finite terms only can be finite, so
+  /// then every element is finite; a non-finite sum can also be the overflow of finite elements.
+  package func demeanedColumns(
+    visiting visit: (Range<Int>, UnsafeBufferPointer<Double>) -> Void
+  ) -> (matrix: Matrix, sumsFinite: Bool) {
+    if layout == .rowMajor { return converted(to: .columnMajor).demeanedColumns(visiting: visit) }
+    let t = rows
+    var finite = true
+    let out = [Double](unsafeUninitializedCapacity: rows * columns) { dst, count in
+      adviseHugePages(UnsafeMutableRawBufferPointer(dst))
+      elements.withUnsafeBufferPointer { src in
+        var j = 0
+        while j < columns {
+          let width = min(4, columns - j)
+          let sums = Self.columnSums(src, from: j, count: width, rows: t)
+          for k in 0..<width {
+            finite = finite && sums[k].isFinite
+            Self.subtract(sums[k] / Double(t), src, dst, offset: (j + k) * t, count: t)
+          }
+          visit(j..<(j + width), UnsafeBufferPointer(rebasing: dst[(j * t)..<((j + width) * t)]))
+          j += width
         }
       }
+      count = rows * columns
     }
-    return x
+    return (Matrix(rows: rows, columns: columns, layout: .columnMajor, trustedElements: out), finite)
+  }
+
+  /// The sums of `count` (1 to 4) adjacent columns of a column-major buffer, each in row order:
+  /// independent sums, interleaved so that they do not wait on each other.
+  private static func columnSums(_ p: UnsafeBufferPointer<Double>, from j: Int, count: Int, rows t: Int) -> SIMD4<Double> {
+    guard count == 4, let base = p.baseAddress else {
+      var s = SIMD4<Double>()
+      for k in 0..<count {
+        for i in 0..<t { s[k] += p[i + (j + k) * t] }
+      }
+      return s
+    }
+    let a = base + j * t
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+    for i in 0..<t {
+      s0 += a[i]
+      s1 += a[i + t]
+      s2 += a[i + 2 * t]
+      s3 += a[i + 3 * t]
+    }
+    return SIMD4(s0, s1, s2, s3)
+  }
+
+  /// `dst[k] = src[k] − m` for `k` in `offset..<offset + count` (`dst` may be uninitialized:
+  /// `Double` is trivial).
+  private static func subtract(
+    _ m: Double, _ src: UnsafeBufferPointer<Double>, _ dst: UnsafeMutableBufferPointer<Double>, offset: Int, count: Int
+  ) {
+    guard count > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
+    for k in offset..<(offset + count) { d[k] = s[k] - m }
   }
 
   /// `true` when every element is finite.

@@ -176,11 +176,34 @@ public struct SymmetricMatrix: Sendable, Hashable {
     return SymmetricMatrix(dimension: n, symmetricElements: c)
   }
 
+  /// ``gram(_:scale:)`` and whether every element is finite, found in the mirror pass (each
+  /// element of the upper triangle as it is copied, and the diagonal) instead of a pass over the
+  /// `n²` elements of its own: `isFinite` is the value of ``isFinite`` on the result.
+  package static func gramCheckingFinite(
+    _ x: Matrix, scale alpha: Double
+  ) throws(LinearAlgebraError) -> (matrix: SymmetricMatrix, isFinite: Bool) {
+    let n = x.columns
+    var c = try upperGramElements(x, scale: alpha)
+    // With no rows, C is zero (dsyrk is not called).
+    let finite = n > 0 && x.rows > 0 ? mirror(&c, dimension: n, checkingFinite: true) : true
+    return (SymmetricMatrix(dimension: n, symmetricElements: c), finite)
+  }
+
   /// Copies the upper triangle of the column-major `n × n` elements onto the lower, in 64 × 64
   /// tiles: row by row, the writes to the lower triangle are `n` apart, and at n = 5,000 an
   /// untiled loop misses the cache on every one of them (BENCHMARKS.md, "Covariance at scale").
   static func mirrorUpperTriangle(_ c: inout [Double], dimension n: Int) {
+    _ = mirror(&c, dimension: n, checkingFinite: false)
+  }
+
+  /// The mirror of ``mirrorUpperTriangle(_:dimension:)``; with `checkingFinite`, also whether
+  /// every element of the upper triangle (so of the whole matrix) is finite, else `true`.
+  @inline(__always)
+  private static func mirror(_ c: inout [Double], dimension n: Int, checkingFinite: Bool) -> Bool {
     let tile = 64
+    // The largest |element| as bits: a non-finite double's magnitude bits are ≥ those of +∞.
+    let magnitudeBits: UInt64 = 0x7FFF_FFFF_FFFF_FFFF
+    var largest: UInt64 = 0
     c.withUnsafeMutableBufferPointer { p in
       for jb in stride(from: 0, to: n, by: tile) {
         let jEnd = min(jb + tile, n)
@@ -188,11 +211,19 @@ public struct SymmetricMatrix: Sendable, Hashable {
           for j in jb..<jEnd {
             let iEnd = min(ib + tile, j)
             if iEnd <= ib { continue }
-            for i in ib..<iEnd { p[j + i * n] = p[i + j * n] }
+            for i in ib..<iEnd {
+              let v = p[i + j * n]
+              p[j + i * n] = v
+              if checkingFinite { largest = max(largest, v.bitPattern & magnitudeBits) }
+            }
           }
         }
       }
+      if checkingFinite {
+        for i in 0..<n { largest = max(largest, p[i + i * n].bitPattern & magnitudeBits) }
+      }
     }
+    return largest < Double.infinity.bitPattern
   }
 
   /// The `n²` column-major elements of `α · XᵀX` with only the upper triangle

@@ -64,9 +64,9 @@ public struct SampleCovariance: CovarianceEstimator {
   public var method: CovarianceMethod { .sample }
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
-    try requireObservations(returns, 2)
-    let x = returns.demeanedColumns()
-    return try validated(.sample, try gram(x, scale: 1 / Double(returns.rows - 1)), shrinkage: nil, gramForm: true)
+    let x = try demeaned(returns, 2)
+    let (m, finite) = try gramCheckingFinite(x, scale: 1 / Double(returns.rows - 1))
+    return try validated(.sample, m, shrinkage: nil, gramForm: true, isFinite: finite)
   }
 }
 
@@ -79,19 +79,13 @@ public struct EWMACovariance: CovarianceEstimator {
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
     guard lambda > 0, lambda < 1 else { throw .invalidLambda(lambda) }
-    try requireObservations(returns, 2)
+    try requireShape(returns, 2)
     let x = returns.converted(to: .columnMajor)
-    let t = x.rows
-    let s = ewmaWeights(count: t, lambda: lambda).map { $0.squareRoot() }
-    var scaled = x
-    scaled.modifyElements { e in
-      e.withUnsafeMutableBufferPointer { p in
-        for j in 0..<x.columns {
-          for i in 0..<t { p[i + j * t] *= s[i] }
-        }
-      }
-    }
-    return try validated(.ewma, try gram(scaled, scale: 1), shrinkage: nil, gramForm: true)
+    let s = ewmaWeights(count: x.rows, lambda: lambda).map { $0.squareRoot() }
+    // The returns' finiteness is read in the same pass, before anything else can fail.
+    guard let scaled = rowsScaled(x, by: s) else { throw .nonFinite("the returns") }
+    let (m, finite) = try gramCheckingFinite(scaled, scale: 1)
+    return try validated(.ewma, m, shrinkage: nil, gramForm: true, isFinite: finite)
   }
 }
 
@@ -108,37 +102,30 @@ public struct LedoitWolfCovariance: CovarianceEstimator {
   public var method: CovarianceMethod { .ledoitWolf }
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
-    try requireObservations(returns, 2)
-    let x = returns.demeanedColumns()
+    // ‖(X∘X)ᵀ(X∘X)‖₁ = Σ_t (Σ_i x_ti²)² = Σ_t ‖x_t‖⁴: O(NT) from the row norms, no second dsyrk;
+    // the norms are summed as the demeaned columns are written (each in column order).
+    var powers = PowerSums(rows: returns.rows, fourthPowersOfColumns: nil)
+    let x = try demeaned(returns, 2) { run, p in powers.add(run, p) }
     let t = Double(x.rows)
     let n = x.columns
     var s = try gram(x, scale: 1 / t)
-    // ‖(X∘X)ᵀ(X∘X)‖₁ = Σ_t (Σ_i x_ti²)² = Σ_t ‖x_t‖⁴: O(NT) from the row norms, no second dsyrk.
-    let t0 = x.rows
-    var rowNorm = [Double](repeating: 0, count: t0)
-    x.elements.withUnsafeBufferPointer { p in
-      for j in 0..<n {
-        let base = j * t0
-        for i in 0..<t0 { rowNorm[i] += p[base + i] * p[base + i] }
-      }
-    }
     var betaSum = 0.0
-    for v in rowNorm { betaSum += v * v }
+    for v in powers.rowSquares { betaSum += v * v }
     let deltaRaw = s.elements.reduce(0) { $0 + $1 * $1 }  // ‖S‖²_F = sum((XᵀX)²)/T²
-    let mu = s.trace / Double(n)
+    let trace = s.trace
+    let mu = trace / Double(n)
     var beta = (betaSum / t - deltaRaw) / (Double(n) * t)
-    var delta = deltaRaw - 2 * mu * s.trace + Double(n) * mu * mu
+    var delta = deltaRaw - 2 * mu * trace + Double(n) * mu * mu
     delta /= Double(n)
     beta = min(beta, delta)
     let shrinkage = beta == 0 ? 0 : beta / delta
     guard shrinkage.isFinite else { throw .nonFinite("the Ledoit–Wolf shrinkage") }
-    let trace = s.trace
     let added = shrinkage * mu
-    s.scale(by: 1 - shrinkage)
-    for i in 0..<n { s.set(i, i, to: s[i, i] + added) }
+    let finite = shrinkTowardsIdentity(&s, keeping: 1 - shrinkage, adding: added)
     let certified = ShrinkageCertificate.towardsIdentity(
       s, shrinkage: shrinkage, added: added, sampleTrace: trace, observations: x.rows)
-    return try validated(.ledoitWolf, s, shrinkage: shrinkage, certifiedPositiveDefinite: certified)
+    return try validated(
+      .ledoitWolf, s, shrinkage: shrinkage, certifiedPositiveDefinite: certified, isFinite: finite)
   }
 }
 
@@ -154,25 +141,23 @@ public struct OASCovariance: CovarianceEstimator {
   public var method: CovarianceMethod { .oas }
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
-    try requireObservations(returns, 2)
-    let x = returns.demeanedColumns()
+    let x = try demeaned(returns, 2)
     let t = Double(x.rows)
     let n = Double(x.columns)
     var s = try gram(x, scale: 1 / t)
     guard x.columns > 1 else { return try validated(.oas, s, shrinkage: 0) }
     let alpha = s.elements.reduce(0) { $0 + $1 * $1 } / (n * n)
-    let mu = s.trace / n
+    let trace = s.trace
+    let mu = trace / n
     let num = alpha + mu * mu
     let den = (t + 1) * (alpha - mu * mu / n)
     let shrinkage = den == 0 ? 1 : min(num / den, 1)
     guard shrinkage.isFinite else { throw .nonFinite("the OAS shrinkage") }
-    let trace = s.trace
     let added = shrinkage * mu
-    s.scale(by: 1 - shrinkage)
-    for i in 0..<x.columns { s.set(i, i, to: s[i, i] + added) }
+    let finite = shrinkTowardsIdentity(&s, keeping: 1 - shrinkage, adding: added)
     let certified = ShrinkageCertificate.towardsIdentity(
       s, shrinkage: shrinkage, added: added, sampleTrace: trace, observations: x.rows)
-    return try validated(.oas, s, shrinkage: shrinkage, certifiedPositiveDefinite: certified)
+    return try validated(.oas, s, shrinkage: shrinkage, certifiedPositiveDefinite: certified, isFinite: finite)
   }
 }
 
@@ -202,8 +187,9 @@ public struct LedoitWolfConstantCorrelationCovariance: CovarianceEstimator {
   public var method: CovarianceMethod { .ledoitWolfConstantCorrelation }
 
   public func estimate(_ returns: Matrix) throws(EstimationError) -> CovarianceEstimate {
-    try requireObservations(returns, 2)
-    let x = returns.demeanedColumns()
+    // Σ_t ‖x_t‖⁴ and Σ_t x_ti⁴ per column: summed as the demeaned columns are written.
+    var powers = PowerSums(rows: returns.rows, fourthPowersOfColumns: max(returns.columns, 0))
+    let x = try demeaned(returns, 2) { run, p in powers.add(run, p) }
     let t0 = x.rows
     let n = x.columns
     let t = Double(t0)
@@ -220,121 +206,497 @@ public struct LedoitWolfConstantCorrelationCovariance: CovarianceEstimator {
       throw .nonFinite("the constant-correlation target (an instrument has zero variance in the window, so no correlation)")
     }
     let sd = variance.map { $0.squareRoot() }
-    let nn = Double(n)
-    // Row sums in O(NT): Σ_t ‖x_t‖⁴, Σ_t x_ti⁴ per column, and Σ_t Σ_i (x_ti³/s_i)(a_t − x_ti s_i).
-    var rowNorm = [Double](repeating: 0, count: t0)
-    var a = [Double](repeating: 0, count: t0)
-    var fourth = [Double](repeating: 0, count: n)
-    x.elements.withUnsafeBufferPointer { p in
-      for j in 0..<n {
-        let base = j * t0
-        let sj = sd[j]
-        var f = 0.0
-        for r in 0..<t0 {
-          let v = p[base + r]
-          let v2 = v * v
-          rowNorm[r] += v2
-          a[r] += v * sj
-          f += v2 * v2
-        }
-        fourth[j] = f
-      }
-    }
-    var cubeCross = 0.0
-    x.elements.withUnsafeBufferPointer { p in
-      for i in 0..<n {
-        let base = i * t0
-        let si = sd[i]
-        var c = 0.0
-        for r in 0..<t0 {
-          let v = p[base + r]
-          c += v * v * v / si * (a[r] - v * si)
-        }
-        cubeCross += c
-      }
-    }
+    // The sums over G, r̄ and γ, and (at the same time) Σ_t Σ_i (x_ti³/s_i)(a_t − x_ti s_i) over X.
+    let (cubeCross, onG) = constantCorrelationSums(g, x, sd: sd, variance: variance, observations: t, toS: toS)
+    let (gSums, rBar, rs, gamma) = (onG.sums, onG.meanCorrelation, onG.meanCorrelationTimesSD, onG.gamma)
     var normSum = 0.0
-    for v in rowNorm { normSum += v * v }
-    // One pass over G, column by column (each sum in the order of the element index, as the
-    // separate loops had it): Σ_ij S_ij/(s_i s_j), Σ_ij G_ij S_ij, Σ_ij S_ij², and
-    // Σ_{i≠j} (s_j/s_i) θ_ij less θ's first term (from the rows above).
-    let gOverT = (0..<n).map { g[$0, $0] / t }
-    var correlationSum = 0.0
-    var gs = 0.0
-    var ss = 0.0
-    var thetaRest = 0.0
-    g.elements.withUnsafeBufferPointer { p in
-      for j in 0..<n {
-        let base = j * n
-        let sdj = sd[j]
-        for i in 0..<n {
-          let gij = p[base + i]
-          let sij = gij * toS
-          correlationSum += sij / (sd[i] * sdj)
-          gs += gij * sij
-          ss += sij * sij
-          if i != j {
-            let w = sdj / sd[i]
-            thetaRest += w * (-(gOverT[i]) * sij - (gij / t) * variance[i] + variance[i] * sij)
-          }
-        }
-      }
-    }
-    let rBar = (correlationSum - nn) / (nn * (nn - 1))
+    for v in powers.rowSquares { normSum += v * v }
     // π = Σ_ij [(yᵀy)_ij / T − 2 G_ij S_ij / T + S_ij²]
-    let pi = normSum / t - 2 * gs / t + ss
+    let pi = normSum / t - 2 * gSums.gs / t + gSums.ss
     var piDiagonal = 0.0
-    for i in 0..<n { piDiagonal += fourth[i] / t - 2 * g[i, i] * variance[i] / t + variance[i] * variance[i] }
-    var gamma = 0.0
-    g.elements.withUnsafeBufferPointer { p in
-      for j in 0..<n {
-        let base = j * n
-        let sdj = sd[j]
-        for i in 0..<n where i != j {
-          let d = p[base + i] * toS - rBar * sd[i] * sdj
-          gamma += d * d
-        }
-      }
+    for i in 0..<n {
+      piDiagonal += powers.fourth[i] / t - 2 * g[i, i] * variance[i] / t + variance[i] * variance[i]
     }
-    let rho = piDiagonal + rBar * (cubeCross / t + thetaRest)
+    let rho = piDiagonal + rBar * (cubeCross / t + gSums.thetaRest)
     var shrinkage = 0.0
     // γ at rounding level (relative 1e-10 in norm): S is its own target, nothing to shrink.
-    if gamma > 1e-20 * ss {
+    if gamma > 1e-20 * gSums.ss {
       shrinkage = max(0, min(1, (pi - rho) / gamma / t))
     }
     guard shrinkage.isFinite, rBar.isFinite else { throw .nonFinite("the constant-correlation shrinkage") }
-    // Σ = δF + (1 − δ)S in place of G, column by column; F_ij = r̄ s_i s_j with i ≤ j (the
-    // product in that order on both sides of the diagonal), F_ii = S_ii.
+    let finite: Bool
     if shrinkage > 0 {
-      g.modifySymmetricElements { p in
-        for j in 0..<n {
-          let base = j * n
-          for i in 0..<n {
-            let f = i == j ? variance[i] : (i < j ? rBar * sd[i] * sd[j] : rBar * sd[j] * sd[i])
-            p[base + i] = shrinkage * f + (1 - shrinkage) * (p[base + i] * toS)
-          }
-        }
-      }
+      finite = blendTowardsConstantCorrelation(
+        &g, shrinkage: shrinkage, toS: toS, variance: variance, sd: sd, meanCorrelationTimesSD: rs)
     } else {
-      g.scale(by: toS)
+      finite = scaleCheckingFinite(&g, by: toS)
     }
     let certified = ShrinkageCertificate.towardsConstantCorrelation(
       g, shrinkage: shrinkage, meanCorrelation: rBar, variance: variance, observations: t0)
     return try validated(
-      .ledoitWolfConstantCorrelation, g, shrinkage: shrinkage, certifiedPositiveDefinite: certified)
+      .ledoitWolfConstantCorrelation, g, shrinkage: shrinkage, certifiedPositiveDefinite: certified,
+      isFinite: finite)
   }
+}
+
+/// What LW-CC's shrinkage needs from G: ``ConstantCorrelationSums``, r̄ (the mean correlation),
+/// `r̄ s_i` and γ (which needs r̄).
+struct ConstantCorrelationOnG: Sendable {
+  var sums: ConstantCorrelationSums
+  var meanCorrelation: Double
+  var meanCorrelationTimesSD: [Double]
+  var gamma: Double
+}
+
+/// The sums over G (``ConstantCorrelationOnG``) and the one over X
+/// (``ConstantCorrelationSums/cubeCross(_:sd:)``), the two at once (``concurrently(_:_:)``): they
+/// share nothing but their inputs, and each sum keeps its order.
+func constantCorrelationSums(
+  _ g: SymmetricMatrix, _ x: Matrix, sd: [Double], variance: [Double], observations t: Double, toS: Double
+) -> (cubeCross: Double, onG: ConstantCorrelationOnG) {
+  let nn = Double(g.dimension)
+  return concurrently(
+    { ConstantCorrelationSums.cubeCross(x, sd: sd) },
+    {
+      let sums = ConstantCorrelationSums(g, sd: sd, variance: variance, observations: t, toS: toS)
+      let rBar = (sums.correlation - nn) / (nn * (nn - 1))
+      let rs = sd.map { rBar * $0 }
+      let gamma = ConstantCorrelationSums.gamma(g, sd: sd, meanCorrelationTimesSD: rs, toS: toS)
+      return ConstantCorrelationOnG(sums: sums, meanCorrelation: rBar, meanCorrelationTimesSD: rs, gamma: gamma)
+    })
+}
+
+/// Σ = δF + (1 − δ)S in place of G, column by column; F_ij = r̄ s_i s_j taken as `(r̄ s_i) s_j`
+/// with i ≤ j (the product in that order on both sides of the diagonal: `rs[min] · sd[max]`),
+/// F_ii = S_ii; S_ij = G_ij · toS. Four rows at a time in vector registers (the same operations
+/// on each lane as on a scalar). Returns whether every element of Σ is finite.
+func blendTowardsConstantCorrelation(
+  _ g: inout SymmetricMatrix, shrinkage: Double, toS: Double, variance: [Double], sd: [Double],
+  meanCorrelationTimesSD rs: [Double]
+) -> Bool {
+  let n = g.dimension
+  let keep = 1 - shrinkage
+  var check = FiniteCheck()
+  g.modifySymmetricElements { p in
+    rs.withUnsafeBufferPointer { rsp in
+      sd.withUnsafeBufferPointer { sdp in
+        guard let base = p.baseAddress, let r = rsp.baseAddress, let d = sdp.baseAddress else { return }
+        let (shv, keepv, toSv) = (SIMD4(repeating: shrinkage), SIMD4(repeating: keep), SIMD4(repeating: toS))
+        for j in 0..<n {
+          let c = base + j * n
+          let (sdj, rsj) = (d[j], r[j])
+          let (sdjv, rsjv) = (SIMD4(repeating: sdj), SIMD4(repeating: rsj))
+          var i = 0
+          while i + 4 <= j {
+            let v = shv * (load4(r + i) * sdjv) + keepv * (load4(c + i) * toSv)
+            store4(v, c + i)
+            check.fold(v)
+            i += 4
+          }
+          for i in i..<j {
+            c[i] = shrinkage * (r[i] * sdj) + keep * (c[i] * toS)
+            check.fold(c[i])
+          }
+          c[j] = shrinkage * variance[j] + keep * (c[j] * toS)
+          check.fold(c[j])
+          i = j + 1
+          while i + 4 <= n {
+            let v = shv * (rsjv * load4(d + i)) + keepv * (load4(c + i) * toSv)
+            store4(v, c + i)
+            check.fold(v)
+            i += 4
+          }
+          for i in i..<n {
+            c[i] = shrinkage * (rsj * d[i]) + keep * (c[i] * toS)
+            check.fold(c[i])
+          }
+        }
+      }
+    }
+  }
+  return check.allFinite
+}
+
+/// The sums of the constant-correlation estimate over the elements of G, in one pass over its
+/// columns, each sum in the order of the element index (as the separate loops had it; S_ij =
+/// G_ij · toS): Σ_ij S_ij/(s_i s_j), Σ_ij G_ij S_ij, Σ_ij S_ij², and Σ_{i≠j} (s_j/s_i) θ_ij less
+/// θ's first term (from the rows). A column's terms are formed in a loop of their own, where the
+/// three divisions an element run on vector registers, then added in order.
+struct ConstantCorrelationSums {
+  var correlation = 0.0
+  var gs = 0.0
+  var ss = 0.0
+  var thetaRest = 0.0
+
+  init(_ g: SymmetricMatrix, sd: [Double], variance: [Double], observations t: Double, toS: Double) {
+    let n = g.dimension
+    // s_i, S_ii and −G_ii/T, one after the other.
+    let constants = sd + variance + (0..<n).map { -(g[$0, $0] / t) }
+    var terms = [Double](repeating: 0, count: 4 * n)
+    g.elements.withUnsafeBufferPointer { p in
+      constants.withUnsafeBufferPointer { k in
+        terms.withUnsafeMutableBufferPointer { w in
+          guard let gp = p.baseAddress, let kp = k.baseAddress, let wp = w.baseAddress else { return }
+          for j in 0..<n {
+            Self.terms(column: gp + j * n, j: j, n: n, constants: kp, t: t, toS: toS, into: wp)
+            add(wp, j: j, n: n)
+          }
+        }
+      }
+    }
+  }
+
+  /// Column `j`'s terms, four arrays of `n` in `w`: S_ij/(s_i s_j), G_ij S_ij, S_ij² and θ-rest_ij
+  /// = (s_j/s_i)(−(G_ii/T) S_ij − (G_ij/T) S_ii + S_ii S_ij), four rows at a time in vector
+  /// registers (the same operations on each lane as on a scalar, which finishes the column).
+  private static func terms(
+    column c: UnsafePointer<Double>, j: Int, n: Int, constants k: UnsafePointer<Double>, t: Double, toS: Double,
+    into w: UnsafeMutablePointer<Double>
+  ) {
+    let (sd, variance, negGOverT) = (k, k + n, k + 2 * n)
+    let sdj = sd[j]
+    let (sdjv, toSv, tv) = (SIMD4(repeating: sdj), SIMD4(repeating: toS), SIMD4(repeating: t))
+    var i = 0
+    while i + 4 <= n {
+      let gij = load4(c + i)
+      let sij = gij * toSv
+      let (sdi, vi) = (load4(sd + i), load4(variance + i))
+      store4(sij / (sdi * sdjv), w + i)
+      store4(gij * sij, w + n + i)
+      store4(sij * sij, w + 2 * n + i)
+      store4(sdjv / sdi * (load4(negGOverT + i) * sij - (gij / tv) * vi + vi * sij), w + 3 * n + i)
+      i += 4
+    }
+    while i < n {
+      let gij = c[i]
+      let sij = gij * toS
+      w[i] = sij / (sd[i] * sdj)
+      w[n + i] = gij * sij
+      w[2 * n + i] = sij * sij
+      w[3 * n + i] = sdj / sd[i] * (negGOverT[i] * sij - (gij / t) * variance[i] + variance[i] * sij)
+      i += 1
+    }
+  }
+
+  /// Adds column `j`'s terms to the four sums in row order (θ-rest without the diagonal).
+  private mutating func add(_ w: UnsafePointer<Double>, j: Int, n: Int) {
+    for i in 0..<j {
+      correlation += w[i]
+      gs += w[n + i]
+      ss += w[2 * n + i]
+      thetaRest += w[3 * n + i]
+    }
+    correlation += w[j]
+    gs += w[n + j]
+    ss += w[2 * n + j]
+    for i in (j + 1)..<n {
+      correlation += w[i]
+      gs += w[n + i]
+      ss += w[2 * n + i]
+      thetaRest += w[3 * n + i]
+    }
+  }
+
+  /// γ = Σ_{i≠j} (S_ij − r̄ s_i s_j)², in the order of the element index, `r̄ s_i s_j` as
+  /// `(r̄ s_i) s_j` (`rs[i] · sd[j]`).
+  static func gamma(_ g: SymmetricMatrix, sd: [Double], meanCorrelationTimesSD rs: [Double], toS: Double) -> Double {
+    let n = g.dimension
+    var gamma = 0.0
+    g.elements.withUnsafeBufferPointer { p in
+      rs.withUnsafeBufferPointer { rsp in
+        guard let gp = p.baseAddress, let r = rsp.baseAddress else { return }
+        for j in 0..<n {
+          let c = gp + j * n
+          let sdj = sd[j]
+          for i in 0..<j {
+            let d = c[i] * toS - r[i] * sdj
+            gamma += d * d
+          }
+          for i in (j + 1)..<n {
+            let d = c[i] * toS - r[i] * sdj
+            gamma += d * d
+          }
+        }
+      }
+    }
+    return gamma
+  }
+
+  /// Σ_i c_i, c_i = Σ_t (x_ti³/s_i)(a_t − x_ti s_i) with `a_t = Σ_j x_tj s_j` (j in order), each
+  /// c_i in row order and the c_i added in column order. The terms of four columns are formed in
+  /// vector registers, then their four sums run side by side (independent sums, each in order).
+  static func cubeCross(_ x: Matrix, sd: [Double]) -> Double {
+    let t = x.rows
+    let n = x.columns
+    var a = [Double](repeating: 0, count: t)
+    var terms = [Double](repeating: 0, count: 4 * t)
+    var total = 0.0
+    x.elements.withUnsafeBufferPointer { p in
+      a.withUnsafeMutableBufferPointer { ap in
+        terms.withUnsafeMutableBufferPointer { wp in
+          guard let base = p.baseAddress, let a = ap.baseAddress, let w = wp.baseAddress else { return }
+          for j in 0..<n { addMultiple(base + j * t, sd[j], rows: t, to: a) }
+          var i = 0
+          while i < n {
+            let width = min(4, n - i)
+            for k in 0..<width { cubeTerms(base + (i + k) * t, sd[i + k], a, rows: t, into: w + k * t) }
+            let c = width == 4 ? sums4(w, rows: t) : SIMD4((0..<4).map { $0 < width ? sum(w + $0 * t, rows: t) : 0 })
+            for k in 0..<width { total += c[k] }
+            i += width
+          }
+        }
+      }
+    }
+    return total
+  }
+
+  /// `a[r] += c[r] · s`.
+  private static func addMultiple(_ c: UnsafePointer<Double>, _ s: Double, rows t: Int, to a: UnsafeMutablePointer<Double>) {
+    let sv = SIMD4(repeating: s)
+    var r = 0
+    while r + 4 <= t {
+      store4(load4(a + r) + load4(c + r) * sv, a + r)
+      r += 4
+    }
+    while r < t {
+      a[r] += c[r] * s
+      r += 1
+    }
+  }
+
+  /// `w[r] = (x_r³/s)(a_r − x_r s)`, as `x·x·x/s·(a_r − x·s)`.
+  private static func cubeTerms(
+    _ c: UnsafePointer<Double>, _ s: Double, _ a: UnsafePointer<Double>, rows t: Int, into w: UnsafeMutablePointer<Double>
+  ) {
+    let sv = SIMD4(repeating: s)
+    var r = 0
+    while r + 4 <= t {
+      let v = load4(c + r)
+      store4(v * v * v / sv * (load4(a + r) - v * sv), w + r)
+      r += 4
+    }
+    while r < t {
+      let v = c[r]
+      w[r] = v * v * v / s * (a[r] - v * s)
+      r += 1
+    }
+  }
+
+  private static func sum(_ w: UnsafePointer<Double>, rows t: Int) -> Double {
+    var s = 0.0
+    for r in 0..<t { s += w[r] }
+    return s
+  }
+
+  /// ``sum(_:rows:)`` of four adjacent arrays of `t`, four independent sums in one loop.
+  private static func sums4(_ w: UnsafePointer<Double>, rows t: Int) -> SIMD4<Double> {
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+    for r in 0..<t {
+      s0 += w[r]
+      s1 += w[t + r]
+      s2 += w[2 * t + r]
+      s3 += w[3 * t + r]
+    }
+    return SIMD4(s0, s1, s2, s3)
+  }
+}
+
+/// Four doubles from `p` (any alignment).
+@inline(__always)
+func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+
+/// Four doubles to `p` (any alignment).
+@inline(__always)
+func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
 }
 
 // MARK: - shared
 
-func requireObservations(_ r: Matrix, _ needed: Int) throws(EstimationError) {
+/// The returns' shape, checked first: at least one instrument and `needed` observations. Their
+/// finiteness is checked next (``demeaned(_:_:visiting:)``, ``rowsScaled(_:by:)``), in the pass
+/// that first reads them.
+func requireShape(_ r: Matrix, _ needed: Int) throws(EstimationError) {
   guard r.columns > 0 else { throw .noInstruments }
   guard r.rows >= needed else { throw .lookbackTooShort(r.rows) }
-  guard r.isFinite else { throw .nonFinite("the returns") }
+}
+
+/// The returns demeaned by column (``Matrix/demeanedColumns()``'s values), after the checks of
+/// their shape and then their finiteness, in that order. Finite column sums prove every return
+/// finite (a sum of finite terms only can be finite); the element-by-element check runs only when
+/// a sum is not finite (a return is not, or finite returns overflowed). `visit` sees each run of
+/// demeaned columns as it is written (``Matrix/demeanedColumns(visiting:)``).
+func demeaned(
+  _ returns: Matrix, _ needed: Int, visiting visit: (Range<Int>, UnsafeBufferPointer<Double>) -> Void = { _, _ in }
+) throws(EstimationError) -> Matrix {
+  try requireShape(returns, needed)
+  let (x, sumsFinite) = returns.demeanedColumns(visiting: visit)
+  guard sumsFinite || returns.isFinite else { throw .nonFinite("the returns") }
+  return x
+}
+
+/// `x` (column-major) with row `i` multiplied by `s[i]`, written into a buffer that is never
+/// zero-filled (``adviseHugePages(_:)``); nil when an element of `x` is not finite (read in the
+/// same pass).
+func rowsScaled(_ x: Matrix, by s: [Double]) -> Matrix? {
+  let t = x.rows
+  var check = FiniteCheck()
+  let out = [Double](unsafeUninitializedCapacity: x.elements.count) { dst, count in
+    adviseHugePages(UnsafeMutableRawBufferPointer(dst))
+    x.elements.withUnsafeBufferPointer { src in
+      s.withUnsafeBufferPointer { w in
+        guard let from = src.baseAddress, let to = dst.baseAddress, let w = w.baseAddress else { return }
+        for j in 0..<x.columns { scaleRows(from + j * t, by: w, rows: t, into: to + j * t, checking: &check) }
+      }
+    }
+    count = x.elements.count
+  }
+  guard check.allFinite else { return nil }
+  return Matrix(rows: t, columns: x.columns, layout: .columnMajor, trustedElements: out)
+}
+
+/// `d[i] = c[i] · w[i]`, four rows at a time, folding each `c[i]` into `check`.
+private func scaleRows(
+  _ c: UnsafePointer<Double>, by w: UnsafePointer<Double>, rows t: Int, into d: UnsafeMutablePointer<Double>,
+  checking check: inout FiniteCheck
+) {
+  var i = 0
+  while i + 4 <= t {
+    let v = load4(c + i)
+    store4(v * load4(w + i), d + i)
+    check.fold(v)
+    i += 4
+  }
+  for i in i..<t {
+    d[i] = c[i] * w[i]
+    check.fold(c[i])
+  }
+}
+
+/// Whether every value folded in is finite, kept in vector registers without a branch: `v − v`
+/// is +0 for a finite `v` and NaN for ±∞ and NaN, so each running sum stays exactly 0 while every
+/// value is finite, and is NaN from the first one that is not.
+struct FiniteCheck {
+  private var lanes = SIMD4<Double>()
+  private var scalar = 0.0
+
+  @inline(__always)
+  mutating func fold(_ v: SIMD4<Double>) { lanes += v - v }
+
+  @inline(__always)
+  mutating func fold(_ v: Double) { scalar += v - v }
+
+  var allFinite: Bool { lanes == .zero && scalar == 0 }
+}
+
+/// Row sums of squares and column sums of fourth powers of the demeaned returns, accumulated as
+/// ``Matrix/demeanedColumns(visiting:)`` writes each run of columns (while it is in cache).
+///
+/// `rowSquares[t] = Σ_j x_tj²` with the columns added in order; `fourth[j] = Σ_t x_tj⁴`, as
+/// `(x²)²`, in row order (empty unless asked for).
+struct PowerSums {
+  var rowSquares: [Double]
+  var fourth: [Double]
+
+  init(rows: Int, fourthPowersOfColumns columns: Int?) {
+    rowSquares = [Double](repeating: 0, count: rows)
+    fourth = [Double](repeating: 0, count: columns ?? 0)
+  }
+
+  mutating func add(_ run: Range<Int>, _ p: UnsafeBufferPointer<Double>) {
+    let t = rowSquares.count
+    guard t > 0, let base = p.baseAddress else { return }
+    rowSquares.withUnsafeMutableBufferPointer { r in
+      guard let r = r.baseAddress else { return }
+      for k in 0..<run.count { Self.addSquares(base + k * t, rows: t, into: r) }
+    }
+    guard !fourth.isEmpty else { return }
+    fourth.withUnsafeMutableBufferPointer { f in
+      var k = 0
+      while k + 4 <= run.count {
+        let s = Self.fourthPowers4(base + k * t, rows: t)
+        for m in 0..<4 { f[run.lowerBound + k + m] = s[m] }
+        k += 4
+      }
+      for m in k..<run.count { f[run.lowerBound + m] = Self.fourthPowers(base + m * t, rows: t) }
+    }
+  }
+
+  private static func addSquares(_ c: UnsafePointer<Double>, rows t: Int, into r: UnsafeMutablePointer<Double>) {
+    for i in 0..<t { r[i] += c[i] * c[i] }
+  }
+
+  private static func fourthPowers(_ c: UnsafePointer<Double>, rows t: Int) -> Double {
+    var f = 0.0
+    for i in 0..<t {
+      let v2 = c[i] * c[i]
+      f += v2 * v2
+    }
+    return f
+  }
+
+  /// ``fourthPowers(_:rows:)`` of four adjacent columns, four independent sums in one loop.
+  private static func fourthPowers4(_ c: UnsafePointer<Double>, rows t: Int) -> SIMD4<Double> {
+    var (f0, f1, f2, f3) = (0.0, 0.0, 0.0, 0.0)
+    for i in 0..<t {
+      let (v0, v1, v2, v3) = (c[i] * c[i], c[i + t] * c[i + t], c[i + 2 * t] * c[i + 2 * t], c[i + 3 * t] * c[i + 3 * t])
+      f0 += v0 * v0
+      f1 += v1 * v1
+      f2 += v2 * v2
+      f3 += v3 * v3
+    }
+    return SIMD4(f0, f1, f2, f3)
+  }
+}
+
+/// `(1 − δ)S + δμI` in place: every element times `keep` (`1 − δ`), then `added` (`δμ`) on the
+/// diagonal; the products and sums of `scale(by:)` and `s[i, i] + added`. Returns whether every
+/// element of the result is finite (a non-finite product stays non-finite on the diagonal).
+func shrinkTowardsIdentity(_ s: inout SymmetricMatrix, keeping keep: Double, adding added: Double) -> Bool {
+  let n = s.dimension
+  var check = FiniteCheck()
+  s.modifySymmetricElements { p in
+    guard let base = p.baseAddress else { return }
+    scaleInPlace(base, count: p.count, by: keep, checking: &check)
+    for i in 0..<n {
+      base[i + i * n] += added
+      check.fold(base[i + i * n])
+    }
+  }
+  return check.allFinite
+}
+
+/// `scale(by:)`, returning whether every element of the result is finite.
+func scaleCheckingFinite(_ m: inout SymmetricMatrix, by c: Double) -> Bool {
+  var check = FiniteCheck()
+  m.modifySymmetricElements { p in
+    guard let base = p.baseAddress else { return }
+    scaleInPlace(base, count: p.count, by: c, checking: &check)
+  }
+  return check.allFinite
+}
+
+/// `p[k] *= c`, four elements at a time, folding each product into `check`.
+private func scaleInPlace(_ p: UnsafeMutablePointer<Double>, count: Int, by c: Double, checking check: inout FiniteCheck) {
+  let cv = SIMD4(repeating: c)
+  var k = 0
+  while k + 4 <= count {
+    let v = load4(p + k) * cv
+    store4(v, p + k)
+    check.fold(v)
+    k += 4
+  }
+  for k in k..<count {
+    p[k] *= c
+    check.fold(p[k])
+  }
 }
 
 /// Checks an estimate is finite and PSD (``PSDCheck``); clips negative
 /// eigenvalues and reports it when not.
+///
+/// `isFinite`: the caller's answer to `m.isFinite`, read in a pass that wrote or copied every
+/// element (``SymmetricMatrix/gramCheckingFinite(_:scale:)``, the shrinkage's blend); nil: checked here.
 ///
 /// `certifiedPositiveDefinite`: a ``ShrinkageCertificate`` has shown that the Cholesky
 /// factorisation of `m` cannot fail, so ``PSDCheck`` would return nil; it is not run.
@@ -350,9 +712,9 @@ func requireObservations(_ r: Matrix, _ needed: Int) throws(EstimationError) {
 /// The risk-parity solver still repairs a singular covariance it cannot solve, and says so.
 func validated(
   _ method: CovarianceMethod, _ m: SymmetricMatrix, shrinkage: Double?, certifiedPositiveDefinite: Bool = false,
-  gramForm: Bool = false
+  gramForm: Bool = false, isFinite: Bool? = nil
 ) throws(EstimationError) -> CovarianceEstimate {
-  guard m.isFinite else { throw .nonFinite("the \(method.rawValue) covariance") }
+  guard isFinite ?? m.isFinite else { throw .nonFinite("the \(method.rawValue) covariance") }
   if certifiedPositiveDefinite || gramForm {
     return CovarianceEstimate(method: method, daily: m, shrinkage: shrinkage, repair: nil)
   }
@@ -368,6 +730,16 @@ func validated(
 func gram(_ x: Matrix, scale alpha: Double) throws(EstimationError) -> SymmetricMatrix {
   do {
     return try SymmetricMatrix.gram(x, scale: alpha)
+  } catch {
+    throw .linearAlgebra(error)
+  }
+}
+
+/// ``gram(_:scale:)`` and whether every element is finite (``SymmetricMatrix/gramCheckingFinite(_:scale:)``).
+func gramCheckingFinite(_ x: Matrix, scale alpha: Double) throws(EstimationError) -> (SymmetricMatrix, Bool) {
+  do {
+    let (m, finite) = try SymmetricMatrix.gramCheckingFinite(x, scale: alpha)
+    return (m, finite)
   } catch {
     throw .linearAlgebra(error)
   }

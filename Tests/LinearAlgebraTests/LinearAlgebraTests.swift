@@ -84,6 +84,28 @@ struct MatrixTests {
     }
   }
 
+  @Test("demeaned columns: x − column sum / T in both layouts, every run of columns visited once, in order")
+  func demeaned() throws {
+    for (t, n) in [(7, 1), (5, 4), (9, 6), (3, 9)] {
+      var x = Matrix(rows: t, columns: n)
+      for i in 0..<t {
+        for j in 0..<n { x[i, j] = Double(i * i + 1) * 0.37 - Double(j) * 1.1 + 0.01 * Double(i * j) }
+      }
+      var visited: [Int] = []
+      let (d, finite) = x.converted(to: .rowMajor).demeanedColumns { run, p in
+        visited += Array(run)
+        #expect(p.count == run.count * t)
+      }
+      #expect(finite && visited == Array(0..<n) && d.layout == .columnMajor)
+      for j in 0..<n {
+        var s = 0.0
+        for i in 0..<t { s += x[i, j] }
+        for i in 0..<t { #expect(d[i, j].bitPattern == (x[i, j] - s / Double(t)).bitPattern) }
+      }
+      #expect(x.demeanedColumns() == d)
+    }
+  }
+
   @Test("dgemv product and quadratic form equal the naive ones")
   func multiply() throws {
     let a = try randomSPD(6, seed: 7)

@@ -145,6 +145,32 @@ struct CovarianceContractTests {
     #expect(throws: EstimationError.invalidLambda(1)) { try EWMACovariance(lambda: 1).estimate(Matrix(rows: 3, columns: 1)) }
   }
 
+  /// The returns' finiteness is read from the column sums (``demeaned(_:_:visiting:)``) or in EWMA's
+  /// scaling pass: a non-finite return anywhere (first column, a column of the last, partial run of
+  /// four, either layout) is still "the returns"; finite returns whose sum overflows are not.
+  @Test("a non-finite return is 'the returns' wherever it is; an overflowing sum of finite returns is not")
+  func nonFiniteReturns() throws {
+    for value in [Double.nan, .infinity, -.infinity] {
+      for (i, j) in [(0, 0), (3, 2), (5, 4)] {
+        var m = Matrix(rows: 6, columns: 5, repeating: 0.01)
+        m[i, j] = value
+        for e in Self.estimators {
+          #expect(throws: EstimationError.nonFinite("the returns")) { try e.estimate(m) }
+          #expect(throws: EstimationError.nonFinite("the returns")) { try e.estimate(m.converted(to: .rowMajor)) }
+        }
+      }
+    }
+    var big = Matrix(rows: 4, columns: 5, repeating: 0.01)
+    for i in 0..<3 { big[i, 1] = 1e308 }
+    for e in Self.estimators {
+      do {
+        _ = try e.estimate(big)
+      } catch {
+        #expect(error != .nonFinite("the returns"), "\(e.method): \(error)")
+      }
+    }
+  }
+
   @Test("sample covariance on a hand-computed 2 × 3 case")
   func handComputed() throws {
     // Returns a = (1, 2, 3)%, b = (2, 0, 4)%: var a = 1e-4, var b = 4e-4, cov = 1e-4.
