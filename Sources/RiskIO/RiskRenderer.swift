@@ -173,9 +173,9 @@ public enum RiskRenderer {
       "lookback": .integer(r.request.lookback),
       "lambda": .number(r.request.lambda),
       "returns": .string(r.request.returnKind.rawValue),
-      "covariance": .matrix(r.annualCovariance.rowArrays),
-      "covarianceDaily": .matrix(r.estimate.daily.rowArrays),
-      "correlation": .matrix(r.correlation.rowArrays),
+      "covariance": .matrix(r.annualCovariance),
+      "covarianceDaily": .matrix(r.estimate.daily),
+      "correlation": .matrix(r.correlation),
       "volatility": .object(vol),
       "warnings": .array(r.warnings.map { .string($0) }),
     ]

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import RiskCore
 import Testing
 
@@ -71,5 +72,50 @@ struct JSONMatrixTests {
     m[2][1] = .nan
     m[1][2] = .nan
     #expect(throws: JSONValue.NonFiniteNumber.self) { try JSONValue.matrix(m).rendered() }
+  }
+}
+
+/// A matrix kept as its numbers (``JSONValue/numberMatrix(_:)``) writes the bytes, and raises the
+/// errors, of the same matrix as an array of rows of numbers.
+@Suite("JSON number matrices")
+struct JSONNumberMatrixTests {
+  static func asRows(_ m: NumberMatrix) -> JSONValue {
+    .array((0..<m.rows).map { i in .array((0..<m.columns).map { .number(m.elements[i * m.columns + $0]) }) })
+  }
+
+  @Test(
+    "the same bytes as the rows: symmetric, asymmetric, 1 × 1, empty, rectangular, pretty and compact",
+    arguments: [(0, 0, true), (1, 1, true), (2, 2, true), (7, 7, true), (7, 7, false), (3, 5, false), (40, 40, true)])
+  func sameBytes(rows: Int, columns: Int, mirrored: Bool) throws {
+    let square = JSONMatrixTests.matrix(max(rows, columns), seed: UInt64(rows * 31 + columns), mirrored: mirrored)
+    let elements = (0..<rows).flatMap { i in (0..<columns).map { square[i][$0] } }
+    let m = NumberMatrix(rows: rows, columns: columns, elements: elements)
+    #expect((m.symmetricDimension != nil) == (mirrored && rows >= 2))
+    for pretty in [true, false] {
+      let doc = JSONValue.object(["m": .numberMatrix(m), "x": .number(1)])
+      let reference = JSONValue.object(["m": Self.asRows(m), "x": .number(1)])
+      #expect(try doc.rendered(pretty: pretty) == reference.rendered(pretty: pretty))
+    }
+  }
+
+  @Test("a symmetric matrix is written as its rows", arguments: [2, 9])
+  func symmetric(n: Int) throws {
+    let rows = JSONMatrixTests.matrix(n, seed: 5, mirrored: true)
+    let s = try SymmetricMatrix(rowArrays: rows)
+    #expect(try JSONValue.matrix(s).rendered() == JSONValue.matrix(s.rowArrays).rendered())
+  }
+
+  @Test("a non-finite number is refused with the same key path", arguments: [Double.nan, .infinity])
+  func nonFinite(value: Double) {
+    var e = [Double](repeating: 0.25, count: 9)
+    e[5] = value
+    let m = NumberMatrix(rows: 3, columns: 3, elements: e)
+    let doc = JSONValue.object(["covariance": .numberMatrix(m)])
+    #expect(throws: JSONValue.NonFiniteNumber.self) { try doc.rendered() }
+    do {
+      _ = try doc.rendered()
+    } catch {
+      #expect(error.keyPath == "$.covariance[1][2]")
+    }
   }
 }
