@@ -103,8 +103,8 @@ public enum JSONValue: Sendable, Hashable {
         out += "[]"
         return
       }
-      if let matrix = Self.symmetricRows(items) {
-        Self.writeSymmetric(matrix, into: &out, indent: indent)
+      if let m = Self.squareNumbers(items), let n = m.symmetricDimension {
+        Self.writeSymmetric((m.elements, n), into: &out, indent: indent)
         return
       }
       // Arrays of scalars stay on one line (matrix rows read well that way).
@@ -165,9 +165,10 @@ public enum JSONValue: Sendable, Hashable {
     return true
   }
 
-  /// The elements (row-major) and size of a square matrix of finite numbers, at least 2 × 2,
-  /// whose mirrored elements are bit for bit equal (a covariance, a correlation); else nil.
-  private static func symmetricRows(_ items: [JSONValue]) -> (elements: [Double], n: Int)? {
+  /// The items as a ``NumberMatrix`` when they are at least two rows of numbers, as many in each
+  /// row as there are rows; else nil. (Whether it is written as symmetric is
+  /// ``NumberMatrix/symmetricDimension``'s question.)
+  private static func squareNumbers(_ items: [JSONValue]) -> NumberMatrix? {
     let n = items.count
     guard n >= 2 else { return nil }
     var m: [Double] = []
@@ -175,17 +176,11 @@ public enum JSONValue: Sendable, Hashable {
     for item in items {
       guard case .array(let row) = item, row.count == n else { return nil }
       for v in row {
-        guard case .number(let x) = v, x.isFinite else { return nil }
+        guard case .number(let x) = v else { return nil }
         m.append(x)
       }
     }
-    let symmetric = m.withUnsafeBufferPointer { e in
-      for i in 0..<n {
-        for j in 0..<i where e[i * n + j].bitPattern != e[j * n + i].bitPattern { return false }
-      }
-      return true
-    }
-    return symmetric ? (m, n) : nil
+    return NumberMatrix(rows: n, columns: n, elements: m)
   }
 
   /// Writes a symmetric matrix as the general path would (rows of numbers, one line each
