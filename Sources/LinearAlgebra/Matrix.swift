@@ -27,13 +27,15 @@ public struct Matrix: Sendable, Hashable {
   }
 
   /// A column-major matrix whose every element `body` writes (in column-major order, once):
-  /// no zero fill before (a 500 × 2,520 returns matrix is 10 MB).
+  /// no zero fill before (a 500 × 2,520 returns matrix is 10 MB), and a large buffer advised to
+  /// huge pages before it is written (``adviseHugePages(_:)``).
   public init(columnMajorRows rows: Int, columns: Int, initializingWith body: (UnsafeMutableBufferPointer<Double>) -> Void) {
     precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
     self.rows = rows
     self.columns = columns
     self.layout = .columnMajor
     self.elements = [Double](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+      adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
       body(buffer)
       count = rows * columns
     }
@@ -48,15 +50,6 @@ public struct Matrix: Sendable, Hashable {
       throw .dimensionMismatch(
         "a \(rows)×\(columns) matrix needs \(max(0, rows * columns)) elements, got \(elements.count)")
     }
-    self.rows = rows
-    self.columns = columns
-    self.layout = layout
-    self.elements = elements
-  }
-
-  /// Storage known to hold `rows * columns` elements (checked by a precondition, not thrown).
-  package init(rows: Int, columns: Int, layout: MatrixLayout, trustedElements elements: [Double]) {
-    precondition(rows >= 0 && columns >= 0 && elements.count == rows * columns, "matrix element count")
     self.rows = rows
     self.columns = columns
     self.layout = layout
@@ -118,8 +111,8 @@ public struct Matrix: Sendable, Hashable {
   public func demeanedColumns() -> Matrix { demeanedColumns { _, _ in }.matrix }
 
   /// ``demeanedColumns()`` in one read of a column-major matrix: each column is summed (four
-  /// columns in one loop, each sum in row order) and `x − x̄` written into a buffer that is
-  /// never zero-filled (and advised to huge pages, ``adviseHugePages(_:)``). `visit` sees each
+  /// columns in one loop, each sum in row order) and `x − x̄` written in place
+  /// (``init(columnMajorRows:columns:initializingWith:)``). `visit` sees each
   /// run of columns once it is written, in column order, with the run's elements (still in
   /// cache): `visit(j₀..<j₁, elements of columns j₀..<j₁)`.
   ///
@@ -131,8 +124,7 @@ public struct Matrix: Sendable, Hashable {
     if layout == .rowMajor { return converted(to: .columnMajor).demeanedColumns(visiting: visit) }
     let t = rows
     var finite = true
-    let out = [Double](unsafeUninitializedCapacity: rows * columns) { dst, count in
-      adviseHugePages(UnsafeMutableRawBufferPointer(dst))
+    let x = Matrix(columnMajorRows: rows, columns: columns) { dst in
       elements.withUnsafeBufferPointer { src in
         var j = 0
         while j < columns {
@@ -146,9 +138,8 @@ public struct Matrix: Sendable, Hashable {
           j += width
         }
       }
-      count = rows * columns
     }
-    return (Matrix(rows: rows, columns: columns, layout: .columnMajor, trustedElements: out), finite)
+    return (x, finite)
   }
 
   /// The sums of `count` (1 to 4) adjacent columns of a column-major buffer, each in row order:

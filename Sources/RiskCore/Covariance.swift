@@ -535,24 +535,21 @@ func demeaned(
   return x
 }
 
-/// `x` (column-major) with row `i` multiplied by `s[i]`, written into a buffer that is never
-/// zero-filled (``adviseHugePages(_:)``); nil when an element of `x` is not finite (read in the
-/// same pass).
+/// `x` (column-major) with row `i` multiplied by `s[i]`, written in place
+/// (``Matrix/init(columnMajorRows:columns:initializingWith:)``); nil when an element of `x` is
+/// not finite (read in the same pass).
 func rowsScaled(_ x: Matrix, by s: [Double]) -> Matrix? {
   let t = x.rows
   var check = FiniteCheck()
-  let out = [Double](unsafeUninitializedCapacity: x.elements.count) { dst, count in
-    adviseHugePages(UnsafeMutableRawBufferPointer(dst))
+  let scaled = Matrix(columnMajorRows: t, columns: x.columns) { dst in
     x.elements.withUnsafeBufferPointer { src in
       s.withUnsafeBufferPointer { w in
         guard let from = src.baseAddress, let to = dst.baseAddress, let w = w.baseAddress else { return }
         for j in 0..<x.columns { scaleRows(from + j * t, by: w, rows: t, into: to + j * t, checking: &check) }
       }
     }
-    count = x.elements.count
   }
-  guard check.allFinite else { return nil }
-  return Matrix(rows: t, columns: x.columns, layout: .columnMajor, trustedElements: out)
+  return check.allFinite ? scaled : nil
 }
 
 /// `d[i] = c[i] · w[i]`, four rows at a time, folding each `c[i]` into `check`.
