@@ -20,8 +20,9 @@ import Synchronization
 ///
 /// BLAS is opened first and alone; LAPACKE (with LAPACK, libgfortran and libtmglib behind it)
 /// only when a factorisation or solve needs it (``LAPACKESolvers``): a pre-trade check that
-/// multiplies but never factors does not pay for the second tree of libraries (≈ 2 ms on this
-/// machine, `dlopen` timed in a C program: BENCHMARKS.md, issue 16 third pass).
+/// multiplies but never factors does not pay for the second tree of libraries (0.4–0.8 ms more
+/// for a C program's `dlopen`, `bench/floors`; `check` of one order 25.2 → 22.4 ms:
+/// BENCHMARKS.md, issue 16 third pass).
 struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loaded, never unloaded library.
   let dsyrk: advisor_dsyrk_fn
   let dgemv: advisor_dgemv_fn

@@ -254,7 +254,7 @@ struct ContentHash {
     if n >= 256 {
       // Four independent lanes over 32-byte blocks, folded in after: one lane is a chain of
       // dependent multiplies (≈ 6 cycles a word); four keep the multiplier busy. The 13 MB
-      // panel's CSV and its 40 MB cache entry are hashed on every run.
+      // panel's CSV and its 10 MB cache entry are hashed on every run.
       var (a0, a1, a2, a3) = (a, a ^ 0x243F_6A88_85A3_08D3, a ^ 0x1319_8A2E_0370_7344, a ^ 0xA409_3822_299F_31D0)
       var (b0, b1, b2, b3) = (b, b ^ 0x082E_FA98_EC4E_6C89, b ^ 0x4528_21E6_38D0_1377, b ^ 0xBE54_66CF_34E9_0C6C)
       while i + 32 <= n {
