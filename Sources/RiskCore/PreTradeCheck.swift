@@ -787,7 +787,7 @@ public struct PreTradeChecker: Sendable {
       if let stop = given ?? (try? TradeSetup.ruleStop(profile: profile, side: o.side, entry: entry, stats: stats).stop) {
         let t = TradeSetup.candidate(spec: spec, stats: stats, side: o.side, entry: entry, stop: stop, fx: fx)
         if t.unitExposure > 0, t.unitExposure.isFinite, t.riskPerUnit > 0, t.riskPerUnit.isFinite {
-          evaluation = LimitModel(profile).evaluate(t, book: model.book, risk: risk)
+          evaluation = LimitModel(profile).evaluate(t, book: model.book, risk: risk, explained: false)
         }
       }
     }

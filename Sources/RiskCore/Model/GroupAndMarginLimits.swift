@@ -34,9 +34,9 @@ func candidateGroups(_ id: LimitID, _ t: CandidateTrade, _ c: LimitContext) -> R
   if c.groups.clustersWanted && !c.groups.clustered {
     return .failure(
       LimitEvaluationBox(
-        .notEvaluated(id, "not evaluated (no covariance for \(t.symbol), so no correlation clusters): fails closed")))
+        .notEvaluated(id, "not evaluated (no covariance for \(t.symbol), so no correlation clusters): fails closed", in: c)))
   }
-  guard !mine.isEmpty else { return .failure(LimitEvaluationBox(.notApplicable(id, noGroupNote(t, c)))) }
+  guard !mine.isEmpty else { return .failure(LimitEvaluationBox(.notApplicable(id, noGroupNote(t, c), in: c))) }
   return .success(mine)
 }
 
@@ -56,7 +56,7 @@ public struct GroupExposureLimit: TradeLimit, BookLimit {
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     guard let cap = c.profile.maxGroupExposure else {
-      return .notApplicable(id, "the \(c.profile.name) profile sets no max_group_exposure")
+      return .notApplicable(id, "the \(c.profile.name) profile sets no max_group_exposure", in: c)
     }
     let groups: [InstrumentGroup]
     switch candidateGroups(id, t, c) {
@@ -71,23 +71,24 @@ public struct GroupExposureLimit: TradeLimit, BookLimit {
         existing: x0, side: t.sign, unit: t.unitExposure, room: cap * c.equity - (gr - abs(x0)))
       if best == nil || allowed.upper < (best?.1.upper ?? .infinity) { best = (g, allowed, gr) }
     }
-    guard let (g, allowed, gr) = best else { return .notApplicable(id, noGroupNote(t, c)) }
-    var inputs = [
-      NamedValue("max group exposure", cap, "× equity", source: "\(c.profile.source), max_group_exposure"),
-      NamedValue("cap", cap * c.equity, c.book.baseCurrency),
-      NamedValue("\(g.id) gross before", gr, c.book.baseCurrency),
-      NamedValue("existing \(t.symbol)", x0, c.book.baseCurrency),
-    ]
-    inputs += correlationInputs(g, t.symbol, c)
-    var note = "group \(describe(g))"
-    if groups.count > 1 { note += "; also in \(groups.filter { $0 != g }.map(\.id).joined(separator: ", "))" }
-    if allowed.upper <= 0 {
-      note += "; its gross exposure \(fmt(gr)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap * c.equity))"
+    guard let (g, allowed, gr) = best else { return .notApplicable(id, noGroupNote(t, c), in: c) }
+    func note() -> String {
+      var note = "group \(describe(g))"
+      if groups.count > 1 { note += "; also in \(groups.filter { $0 != g }.map(\.id).joined(separator: ", "))" }
+      if allowed.upper <= 0 {
+        note += "; its gross exposure \(fmt(gr)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap * c.equity))"
+      }
+      return note
     }
     return LimitEvaluation(
       id: id, allowed: allowed,
       formula: "(max group exposure × equity − gross exposure of the group's other members − existing) ÷ unit exposure",
-      inputs: inputs, note: note)
+      inputs: [
+        NamedValue("max group exposure", cap, "× equity", source: "\(c.profile.source), max_group_exposure"),
+        NamedValue("cap", cap * c.equity, c.book.baseCurrency),
+        NamedValue("\(g.id) gross before", gr, c.book.baseCurrency),
+        NamedValue("existing \(t.symbol)", x0, c.book.baseCurrency),
+      ] + correlationInputs(g, t.symbol, c), note: note(), in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
@@ -151,16 +152,16 @@ public struct GroupRiskShareLimit: TradeLimit, BookLimit {
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     guard let rho = c.profile.maxGroupRiskShare else {
-      return .notApplicable(id, "the \(c.profile.name) profile sets no max_group_risk_share")
+      return .notApplicable(id, "the \(c.profile.name) profile sets no max_group_risk_share", in: c)
     }
-    guard rho < 1 else { return .notApplicable(id, "a group risk-share cap of 100% cannot bind") }
+    guard rho < 1 else { return .notApplicable(id, "a group risk-share cap of 100% cannot bind", in: c) }
     let groups: [InstrumentGroup]
     switch candidateGroups(id, t, c) {
     case .failure(let box): return box.evaluation
     case .success(let g): groups = g
     }
     guard let risk = c.risk, let k = risk.position(of: t.symbol) else {
-      return .notEvaluated(id, "not evaluated (no covariance): fails closed")
+      return .notEvaluated(id, "not evaluated (no covariance): fails closed", in: c)
     }
     var lower = 0.0
     var upper = Double.infinity
@@ -168,7 +169,7 @@ public struct GroupRiskShareLimit: TradeLimit, BookLimit {
     var lone: [String] = []
     for g in groups {
       guard let f = figures(g, t.symbol, risk) else {
-        return .notEvaluated(id, "not evaluated (a member of \(g.id) is outside the covariance): fails closed")
+        return .notEvaluated(id, "not evaluated (a member of \(g.id) is outside the covariance): fails closed", in: c)
       }
       guard applies(f, risk) else {
         lone.append(g.id)
@@ -187,18 +188,21 @@ public struct GroupRiskShareLimit: TradeLimit, BookLimit {
     guard let (g, f, a, b, cc) = binding else {
       return .notApplicable(
         id,
-        "\(lone.joined(separator: ", ")) \(lone.count == 1 ? "is" : "are") the whole modelled book: a group's share is then 100% by definition"
-      )
+        "\(lone.joined(separator: ", ")) \(lone.count == 1 ? "is" : "are") the whole modelled book: a group's share is then 100% by definition",
+        in: c)
     }
     let allowed = lower > upper ? QuantityInterval.upTo(0) : QuantityInterval(lower, upper)
     let share = risk.variance > 0 ? f.n0 / risk.variance : 0
-    var note = "group \(describe(g))"
-    if groups.count > 1 { note += "; also in \(groups.filter { $0 != g }.map(\.id).joined(separator: ", "))" }
-    if allowed.lower > 0 {
-      note +=
-        "; the group already carries \(fmt(share * 100))% of the risk: only trades of at least \(fmt(allowed.lower)) units bring it within"
-    } else if allowed.upper <= 0 && cc > 0 {
-      note += "; the group already carries \(fmt(share * 100))% of the risk and a \(t.side.rawValue) trade adds to it"
+    func note() -> String {
+      var note = "group \(describe(g))"
+      if groups.count > 1 { note += "; also in \(groups.filter { $0 != g }.map(\.id).joined(separator: ", "))" }
+      if allowed.lower > 0 {
+        note +=
+          "; the group already carries \(fmt(share * 100))% of the risk: only trades of at least \(fmt(allowed.lower)) units bring it within"
+      } else if allowed.upper <= 0 && cc > 0 {
+        note += "; the group already carries \(fmt(share * 100))% of the risk and a \(t.side.rawValue) trade adds to it"
+      }
+      return note
     }
     return LimitEvaluation(
       id: id, allowed: allowed,
@@ -208,7 +212,7 @@ public struct GroupRiskShareLimit: TradeLimit, BookLimit {
         NamedValue("max group share ρ", rho, source: "\(c.profile.source), max_group_risk_share"),
         NamedValue("\(g.id) share before", share), NamedValue("(Σe_G)ₖ", f.seg), NamedValue("(Σe)ₖ", risk.sigmaE[k]),
         NamedValue("a", a), NamedValue("b", b), NamedValue("c", cc),
-      ] + correlationInputs(g, t.symbol, c), note: note)
+      ] + correlationInputs(g, t.symbol, c), note: note(), in: c)
   }
 
   /// The share of group `g` after a trade of q in `t` (nil: not applicable or no covariance).
@@ -267,29 +271,27 @@ public struct MarginUtilisationLimit: TradeLimit, BookLimit {
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     guard let cap = c.profile.maxMarginUtilisation else {
-      return .notApplicable(id, "the \(c.profile.name) profile sets no max_margin_utilisation")
+      return .notApplicable(id, "the \(c.profile.name) profile sets no max_margin_utilisation", in: c)
     }
     guard let m = t.unitMargin, m > 0 else {
-      return .notApplicable(id, "\(t.symbol) has no margin terms in instruments.yaml: it is paid in full and uses no margin")
+      return .notApplicable(id, "\(t.symbol) has no margin terms in instruments.yaml: it is paid in full and uses no margin", in: c)
     }
     let held = c.book.quantity(of: t.symbol)
     let other = others(t, c)
     let allowed = QuantityRoots.exposureCap(existing: held * m, side: t.sign, unit: m, room: cap * c.equity - other)
-    var inputs = [
-      NamedValue("max margin utilisation", cap, "× equity", source: "\(c.profile.source), max_margin_utilisation"),
-      NamedValue("cap", cap * c.equity, c.book.baseCurrency),
-      NamedValue("margin in use before", c.book.marginInUse, c.book.baseCurrency),
-      NamedValue("margin of one unit", m, c.book.baseCurrency),
-    ]
-    if let s = c.book.statedMargin { inputs.append(NamedValue("stated by the broker", s, c.book.baseCurrency)) }
     return LimitEvaluation(
       id: id, allowed: allowed,
       formula: "(max margin utilisation × equity − margin of the other positions − existing margin) ÷ margin of one unit",
-      inputs: inputs,
+      inputs: [
+        NamedValue("max margin utilisation", cap, "× equity", source: "\(c.profile.source), max_margin_utilisation"),
+        NamedValue("cap", cap * c.equity, c.book.baseCurrency),
+        NamedValue("margin in use before", c.book.marginInUse, c.book.baseCurrency),
+        NamedValue("margin of one unit", m, c.book.baseCurrency),
+      ] + (c.book.statedMargin.map { [NamedValue("stated by the broker", $0, c.book.baseCurrency)] } ?? []),
       note: allowed.upper > 0
         ? nil
-        : "margin in use \(fmt(c.book.marginInUse)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap * c.equity)) \(c.book.baseCurrency)"
-    )
+        : "margin in use \(fmt(c.book.marginInUse)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap * c.equity)) \(c.book.baseCurrency)",
+      in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {

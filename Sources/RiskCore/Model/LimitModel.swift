@@ -77,15 +77,17 @@ public struct LimitModel: Sendable {
     VolatilityBudgetLimit(), RiskShareLimit(), GroupRiskShareLimit(),
   ]
 
-  public func evaluate(_ t: CandidateTrade, book: Book, risk: PortfolioRiskModel?) -> TradeEvaluation {
-    let c = LimitContext(book: book, risk: risk, profile: profile, candidate: t)
+  /// - Parameter explained: false when only the numbers are read (a pre-trade check): each
+  ///   evaluation's formula, inputs and note are then left empty (``LimitContext/explained``).
+  public func evaluate(_ t: CandidateTrade, book: Book, risk: PortfolioRiskModel?, explained: Bool = true) -> TradeEvaluation {
+    let c = LimitContext(book: book, risk: risk, profile: profile, candidate: t, explained: explained)
     let closable = c.closable(t)
     var limits: [LimitEvaluation]
     if c.equity > 0 && c.equity.isFinite {
       limits = Self.tradeLimits.map { $0.evaluate(t, in: c) }
     } else {
-      let why = "equity is \(fmt(c.equity)) \(book.baseCurrency), not positive: only a trade that reduces the position is allowed"
-      limits = LimitID.allCases.map { LimitEvaluation.notEvaluated($0, why) }
+      let why = explained ? "equity is \(fmt(c.equity)) \(book.baseCurrency), not positive: only a trade that reduces the position is allowed" : ""
+      limits = LimitID.allCases.map { LimitEvaluation.notEvaluated($0, why, in: c) }
     }
     var lower = 0.0
     var upper = Double.infinity

@@ -114,15 +114,23 @@ public struct LimitContext: Sendable {
   /// The groups of the book and the candidate (empty when the profile caps no group).
   public let groups: GroupMap
 
+  /// Whether the evaluations explain themselves (formula, inputs, note): `size`, `budget` and
+  /// `whatif` print them; a pre-trade check reads only the numbers, and building the text it
+  /// never prints was a fifth of a batch's checking thread.
+  public let explained: Bool
+
   /// - Parameters:
   ///   - candidate: the trade judged, whose instrument is grouped with the book's.
   ///   - groups: the groups when already known (a ``TradeEvaluation``'s), else computed here.
+  ///   - explained: false leaves each evaluation's formula, inputs and note empty (the numbers are the same).
   public init(
-    book: Book, risk: PortfolioRiskModel?, profile: RegimeProfile, candidate: CandidateTrade? = nil, groups: GroupMap? = nil
+    book: Book, risk: PortfolioRiskModel?, profile: RegimeProfile, candidate: CandidateTrade? = nil, groups: GroupMap? = nil,
+    explained: Bool = true
   ) {
     self.book = book
     self.risk = risk
     self.profile = profile
+    self.explained = explained
     if let groups {
       self.groups = groups
     } else if profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
@@ -172,11 +180,21 @@ public struct LimitEvaluation: Sendable, Hashable {
     self.note = note
   }
 
-  static func notApplicable(_ id: LimitID, _ note: String) -> LimitEvaluation {
-    LimitEvaluation(id: id, allowed: nil, formula: "—", inputs: [], note: note)
+  /// An evaluation in a context: its explanation is built only when the context is ``LimitContext/explained``.
+  init(
+    id: LimitID, allowed: QuantityInterval?, evaluated: Bool = true, formula: @autoclosure () -> String,
+    inputs: @autoclosure () -> [NamedValue], note: @autoclosure () -> String?, in c: LimitContext
+  ) {
+    self.init(
+      id: id, allowed: allowed, evaluated: evaluated, formula: c.explained ? formula() : "",
+      inputs: c.explained ? inputs() : [], note: c.explained ? note() : nil)
   }
-  static func notEvaluated(_ id: LimitID, _ note: String) -> LimitEvaluation {
-    LimitEvaluation(id: id, allowed: .upTo(0), evaluated: false, formula: "—", inputs: [], note: note)
+
+  static func notApplicable(_ id: LimitID, _ note: @autoclosure () -> String, in c: LimitContext) -> LimitEvaluation {
+    LimitEvaluation(id: id, allowed: nil, formula: "—", inputs: [], note: note(), in: c)
+  }
+  static func notEvaluated(_ id: LimitID, _ note: @autoclosure () -> String, in c: LimitContext) -> LimitEvaluation {
+    LimitEvaluation(id: id, allowed: .upTo(0), evaluated: false, formula: "—", inputs: [], note: note(), in: c)
   }
 
   public var applies: Bool { allowed != nil }
@@ -241,17 +259,15 @@ public struct RiskBudgetLimit: TradeLimit {
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     let budget = budget(t, c)
     let closable = c.closable(t)
-    var inputs = [
-      NamedValue("money at risk allowed", budget, c.book.baseCurrency),
-      NamedValue("loss per unit", t.riskPerUnit, c.book.baseCurrency),
-    ]
-    if closable > 0 { inputs.append(NamedValue("units closed first (no new risk)", closable)) }
     return LimitEvaluation(
       id: id, allowed: .upTo(closable + max(0, budget) / t.riskPerUnit),
       formula: closable > 0
         ? "units closed + equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)"
         : "equity × risk × class multiplier ÷ (|entry − stop| × multiplier × fx)",
-      inputs: inputs, note: nil)
+      inputs: [
+        NamedValue("money at risk allowed", budget, c.book.baseCurrency),
+        NamedValue("loss per unit", t.riskPerUnit, c.book.baseCurrency),
+      ] + (closable > 0 ? [NamedValue("units closed first (no new risk)", closable)] : []), note: nil, in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
@@ -280,8 +296,8 @@ public struct NotionalCapLimit: TradeLimit, BookLimit {
       ],
       note: allowed.upper > 0
         ? nil
-        : "the existing \(t.symbol) exposure \(fmt(abs(e0))) \(c.book.baseCurrency) already uses the cap of \(fmt(cap)) \(c.book.baseCurrency)"
-    )
+        : "the existing \(t.symbol) exposure \(fmt(abs(e0))) \(c.book.baseCurrency) already uses the cap of \(fmt(cap)) \(c.book.baseCurrency)",
+      in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
@@ -318,8 +334,8 @@ public struct AccountLeverageLimit: TradeLimit, BookLimit {
       ],
       note: allowed.upper > 0
         ? nil
-        : "gross exposure \(fmt(c.book.grossExposure)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap)) \(c.book.baseCurrency)"
-    )
+        : "gross exposure \(fmt(c.book.grossExposure)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap)) \(c.book.baseCurrency)",
+      in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
@@ -342,7 +358,7 @@ public struct ClassLeverageLimit: TradeLimit, BookLimit {
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     let cls = t.assetClass.rawValue
     guard let leverage = c.profile.maxClassLeverage[t.assetClass] else {
-      return .notApplicable(id, "the \(c.profile.name) profile sets no \(cls) leverage cap; the account cap applies")
+      return .notApplicable(id, "the \(c.profile.name) profile sets no \(cls) leverage cap; the account cap applies", in: c)
     }
     let cap = leverage * c.equity
     let gross = c.book.classGross[t.assetClass, default: 0]
@@ -357,7 +373,8 @@ public struct ClassLeverageLimit: TradeLimit, BookLimit {
       ],
       note: allowed.upper > 0
         ? nil
-        : "\(cls) gross exposure \(fmt(gross)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap)) \(c.book.baseCurrency)")
+        : "\(cls) gross exposure \(fmt(gross)) \(c.book.baseCurrency) already uses the cap of \(fmt(cap)) \(c.book.baseCurrency)",
+      in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
@@ -385,23 +402,26 @@ public struct VolatilityBudgetLimit: TradeLimit, BookLimit {
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     guard let risk = c.risk, let k = risk.position(of: t.symbol) else {
-      return .notEvaluated(id, "not evaluated (no covariance): fails closed")
+      return .notEvaluated(id, "not evaluated (no covariance): fails closed", in: c)
     }
     let (v0, sek, skk) = (risk.variance, risk.sigmaE[k], risk.covariance[k, k])
     let cap = c.profile.portfolioVolatilityBudget * c.equity
     let (interval, a, b, cc) = QuantityRoots.volatilityBudget(
       variance: v0, sigmaE: sek, skk: skk, side: t.sign, unit: t.unitExposure, cap: cap)
     let allowed = interval ?? .upTo(0)
-    var note: String? = nil
-    if a <= 0 {
-      note = "\(t.symbol) has no variance in the window; the budget cannot bind"
-    } else if interval == nil {
-      note = "the portfolio is over its volatility budget and no \(t.side.rawValue) trade in \(t.symbol) brings it within"
-    } else if allowed.lower > 0 {
-      note =
-        "the portfolio is over its volatility budget: only trades between \(fmt(allowed.lower)) and \(fmt(allowed.upper)) units bring it within"
-    } else if allowed.upper == 0 && cc > 0 {
-      note = "the portfolio is over its volatility budget and a \(t.side.rawValue) trade adds to it"
+    func note() -> String? {
+      if a <= 0 { return "\(t.symbol) has no variance in the window; the budget cannot bind" }
+      if interval == nil {
+        return "the portfolio is over its volatility budget and no \(t.side.rawValue) trade in \(t.symbol) brings it within"
+      }
+      if allowed.lower > 0 {
+        return
+          "the portfolio is over its volatility budget: only trades between \(fmt(allowed.lower)) and \(fmt(allowed.upper)) units bring it within"
+      }
+      if allowed.upper == 0 && cc > 0 {
+        return "the portfolio is over its volatility budget and a \(t.side.rawValue) trade adds to it"
+      }
+      return nil
     }
     return LimitEvaluation(
       id: id, allowed: allowed,
@@ -412,7 +432,7 @@ public struct VolatilityBudgetLimit: TradeLimit, BookLimit {
         NamedValue("σ before (annual, of equity)", v0.squareRoot() / c.equity),
         NamedValue("σ of \(t.symbol) (annual)", skk.squareRoot()), NamedValue("(Σe)ₖ", sek), NamedValue("a", a),
         NamedValue("b", b), NamedValue("c", cc),
-      ], note: note)
+      ], note: note(), in: c)
   }
 
   /// Annual σ of the portfolio after a trade of q, as a fraction of equity (nil: no covariance).
@@ -461,12 +481,13 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     guard let risk = c.risk, risk.position(of: t.symbol) != nil else {
-      return .notEvaluated(id, "not evaluated (no covariance)")
+      return .notEvaluated(id, "not evaluated (no covariance)", in: c)
     }
     let rho = c.profile.maxRiskShare
     guard let f = figures(t.symbol, risk, rho: rho) else {
       return .notApplicable(
-        id, "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply")
+        id, "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply",
+        in: c)
     }
     let (allowed, _, _) = QuantityRoots.riskShare(
       existing: f.wk, m: f.m, c0: f.c0, skk: f.skk, rho: rho, side: t.sign, unit: t.unitExposure)
@@ -479,7 +500,8 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
       ],
       note: allowed.lower > 0
         ? "the position already carries more than its share; only trades of at least \(fmt(allowed.lower)) units bring it within"
-        : nil)
+        : nil,
+      in: c)
   }
 
   /// The instrument's share after a trade of q (nil: not applicable or no covariance).
@@ -511,11 +533,11 @@ public struct LiquidityLimit: TradeLimit {
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
     guard let adv = t.averageDailyVolume else {
-      return .notApplicable(id, "no volume data for \(t.symbol) (OTC FX reports none); liquidity not capped")
+      return .notApplicable(id, "no volume data for \(t.symbol) (OTC FX reports none); liquidity not capped", in: c)
     }
     return LimitEvaluation(
       id: id, allowed: .upTo(c.profile.maxADVFraction * adv), formula: "max fraction of ADV × ADV(\(t.advDays))",
-      inputs: [NamedValue("max fraction", c.profile.maxADVFraction), NamedValue("ADV", adv, "units")], note: nil)
+      inputs: [NamedValue("max fraction", c.profile.maxADVFraction), NamedValue("ADV", adv, "units")], note: nil, in: c)
   }
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
