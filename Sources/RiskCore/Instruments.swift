@@ -3,6 +3,27 @@ public enum AssetClass: String, Sendable, Hashable, CaseIterable, Codable {
   case stock, etf, fund
   case moneyMarketFund = "money-market-fund"
   case bond, option, future, crypto, fx, cfd, commodity, index
+
+  /// Hashes the case, not its name: a raw-value enum otherwise takes `RawRepresentable`'s
+  /// hash of the `String`, and the book's sums by class are looked up on every order.
+  public func hash(into h: inout Hasher) { h.combine(ordinal) }
+
+  var ordinal: Int {
+    switch self {
+    case .stock: return 0
+    case .etf: return 1
+    case .fund: return 2
+    case .moneyMarketFund: return 3
+    case .bond: return 4
+    case .option: return 5
+    case .future: return 6
+    case .crypto: return 7
+    case .fx: return 8
+    case .cfd: return 9
+    case .commodity: return 10
+    case .index: return 11
+    }
+  }
 }
 
 /// What advisor needs to know about an instrument beyond its prices.

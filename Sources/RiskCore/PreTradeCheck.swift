@@ -91,7 +91,15 @@ public struct Finding: Sendable, Hashable {
   public let context: [(key: ContextKey, value: ContextValue)]
 
   public init(
-    _ code: FindingCode, _ severity: Severity, _ message: String, _ context: [(key: ContextKey, value: ContextValue)] = []
+    _ code: FindingCode, _ severity: Severity, _ message: Sentence, _ context: [(key: ContextKey, value: ContextValue)] = []
+  ) {
+    self.init(code, severity, verbatim: message.string, context)
+  }
+
+  /// A finding whose sentence is already text.
+  public init(
+    _ code: FindingCode, _ severity: Severity, verbatim message: String,
+    _ context: [(key: ContextKey, value: ContextValue)] = []
   ) {
     self.code = code
     self.severity = severity
@@ -243,7 +251,7 @@ public struct InstrumentKnownRule: PreTradeRule {
     return [
       Finding(
         .unknownInstrument, .fail,
-        "\(c.order.symbol) is not in the market data"
+        verbatim: "\(c.order.symbol) is not in the market data"
           + (suggestions.isEmpty ? "." : "; did you mean \(suggestions.joined(separator: ", "))?"),
         [(.instrument, .text(c.order.symbol))])
     ]
@@ -257,7 +265,7 @@ public struct QuantityRule: PreTradeRule {
   public func check(_ c: OrderContext) -> [Finding] {
     let q = c.order.quantity
     guard !(q > 0 && q.isFinite) else { return [] }
-    return [Finding(.invalidQuantity, .fail, "quantity \(fmt(q)) is not a positive number.", [(.quantity, .number(q))])]
+    return [Finding(.invalidQuantity, .fail, "quantity \(num: q) is not a positive number.", [(.quantity, .number(q))])]
   }
 }
 
@@ -282,7 +290,7 @@ public struct MarketDataSufficientRule: PreTradeRule {
     guard c.stats == nil else { return [] }
     return [
       Finding(
-        .marketDataInsufficient, .fail, c.statsError ?? "the statistics of \(c.order.symbol) could not be computed.",
+        .marketDataInsufficient, .fail, verbatim: c.statsError ?? "the statistics of \(c.order.symbol) could not be computed.",
         [(.instrument, .text(c.order.symbol))])
     ]
   }
@@ -297,12 +305,12 @@ public struct LotSizeRule: PreTradeRule {
     if lots.isFinite && abs(lots - lots.rounded()) <= 1e-9 * max(1, lots) {
       let n = lots.rounded()
       return [
-        Finding(.lotSizeOK, .pass, "quantity is \(fmt(n)) lot\(n == 1 ? "" : "s") of \(fmt(lot)).", [(.lot, .number(lot))])
+        Finding(.lotSizeOK, .pass, "quantity is \(num: n) lot\(n == 1 ? "" : "s") of \(num: lot).", [(.lot, .number(lot))])
       ]
     }
     return [
       Finding(
-        .lotSizeMismatch, .fail, "quantity \(fmt(c.order.quantity)) is not a multiple of the lot size \(fmt(lot)).",
+        .lotSizeMismatch, .fail, "quantity \(num: c.order.quantity) is not a multiple of the lot size \(num: lot).",
         [
           (.lot, .number(lot)), (.value, .number(c.order.quantity)),
           (.maxQuantity, .number(roundDownToLot(c.order.quantity, lot: lot).quantity)),
@@ -367,20 +375,20 @@ public struct PriceBandRule: PreTradeRule {
     }
     let band = c.profile.priceBand
     guard let p = c.order.price else {
-      return [Finding(.priceBandOK, .pass, "no price: checked at the last close \(fmt(last)).", [(.lastClose, .number(last))])]
+      return [Finding(.priceBandOK, .pass, "no price: checked at the last close \(num: last).", [(.lastClose, .number(last))])]
     }
     let deviation = p / last - 1
     if !(p > 0) || !p.isFinite || !deviation.isFinite || abs(deviation) > band {
       return [
         Finding(
           .priceOutsideBand, .fail,
-          "price \(fmt(p)) is \(fmt(deviation * 100))% from the last close \(fmt(last)); the band is ±\(fmt(band * 100))%.",
+          "price \(num: p) is \(num: deviation * 100)% from the last close \(num: last); the band is ±\(num: band * 100)%.",
           [(.limit, .number(band)), (.value, .number(deviation)), (.lastClose, .number(last))])
       ]
     }
     return [
       Finding(
-        .priceBandOK, .pass, "price is \(fmt(deviation * 100))% from the last close.",
+        .priceBandOK, .pass, "price is \(num: deviation * 100)% from the last close.",
         [(.limit, .number(band)), (.value, .number(deviation))])
     ]
   }
@@ -397,7 +405,7 @@ public struct EquityRule: PreTradeRule {
     return [
       Finding(
         .equityNotPositive, .fail,
-        "equity is \(fmt(e)) \(c.book.baseCurrency): no order can be sized.",
+        "equity is \(num: e) \(c.book.baseCurrency): no order can be sized.",
         [(.equity, .number(e))])
     ]
   }
@@ -461,13 +469,13 @@ public struct StopPlacementRule: PreTradeRule {
       return [
         Finding(
           .stopWrongSide, .fail,
-          "stop \(fmt(st)) is not \(c.order.side == .long ? "below" : "above") the price \(fmt(c.entry ?? .nan)).",
+          "stop \(num: st) is not \(c.order.side == .long ? "below" : "above") the price \(num: c.entry ?? .nan).",
           [(.stop, .number(st)), (.price, .number(c.entry ?? .nan))])
       ]
     }
     var out = [
       Finding(
-        .stopOK, .pass, "stop \(fmt(st)) is \(fmt(abs(entry - st) / entry * 100))% away.",
+        .stopOK, .pass, "stop \(num: st) is \(num: abs(entry - st) / entry * 100)% away.",
         [(.stop, .number(st)), (.distance, .number(abs(entry - st)))])
     ]
     let sigmaPrice = (c.stats?.dailyVolatility ?? .nan) * entry
@@ -482,7 +490,7 @@ public struct StopPlacementRule: PreTradeRule {
     if abs(entry - st) < c.profile.noiseThresholdSigma * sigmaPrice {
       out.append(
         Finding(
-          .stopInsideNoise, .warn, "the stop is \(fmt(abs(entry - st) / sigmaPrice)) daily σ away, inside one day's noise.",
+          .stopInsideNoise, .warn, "the stop is \(num: abs(entry - st) / sigmaPrice) daily σ away, inside one day's noise.",
           [(.distance, .number(abs(entry - st))), (.dailySigma, .number(sigmaPrice))]))
     }
     return out
@@ -497,7 +505,7 @@ public struct ReducesPositionRule: PreTradeRule {
     return [
       Finding(
         .reducesPosition, .pass,
-        "the order reduces the \(c.order.symbol) position from \(fmt(c.held)) to \(fmt(after)): it lowers risk, so the exposure limits pass.",
+        "the order reduces the \(c.order.symbol) position from \(num: c.held) to \(num: after): it lowers risk, so the exposure limits pass.",
         [(.held, .number(c.held)), (.after, .number(after))])
     ]
   }
@@ -541,18 +549,18 @@ public struct LimitRule: PreTradeRule {
       return [
         Finding(
           codes.exceeded, .fail,
-          "\(r.name) \(fmt(r.value))\(u) exceeds the limit \(fmt(r.cap))\(u); at most \(fmt(maxQ)) would pass.", context)
+          "\(r.name) \(num: r.value)\(u) exceeds the limit \(num: r.cap)\(u); at most \(num: maxQ) would pass.", context)
       ]
     }
     if !allowed.contains(q) {
       return [
         Finding(
           codes.exceeded, .fail,
-          "\(r.name) \(fmt(r.value))\(u) is over the limit \(fmt(r.cap))\(u) already; only an order of at least \(fmt(allowed.lower)) brings it within.",
+          "\(r.name) \(num: r.value)\(u) is over the limit \(num: r.cap)\(u) already; only an order of at least \(num: allowed.lower) brings it within.",
           context + [(.minQuantity, .number(allowed.lower))])
       ]
     }
-    return [Finding(codes.ok, .pass, "\(r.name) \(fmt(r.value))\(u) within \(fmt(r.cap))\(u).", context)]
+    return [Finding(codes.ok, .pass, "\(r.name) \(num: r.value)\(u) within \(num: r.cap)\(u).", context)]
   }
 
   func notEvaluated(_ id: LimitID, _ why: String) -> Finding {
@@ -605,6 +613,8 @@ public struct PreTradeChecker: Sendable {
   /// The last order ``check(_:)`` applied to the book (nil when the last order did not pass).
   public private(set) var lastApplied: AppliedOrder? = nil
   private var states: [String: TradingStateReading] = [:]
+  /// The choice of a named regime, made once (nil under `auto`, or for a name that is no profile).
+  private let named: RegimeChoice?
 
   /// - Throws: ``UnknownRegimeError`` for a regime that is not a profile; ``EstimationError``
   ///   when the portfolio's evidence for `auto` cannot be computed.
@@ -615,10 +625,12 @@ public struct PreTradeChecker: Sendable {
     self.strict = strict
     switch regime {
     case .named(let n):
-      guard regimes.profile(n) != nil else { throw UnknownRegimeError(name: n, known: regimes.names) }
+      guard let p = regimes.profile(n) else { throw UnknownRegimeError(name: n, known: regimes.names) }
       portfolioEvidence = nil
+      named = RegimeChoice(profile: p, evidence: [], auto: false)
     case .auto:
       portfolioEvidence = try SizingService.portfolioEvidence(model.book, data: model.market, settings: regimes.detection)
+      named = nil
     }
   }
 
@@ -629,6 +641,7 @@ public struct PreTradeChecker: Sendable {
     self.selection = .named(profile.name)
     self.strict = strict
     self.portfolioEvidence = nil
+    self.named = RegimeChoice(profile: profile, evidence: [], auto: false)
   }
 
   public var asOf: Day { model.book.asOf }
@@ -664,8 +677,8 @@ public struct PreTradeChecker: Sendable {
   public mutating func choice(for symbol: String) -> Result<RegimeChoice, RegimeChoiceError> {
     switch selection {
     case .named(let n):
-      guard let p = regimes.profile(n) else { return .failure(RegimeChoiceError(description: "unknown regime '\(n)'")) }
-      return .success(RegimeChoice(profile: p, evidence: [], auto: false))
+      guard let named else { return .failure(RegimeChoiceError(description: "unknown regime '\(n)'")) }
+      return .success(named)
     case .auto:
       if let c = choices[symbol] { return .success(c) }
       guard let h = model.market[symbol] else {
@@ -695,7 +708,7 @@ public struct PreTradeChecker: Sendable {
       count += 1
       return OrderResult(
         order: nil, line: line, clientOrderID: id,
-        findings: [Finding(.malformedOrder, .fail, message, [(.line, .number(Double(line)))])], maxQuantity: nil,
+        findings: [Finding(.malformedOrder, .fail, verbatim: message, [(.line, .number(Double(line)))])], maxQuantity: nil,
         reducesOnly: false, regime: nil)
     case .order(let o):
       return check(o)

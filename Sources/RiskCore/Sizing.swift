@@ -500,23 +500,33 @@ public enum PositionSizer {
   }
 }
 
-/// Compact number formatting for explanations inside the core (no locale, no Foundation).
-func fmt(_ x: Double) -> String {
-  guard x.isFinite else { return "\(x)" }
+/// Compact number formatting for explanations inside the core (no locale, no Foundation):
+/// x rounded to 2 decimals from 1,000 up, 4 from 1, 6 from 0.01 and 8 below, written shortest
+/// (`description`'s digits) without a trailing ".0".
+func fmt(_ x: Double) -> String { withFmtBytes(x) { String(decoding: $0, as: UTF8.self) } }
+
+/// Calls `body` with the bytes of ``fmt(_:)``, written on the stack: every pre-trade finding
+/// formats several numbers (about 35 an order), so a sentence appends them as bytes and a
+/// String of up to 15 bytes is made without any allocation.
+func withFmtBytes<R>(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+  guard x.isFinite else {
+    var s = "\(x)"
+    return s.withUTF8(body)
+  }
   let a = abs(x)
   let digits = a >= 1000 ? 2 : a >= 1 ? 4 : a >= 0.01 ? 6 : 8
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }
   let r = (x * scale).rounded() / scale
-  // `r.description`'s bytes (ShortestDecimal), written on the stack and tested and trimmed as
-  // bytes: every pre-trade finding formats several numbers (about 35 an order), and a result of
-  // up to 15 bytes is then a String without any allocation.
   var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
   return withUnsafeMutableBytes(of: &scratch) { buffer in
-    guard let base = buffer.baseAddress, var n = ShortestDecimal.write(r, to: base) else { return r.description }
+    guard let base = buffer.baseAddress, var n = ShortestDecimal.write(r, to: base) else {
+      var s = r.description
+      return s.withUTF8(body)
+    }
     return buffer.withMemoryRebound(to: UInt8.self) { u in
       if !u[0..<n].contains(0x65), n >= 2, u[n - 2] == 0x2E, u[n - 1] == 0x30 { n -= 2 }  // no "e": drop ".0"
-      return String(decoding: UnsafeBufferPointer(rebasing: u[0..<n]), as: UTF8.self)
+      return body(UnsafeBufferPointer(rebasing: u[0..<n]))
     }
   }
 }

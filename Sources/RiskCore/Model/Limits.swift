@@ -106,7 +106,12 @@ public struct CandidateTrade: Sendable, Hashable {
 }
 
 /// The book, its covariance and the profile a trade is judged against.
-public struct LimitContext: Sendable {
+///
+/// A class, immutable: every limit and every reading of a trade shares one, and a
+/// ``TradeEvaluation`` holds it, so copying an evaluation (each pre-trade rule reads one)
+/// is one reference, not a copy of the book, the profile and the groups with each of their
+/// references retained.
+public final class LimitContext: Sendable {
   public let book: Book
   /// The annual covariance of the modelled holdings and the candidate (nil: none could be estimated).
   public let risk: PortfolioRiskModel?
