@@ -274,7 +274,8 @@ public struct MarginUtilisationLimit: TradeLimit, BookLimit {
       return .notApplicable(id, "the \(c.profile.name) profile sets no max_margin_utilisation", in: c)
     }
     guard let m = t.unitMargin, m > 0 else {
-      return .notApplicable(id, "\(t.symbol) has no margin terms in instruments.yaml: it is paid in full and uses no margin", in: c)
+      return .notApplicable(
+        id, "\(t.symbol) has no margin terms in instruments.yaml: it is paid in full and uses no margin", in: c)
     }
     let held = c.book.quantity(of: t.symbol)
     let other = others(t, c)

@@ -86,7 +86,9 @@ public struct LimitModel: Sendable {
     if c.equity > 0 && c.equity.isFinite {
       limits = Self.tradeLimits.map { $0.evaluate(t, in: c) }
     } else {
-      let why = explained ? "equity is \(fmt(c.equity)) \(book.baseCurrency), not positive: only a trade that reduces the position is allowed" : ""
+      let why =
+        explained
+        ? "equity is \(fmt(c.equity)) \(book.baseCurrency), not positive: only a trade that reduces the position is allowed" : ""
       limits = LimitID.allCases.map { LimitEvaluation.notEvaluated($0, why, in: c) }
     }
     var lower = 0.0
