@@ -8,6 +8,7 @@ public enum AssetClass: String, Sendable, Hashable, CaseIterable, Codable {
   /// hash of the `String`, and the book's sums by class are looked up on every order.
   public func hash(into h: inout Hasher) { h.combine(ordinal) }
 
+  /// Its place in `allCases`.
   var ordinal: Int {
     switch self {
     case .stock: return 0

@@ -583,6 +583,7 @@ public enum PreTradeRules {
   /// (`halted` then says the limits were not reached).
   public static func run(_ c: OrderContext) -> (findings: [Finding], halted: Bool) {
     var out: [Finding] = []
+    out.reserveCapacity(all.count + 2)
     for rule in all {
       let f = rule.check(c)
       out += f

@@ -92,6 +92,8 @@ public struct PortfolioRiskModel: Sendable {
     let settings: CorrelatedGroupSettings
     let members: [Int]
     let clusters: [[Int]]
+    /// The clusters of more than one instrument as groups (named once, not per order).
+    let groups: [InstrumentGroup]
   }
 
   public init(
@@ -126,11 +128,25 @@ public struct PortfolioRiskModel: Sendable {
       covariance: covariance, symbols: symbols, indices: members, linkage: s.linkage, minCorrelation: s.minCorrelation)
   }
 
+  /// The clusters of more than one instrument at `members` as groups, each named by its
+  /// members joined by `+` in symbol order (a cluster of one is no group): prepared ones are reused.
+  public func clusterGroups(_ s: CorrelatedGroupSettings, members: [Int]) -> [InstrumentGroup] {
+    if let p = preparedClusters.first(where: { $0.settings == s && $0.members == members }) { return p.groups }
+    return groups(of: clusters(s, members: members))
+  }
+
+  private func groups(of clusters: [[Int]]) -> [InstrumentGroup] {
+    clusters.filter { $0.count > 1 }.map { cluster in
+      let names = cluster.map { symbols[$0] }
+      return InstrumentGroup(id: names.joined(separator: "+"), origin: .cluster, members: names)
+    }
+  }
+
   /// Computes and keeps the clusters of `members` (at most four member sets are kept).
   public mutating func prepareClusters(_ s: CorrelatedGroupSettings, members: [Int]) {
     if preparedClusters.contains(where: { $0.settings == s && $0.members == members }) { return }
     let c = clusters(s, members: members)
-    preparedClusters.append(PreparedClusters(settings: s, members: members, clusters: c))
+    preparedClusters.append(PreparedClusters(settings: s, members: members, clusters: c, groups: groups(of: c)))
     if preparedClusters.count > 4 { preparedClusters.removeFirst() }
   }
 

@@ -73,7 +73,11 @@ public struct Book: Sendable {
   public let drawdown: DrawdownReading?
   public private(set) var lines: [BookLine]
   public private(set) var grossExposure: Double = 0
-  public private(set) var classGross: [AssetClass: Double] = [:]
+  /// Gross exposure by asset class, at each class's ``AssetClass/ordinal``: the sums every
+  /// order reads and every fill rewrites, so an array rather than a dictionary.
+  private var grossByClass = [Double](repeating: 0, count: AssetClass.allCases.count)
+  /// Σ |exposure| of the holdings of the class.
+  public func classGross(_ cls: AssetClass) -> Double { grossByClass[cls.ordinal] }
   /// Signed exposure by risk instrument.
   public private(set) var riskExposure: [String: Double] = [:]
   /// Risk instruments in the order first held.
@@ -170,8 +174,9 @@ public struct Book: Sendable {
 
   private mutating func resum(_ riskSymbol: String, _ assetClass: AssetClass) {
     riskExposure[riskSymbol] = linesOfRisk[riskSymbol, default: []].reduce(0) { $0 + lines[$1].exposure }
-    classGross[assetClass] = linesOfClass[assetClass, default: []].reduce(0) { $0 + abs(lines[$1].exposure) }
-    grossExposure = AssetClass.allCases.reduce(0) { $0 + (classGross[$1] ?? 0) }
+    grossByClass[assetClass.ordinal] = linesOfClass[assetClass, default: []].reduce(0) { $0 + abs(lines[$1].exposure) }
+    // In the order of `allCases`, as ever (a class not held adds an exact 0).
+    grossExposure = grossByClass.reduce(0, +)
     modelMargin = marginLines.reduce(0) { $0 + lines[$1].margin }
   }
 

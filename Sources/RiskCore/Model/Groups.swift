@@ -95,10 +95,7 @@ public struct GroupMap: Sendable {
       members.reserveCapacity(risk.symbols.count)
       for i in risk.exposures.indices where i == k || risk.exposures[i] != 0 { members.append(i) }
       clustered = candidate == nil || k != nil
-      for cluster in risk.clusters(s, members: members) where cluster.count > 1 {
-        let names = cluster.map { risk.symbols[$0] }
-        groups.append(InstrumentGroup(id: names.joined(separator: "+"), origin: .cluster, members: names))
-      }
+      groups = risk.clusterGroups(s, members: members)
     }
     if wantHand, candidate?.group != nil || book.lines.contains(where: { $0.group != nil }) {
       var byName: [String: Set<String>] = [:]

@@ -366,7 +366,7 @@ public struct ClassLeverageLimit: TradeLimit, BookLimit {
       return .notApplicable(id, "the \(c.profile.name) profile sets no \(cls) leverage cap; the account cap applies", in: c)
     }
     let cap = leverage * c.equity
-    let gross = c.book.classGross[t.assetClass, default: 0]
+    let gross = c.book.classGross(t.assetClass)
     let d = c.direct(t)
     let allowed = QuantityRoots.exposureCap(existing: d, side: t.sign, unit: t.unitExposure, room: cap - (gross - abs(d)))
     return LimitEvaluation(
@@ -384,7 +384,7 @@ public struct ClassLeverageLimit: TradeLimit, BookLimit {
 
   public func reading(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
     let d = c.direct(t)
-    let gross = c.book.classGross[t.assetClass, default: 0] - abs(d) + abs(d + t.sign * q * t.unitExposure)
+    let gross = c.book.classGross(t.assetClass) - abs(d) + abs(d + t.sign * q * t.unitExposure)
     return LimitReading(
       id: id, name: "\(t.assetClass.rawValue) gross leverage", value: gross / c.equity,
       cap: c.profile.maxClassLeverage[t.assetClass] ?? .infinity)
@@ -393,7 +393,7 @@ public struct ClassLeverageLimit: TradeLimit, BookLimit {
   public func breaches(in c: LimitContext) -> [Breach] {
     AssetClass.allCases.compactMap { cls in
       guard let cap = c.profile.maxClassLeverage[cls] else { return nil }
-      let g = c.book.classGross[cls, default: 0]
+      let g = c.book.classGross(cls)
       return g > cap * c.equity * (1 + QuantityRoots.tolerance)
         ? Breach(limit: id, subject: cls.rawValue, value: g / c.equity, cap: cap, unit: "× equity") : nil
     }

@@ -101,7 +101,7 @@ public enum Reducer {
     case .classLeverage:
       guard let s = b.subject, let cls = AssetClass(rawValue: s), let cap = p.maxClassLeverage[cls] else { return nil }
       target = largest(held.filter { $0.assetClass == cls })
-      excess = book.classGross[cls, default: 0] - cap * e
+      excess = book.classGross(cls) - cap * e
     case .accountLeverage:
       target = largest(held)
       excess = book.grossExposure - p.maxGrossLeverage * e
