@@ -8,6 +8,18 @@ public enum CovarianceMethod: String, Sendable, Hashable, CaseIterable, Codable 
   case oas
   case ledoitWolfConstantCorrelation = "ledoit-wolf-constant-correlation"
 
+  /// Hashes the case, not its name (a raw-value enum otherwise hashes its `String`): the
+  /// risk model looks its covariance up by method on every order of a batch.
+  public func hash(into h: inout Hasher) {
+    switch self {
+    case .sample: h.combine(0)
+    case .ewma: h.combine(1)
+    case .ledoitWolf: h.combine(2)
+    case .oas: h.combine(3)
+    case .ledoitWolfConstantCorrelation: h.combine(4)
+    }
+  }
+
   public var jsonKey: String {
     switch self {
     case .sample: return "sample"

@@ -161,10 +161,14 @@ public struct OrderResult: Sendable {
   /// The profile the order was judged by (nil: it could not be chosen).
   public let regime: String?
 
-  public var worst: Severity { findings.map(\.severity).max() ?? .pass }
+  public var worst: Severity {
+    var w = Severity.pass
+    for f in findings where f.severity > w { w = f.severity }
+    return w
+  }
   /// Passed: no fail (and, under `strict`, no warning).
   public func passed(strict: Bool) -> Bool { strict ? worst == .pass : worst != .fail }
-  public var failingCodes: [FindingCode] { findings.filter { $0.severity == .fail }.map(\.code) }
+  public var failingCodes: [FindingCode] { findings.compactMap { $0.severity == .fail ? $0.code : nil } }
 
   /// The same result failed closed by a finding raised after the rules ran (the journal
   /// could not record it): the finding is added and no quantity passes.
