@@ -231,16 +231,24 @@ public protocol PreTradeRule: Sendable {
   var reads: Set<OrderField> { get }
   /// A failing finding of this rule stops the checks after it (the later ones need what it checks).
   var halts: Bool { get }
-  func check(_ c: OrderContext) -> [Finding]
+  /// Appends the rule's findings on the order to `out` (the order's findings so far): one
+  /// array an order, not one per rule.
+  func check(_ c: OrderContext, into out: inout [Finding])
   /// Whether the checks after this rule are skipped, given its findings.
-  func stops(_ c: OrderContext, after findings: [Finding]) -> Bool
+  func stops(_ c: OrderContext, after findings: ArraySlice<Finding>) -> Bool
 }
 
 extension PreTradeRule {
   public var halts: Bool { false }
   public var reads: Set<OrderField> { [] }
-  public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool {
+  public func stops(_ c: OrderContext, after findings: ArraySlice<Finding>) -> Bool {
     halts && findings.contains { $0.severity == .fail }
+  }
+  /// The rule's findings on the order alone.
+  public func check(_ c: OrderContext) -> [Finding] {
+    var out: [Finding] = []
+    check(c, into: &out)
+    return out
   }
 }
 
@@ -249,16 +257,15 @@ extension PreTradeRule {
 public struct InstrumentKnownRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.unknownInstrument] }
   public var halts: Bool { true }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard !c.isKnown else { return [] }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard !c.isKnown else { return }
     let suggestions = closeMatches(for: c.order.symbol, in: c.knownSymbols)
-    return [
+    out.append(
       Finding(
         .unknownInstrument, .fail,
         verbatim: "\(c.order.symbol) is not in the market data"
           + (suggestions.isEmpty ? "." : "; did you mean \(suggestions.joined(separator: ", "))?"),
-        [(.instrument, .text(c.order.symbol))])
-    ]
+        [(.instrument, .text(c.order.symbol))]))
   }
 }
 
@@ -266,10 +273,10 @@ public struct QuantityRule: PreTradeRule {
   public var reads: Set<OrderField> { [.quantity] }
   public var codes: Set<FindingCode> { [.invalidQuantity] }
   public var halts: Bool { true }
-  public func check(_ c: OrderContext) -> [Finding] {
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
     let q = c.order.quantity
-    guard !(q > 0 && q.isFinite) else { return [] }
-    return [Finding(.invalidQuantity, .fail, "quantity \(num: q) is not a positive number.", [(.quantity, .number(q))])]
+    guard !(q > 0 && q.isFinite) else { return }
+    out.append(Finding(.invalidQuantity, .fail, "quantity \(num: q) is not a positive number.", [(.quantity, .number(q))]))
   }
 }
 
@@ -277,63 +284,65 @@ public struct QuantityRule: PreTradeRule {
 /// order must not pass twice).
 public struct DuplicateOrderIDRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.duplicateClientOrderID] }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard let first = c.duplicateOf, let id = c.order.clientOrderID else { return [] }
-    return [
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard let first = c.duplicateOf, let id = c.order.clientOrderID else { return }
+    out.append(
       Finding(
         .duplicateClientOrderID, .fail, "client order id '\(id)' was already used by order #\(first) of this batch.",
-        [(.clientOrderId, .text(id)), (.firstIndex, .number(Double(first)))])
-    ]
+        [(.clientOrderId, .text(id)), (.firstIndex, .number(Double(first)))]))
   }
 }
 
 public struct MarketDataSufficientRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.marketDataInsufficient] }
   public var halts: Bool { true }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard c.stats == nil else { return [] }
-    return [
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard c.stats == nil else { return }
+    out.append(
       Finding(
         .marketDataInsufficient, .fail, verbatim: c.statsError ?? "the statistics of \(c.order.symbol) could not be computed.",
-        [(.instrument, .text(c.order.symbol))])
-    ]
+        [(.instrument, .text(c.order.symbol))]))
   }
 }
 
 public struct LotSizeRule: PreTradeRule {
   public var reads: Set<OrderField> { [.quantity] }
   public var codes: Set<FindingCode> { [.lotSizeOK, .lotSizeMismatch] }
-  public func check(_ c: OrderContext) -> [Finding] {
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
     let lot = c.spec.lotSize
     let lots = c.order.quantity / lot
     if lots.isFinite && abs(lots - lots.rounded()) <= 1e-9 * max(1, lots) {
       let n = lots.rounded()
-      return [
-        Finding(.lotSizeOK, .pass, "quantity is \(num: n) lot\(n == 1 ? "" : "s") of \(num: lot).", [(.lot, .number(lot))])
-      ]
+      out.append(
+        Finding(.lotSizeOK, .pass, "quantity is \(num: n) lot\(n == 1 ? "" : "s") of \(num: lot).", [(.lot, .number(lot))]))
+      return
     }
-    return [
+    out.append(
       Finding(
         .lotSizeMismatch, .fail, "quantity \(num: c.order.quantity) is not a multiple of the lot size \(num: lot).",
         [
           (.lot, .number(lot)), (.value, .number(c.order.quantity)),
           (.maxQuantity, .number(roundDownToLot(c.order.quantity, lot: lot).quantity)),
-        ])
-    ]
+        ]))
   }
 }
 
 public struct MarketDataFreshRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.marketDataOK, .staleMarketData] }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard let stats = c.stats else { return [stale(c, last: nil)] }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard let stats = c.stats else {
+      out.append(stale(c, last: nil))
+      return
+    }
     let age = c.asOf - stats.lastDay
-    if age > c.profile.maxDataAgeDays || age < 0 { return [stale(c, last: stats.lastDay)] }
-    return [
+    if age > c.profile.maxDataAgeDays || age < 0 {
+      out.append(stale(c, last: stats.lastDay))
+      return
+    }
+    out.append(
       Finding(
         .marketDataOK, .pass, "last close \(stats.lastDay) is \(age) day\(age == 1 ? "" : "s") old.",
-        [(.lastDate, .text(stats.lastDay.description)), (.ageDays, .number(Double(age)))])
-    ]
+        [(.lastDate, .text(stats.lastDay.description)), (.ageDays, .number(Double(age)))]))
   }
 
   func stale(_ c: OrderContext, last: Day?) -> Finding {
@@ -356,14 +365,13 @@ public struct MarketDataFreshRule: PreTradeRule {
 /// ATR, so the rule's stop): a warning, which `--strict` fails.
 public struct MarketDataGapsRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.marketDataGaps] }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard c.droppedRows > 0 else { return [] }
-    return [
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard c.droppedRows > 0 else { return }
+    out.append(
       Finding(
         .marketDataGaps, .warn,
         "\(c.stats?.source.path ?? c.order.symbol): \(c.droppedRows) row\(c.droppedRows == 1 ? "" : "s") with a missing price dropped for \(c.order.symbol); its volatility and ATR are from the rows that remain.",
-        [(.droppedRows, .number(Double(c.droppedRows))), (.file, .text(c.stats?.source.path ?? ""))])
-    ]
+        [(.droppedRows, .number(Double(c.droppedRows))), (.file, .text(c.stats?.source.path ?? ""))]))
   }
 }
 
@@ -372,29 +380,30 @@ public struct PriceBandRule: PreTradeRule {
   public var reads: Set<OrderField> { [.price, .lastClose] }
   public var codes: Set<FindingCode> { [.priceBandOK, .priceOutsideBand] }
   /// A price outside the band still lets the limits be read; one that is not a positive number does not.
-  public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool { c.entry == nil }
-  public func check(_ c: OrderContext) -> [Finding] {
+  public func stops(_ c: OrderContext, after findings: ArraySlice<Finding>) -> Bool { c.entry == nil }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
     guard let last = c.stats?.lastClose, last > 0, last.isFinite else {
-      return [Finding(.priceOutsideBand, .fail, "no valid last close to check the price against.", [])]
+      out.append(Finding(.priceOutsideBand, .fail, "no valid last close to check the price against.", []))
+      return
     }
     let band = c.profile.priceBand
     guard let p = c.order.price else {
-      return [Finding(.priceBandOK, .pass, "no price: checked at the last close \(num: last).", [(.lastClose, .number(last))])]
+      out.append(Finding(.priceBandOK, .pass, "no price: checked at the last close \(num: last).", [(.lastClose, .number(last))]))
+      return
     }
     let deviation = p / last - 1
     if !(p > 0) || !p.isFinite || !deviation.isFinite || abs(deviation) > band {
-      return [
+      out.append(
         Finding(
           .priceOutsideBand, .fail,
           "price \(num: p) is \(num: deviation * 100)% from the last close \(num: last); the band is ±\(num: band * 100)%.",
-          [(.limit, .number(band)), (.value, .number(deviation)), (.lastClose, .number(last))])
-      ]
+          [(.limit, .number(band)), (.value, .number(deviation)), (.lastClose, .number(last))]))
+      return
     }
-    return [
+    out.append(
       Finding(
         .priceBandOK, .pass, "price is \(num: deviation * 100)% from the last close.",
-        [(.limit, .number(band)), (.value, .number(deviation))])
-    ]
+        [(.limit, .number(band)), (.value, .number(deviation))]))
   }
 }
 
@@ -403,15 +412,14 @@ public struct EquityRule: PreTradeRule {
   public var reads: Set<OrderField> { [.equity] }
   public var codes: Set<FindingCode> { [.equityNotPositive] }
   public var halts: Bool { true }
-  public func check(_ c: OrderContext) -> [Finding] {
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
     let e = c.book.equity
-    guard !(e > 0 && e.isFinite), !c.reducesOnly else { return [] }
-    return [
+    guard !(e > 0 && e.isFinite), !c.reducesOnly else { return }
+    out.append(
       Finding(
         .equityNotPositive, .fail,
         "equity is \(num: e) \(c.book.baseCurrency): no order can be sized.",
-        [(.equity, .number(e))])
-    ]
+        [(.equity, .number(e))]))
   }
 }
 
@@ -419,13 +427,12 @@ public struct FXRateRule: PreTradeRule {
   public var reads: Set<OrderField> { [.fx] }
   public var codes: Set<FindingCode> { [.noFXRate] }
   public var halts: Bool { true }
-  public func check(_ c: OrderContext) -> [Finding] {
-    if let fx = c.fx, fx > 0, fx.isFinite { return [] }
-    return [
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    if let fx = c.fx, fx > 0, fx.isFinite { return }
+    out.append(
       Finding(
         .noFXRate, .fail, "no FX rate for \(c.spec.currency) into \(c.book.baseCurrency).",
-        [(.currency, .text(c.spec.currency))])
-    ]
+        [(.currency, .text(c.spec.currency))]))
   }
 }
 
@@ -433,55 +440,53 @@ public struct FXRateRule: PreTradeRule {
 /// a holding with no, too little or stale market data fails an order that adds risk.
 public struct HoldingsModelledRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.holdingNotModelled] }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard let first = c.unmodelled.first, !c.reducesOnly else { return [] }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard let first = c.unmodelled.first, !c.reducesOnly else { return }
     let names = c.unmodelled.compactMap(\.subject)
     let list =
       names.count > 4 ? names.prefix(4).joined(separator: ", ") + " and \(names.count - 4) more" : names.joined(separator: ", ")
-    return [
+    out.append(
       Finding(
         .holdingNotModelled, .fail,
         "the portfolio limits cannot be evaluated on this book: \(names.count) holding\(names.count == 1 ? " is" : "s are") left out of the covariance (\(list)); \(first.message)",
-        [(.holdings, .text(names.joined(separator: ",")))])
-    ]
+        [(.holdings, .text(names.joined(separator: ",")))]))
   }
 }
 
 public struct StopPlacementRule: PreTradeRule {
   public var reads: Set<OrderField> { [.stop, .price, .dailyVolatility] }
   public var codes: Set<FindingCode> { [.stopOK, .stopMissing, .stopWrongSide, .stopInsideNoise, .stopNotRequired] }
-  public func check(_ c: OrderContext) -> [Finding] {
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
     if c.reducesOnly {
-      return [
-        Finding(.stopNotRequired, .pass, "the order only reduces the position: no stop needed.", [(.held, .number(c.held))])
-      ]
+      out.append(
+        Finding(.stopNotRequired, .pass, "the order only reduces the position: no stop needed.", [(.held, .number(c.held))]))
+      return
     }
     guard let st = c.order.stop else {
       let required = c.profile.requireStop
-      return [
+      out.append(
         Finding(
           .stopMissing, required ? .fail : .warn,
           required
             ? "no stop: the \(c.profile.name) profile requires one."
             : "no stop: the \(c.profile.name) rule's stop is assumed for the risk budget.",
-          [(.required, .text(required ? "true" : "false"))])
-      ]
+          [(.required, .text(required ? "true" : "false"))]))
+      return
     }
     guard let entry = c.entry, st.isFinite, entry.isFinite,
       c.order.side == .long ? st < entry : st > entry
     else {
-      return [
+      out.append(
         Finding(
           .stopWrongSide, .fail,
           "stop \(num: st) is not \(c.order.side == .long ? "below" : "above") the price \(num: c.entry ?? .nan).",
-          [(.stop, .number(st)), (.price, .number(c.entry ?? .nan))])
-      ]
+          [(.stop, .number(st)), (.price, .number(c.entry ?? .nan))]))
+      return
     }
-    var out = [
+    out.append(
       Finding(
         .stopOK, .pass, "stop \(num: st) is \(num: abs(entry - st) / entry * 100)% away.",
-        [(.stop, .number(st)), (.distance, .number(abs(entry - st)))])
-    ]
+        [(.stop, .number(st)), (.distance, .number(abs(entry - st)))]))
     let sigmaPrice = (c.stats?.dailyVolatility ?? .nan) * entry
     guard sigmaPrice.isFinite, sigmaPrice > 0 else {
       out.append(
@@ -489,7 +494,7 @@ public struct StopPlacementRule: PreTradeRule {
           .stopInsideNoise, .warn,
           "the daily σ is not a finite positive number: whether the stop is inside one day's noise is unknown.",
           [(.distance, .number(abs(entry - st))), (.dailySigma, .number(sigmaPrice))]))
-      return out
+      return
     }
     if abs(entry - st) < c.profile.noiseThresholdSigma * sigmaPrice {
       out.append(
@@ -497,21 +502,19 @@ public struct StopPlacementRule: PreTradeRule {
           .stopInsideNoise, .warn, "the stop is \(num: abs(entry - st) / sigmaPrice) daily σ away, inside one day's noise.",
           [(.distance, .number(abs(entry - st))), (.dailySigma, .number(sigmaPrice))]))
     }
-    return out
   }
 }
 
 public struct ReducesPositionRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.reducesPosition] }
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard c.reducesOnly else { return [] }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard c.reducesOnly else { return }
     let after = c.held + c.order.side.sign * c.order.quantity
-    return [
+    out.append(
       Finding(
         .reducesPosition, .pass,
         "the order reduces the \(c.order.symbol) position from \(num: c.held) to \(num: after): it lowers risk, so the exposure limits pass.",
-        [(.held, .number(c.held)), (.after, .number(after))])
-    ]
+        [(.held, .number(c.held)), (.after, .number(after))]))
   }
 }
 
@@ -527,21 +530,27 @@ public struct LimitRule: PreTradeRule {
     return [c.ok, c.exceeded, .checkNotEvaluated]
   }
 
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard !c.reducesOnly else { return [] }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard !c.reducesOnly else { return }
     let id = limit.id
     guard let eval = c.evaluation, let l = eval.limits.first(where: { $0.id == id }) else {
-      return [notEvaluated(id, "the trade could not be set up (no valid price, stop or FX rate)")]
+      out.append(notEvaluated(id, "the trade could not be set up (no valid price, stop or FX rate)"))
+      return
     }
     let q = c.order.quantity
     let r = limit.reading(eval.trade, quantity: q, in: eval.context)
     let codes = id.findingCodes
-    guard q.isFinite else { return [notEvaluated(id, "the quantity \(fmt(q)) is not a finite number")] }
+    guard q.isFinite else {
+      out.append(notEvaluated(id, "the quantity \(fmt(q)) is not a finite number"))
+      return
+    }
     guard let allowed = l.allowed else {
-      return [Finding(codes.ok, .pass, "\(r.name): does not apply.", [(.applies, .text("false"))])]
+      out.append(Finding(codes.ok, .pass, "\(r.name): does not apply.", [(.applies, .text("false"))]))
+      return
     }
     guard l.evaluated, allowed.upper.isFinite, allowed.lower.isFinite, r.value.isFinite, r.cap.isFinite, q.isFinite else {
-      return [notEvaluated(id, "\(r.name) could not be evaluated (no covariance or a non-finite number)")]
+      out.append(notEvaluated(id, "\(r.name) could not be evaluated (no covariance or a non-finite number)"))
+      return
     }
     let maxQ = eval.maxQuantity(of: id) ?? 0
     var context: [(key: ContextKey, value: ContextValue)] = [
@@ -550,21 +559,21 @@ public struct LimitRule: PreTradeRule {
     let u = r.unit.isEmpty ? "" : " " + r.unit
     if let g = r.subject { context += [(.group, .text(g)), (.members, .text(r.members.joined(separator: ",")))] }
     if q > allowed.upper * (1 + QuantityRoots.tolerance) + 1e-12 {
-      return [
+      out.append(
         Finding(
           codes.exceeded, .fail,
-          "\(r.name) \(num: r.value)\(u) exceeds the limit \(num: r.cap)\(u); at most \(num: maxQ) would pass.", context)
-      ]
+          "\(r.name) \(num: r.value)\(u) exceeds the limit \(num: r.cap)\(u); at most \(num: maxQ) would pass.", context))
+      return
     }
     if !allowed.contains(q) {
-      return [
+      out.append(
         Finding(
           codes.exceeded, .fail,
           "\(r.name) \(num: r.value)\(u) is over the limit \(num: r.cap)\(u) already; only an order of at least \(num: allowed.lower) brings it within.",
-          context + [(.minQuantity, .number(allowed.lower))])
-      ]
+          context + [(.minQuantity, .number(allowed.lower))]))
+      return
     }
-    return [Finding(codes.ok, .pass, "\(r.name) \(num: r.value)\(u) within \(num: r.cap)\(u).", context)]
+    out.append(Finding(codes.ok, .pass, "\(r.name) \(num: r.value)\(u) within \(num: r.cap)\(u).", context))
   }
 
   func notEvaluated(_ id: LimitID, _ why: String) -> Finding {
@@ -589,9 +598,9 @@ public enum PreTradeRules {
     var out: [Finding] = []
     out.reserveCapacity(all.count + 2)
     for rule in all {
-      let f = rule.check(c)
-      out += f
-      if rule.stops(c, after: f) { return (out, true) }
+      let first = out.count
+      rule.check(c, into: &out)
+      if rule.stops(c, after: out[first...]) { return (out, true) }
     }
     return (out, false)
   }

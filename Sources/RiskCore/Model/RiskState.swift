@@ -489,41 +489,42 @@ public enum TradingStateMachine {
 /// written fails every order (`JOURNAL_UNAVAILABLE`). ACTIVE adds no finding.
 public struct TradingStateRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.tradingStateReducing, .tradingStateHalted, .journalUnavailable] }
-  public func stops(_ c: OrderContext, after findings: [Finding]) -> Bool {
+  public func stops(_ c: OrderContext, after findings: ArraySlice<Finding>) -> Bool {
     findings.contains { $0.severity == .fail && $0.code != .tradingStateReducing }
   }
   public init() {}
 
-  public func check(_ c: OrderContext) -> [Finding] {
-    guard let s = c.tradingState else { return [] }
+  public func check(_ c: OrderContext, into out: inout [Finding]) {
+    guard let s = c.tradingState else { return }
     if let u = s.unavailable {
       let why = u.hasSuffix(".") ? String(u.dropLast()) : u
-      return [
+      out.append(
         Finding(
           .journalUnavailable, .fail,
           "the journal \(s.journalPath ?? "") \(why): the order can be neither recorded nor judged by its trading state, so it fails closed.",
-          [(.file, .text(s.journalPath ?? ""))])
-      ]
+          [(.file, .text(s.journalPath ?? ""))]))
+      return
     }
     let context = Self.context(s)
     switch s.state {
     case .active:
-      return []
+      return
     case .halted:
-      return [Finding(.tradingStateHalted, .fail, "trading is HALTED: \(s.reason); every new order fails.", context)]
+      out.append(Finding(.tradingStateHalted, .fail, "trading is HALTED: \(s.reason); every new order fails.", context))
+      return
     case .reducing:
       if c.reducesOnly {
-        return [
+        out.append(
           Finding(
             .tradingStateReducing, .pass, "trading is REDUCING: \(s.reason); the order only reduces a position, so it may pass.",
-            context)
-        ]
+            context))
+        return
       }
-      return [
+      out.append(
         Finding(
           .tradingStateReducing, .fail,
-          "trading is REDUCING: \(s.reason); only orders that reduce a position pass.", context)
-      ]
+          "trading is REDUCING: \(s.reason); only orders that reduce a position pass.", context))
+      return
     }
   }
 
