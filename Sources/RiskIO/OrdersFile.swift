@@ -158,13 +158,21 @@ public enum OrdersFile {
     let price: Double?
     let stop: Double?
 
-    /// The order ``csvOrder(_:_:line:columns:path:)`` builds from the same record.
-    func order(in bytes: UnsafeBufferPointer<UInt8>, line: Int) -> OrderInput {
-      let clientOrderID = id.map { CSVReader.string(bytes, $0) }.flatMap { $0.isEmpty ? nil : $0 }
+    /// The order ``csvOrder(_:_:line:columns:path:)`` builds from the same record (`symbol` is
+    /// the instrument's string, made or remembered by the reader).
+    func order(in bytes: UnsafeBufferPointer<UInt8>, symbol: String, line: Int) -> OrderInput {
+      let clientOrderID = id.flatMap { f -> String? in
+        // A plain field is its bytes (CSVReader.string would find nothing to unescape or trim).
+        if OrdersFile.isPlain(bytes, f) {
+          return String(decoding: UnsafeBufferPointer(rebasing: bytes[f.start..<f.end]), as: UTF8.self)
+        }
+        let s = CSVReader.string(bytes, f)
+        return s.isEmpty ? nil : s
+      }
       return .order(
         Order(
-          clientOrderID: clientOrderID, symbol: CSVReader.string(bytes, symbol), side: side, quantity: quantity,
-          price: price, stop: stop, line: line))
+          clientOrderID: clientOrderID, symbol: symbol, side: side, quantity: quantity, price: price, stop: stop,
+          line: line))
     }
   }
 
@@ -172,9 +180,9 @@ public enum OrdersFile {
   /// or nil for anything else, which csvOrder judges with its messages. The batch scan reads every
   /// order this way, without a string (a `String` per field was most of the reading's cost); a
   /// plain field's bytes are the string csvOrder would read, so both see the same order.
-  static func plainCSVOrder(_ bytes: UnsafeBufferPointer<UInt8>, _ fields: [CSVReader.Field], columns c: CSVColumns)
-    -> PlainCSVOrder?
-  {
+  static func plainCSVOrder(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: UnsafeBufferPointer<CSVReader.Field>, columns c: CSVColumns
+  ) -> PlainCSVOrder? {
     guard fields.count == c.count else { return nil }
     let symbol = fields[c.symbol]
     guard isPlain(bytes, symbol), let side = plainSide(bytes, fields[c.side]) else { return nil }
@@ -223,10 +231,17 @@ public enum OrdersFile {
   /// A number column as csvOrder reads it: absent (no column, or a missing-value marker), a value
   /// in range, or rejected (csvOrder then writes why).
   static func plainNumber(
-    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: [CSVReader.Field], _ col: Int?, _ range: NumericRange
+    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: UnsafeBufferPointer<CSVReader.Field>, _ col: Int?,
+    _ range: NumericRange
   ) -> PlainNumber {
     guard let col else { return .absent }
     let f = fields[col]
+    // CSVReader.number's own fast path first: what it accepts is no missing-value marker and
+    // passes number's character check, so number would give the same double.
+    let (a, b) = CSVReader.trimmed(bytes, f)
+    if b > a, b - a <= InputLimits.numberCharacters, let v = CSVReader.fastDecimal(bytes, a, b) {
+      return range.contains(v) ? .value(v) : .rejected
+    }
     if CSVReader.isMissing(bytes, f) { return .absent }
     guard case .value(let v) = CSVReader.number(bytes, f), range.contains(v) else { return .rejected }
     return .value(v)

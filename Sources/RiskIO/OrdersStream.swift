@@ -43,6 +43,11 @@ extension OrdersFile {
     private var csvEnd = 0
     /// The current record's fields (reused: no allocation per record).
     private var fields: [CSVReader.Field] = []
+    /// Where ``nextSimpleCSVLine()`` puts a line's fields: one more slot than the header has
+    /// columns (a line with more fields than slots is read the general way).
+    private var slots: [CSVReader.Field] = []
+    /// The instruments' strings: one `String` per instrument, not per order.
+    private var instruments = InstrumentTable<String>()
     private var finished = false
     private var inMemoryOrders: [OrderInput]? = nil
     private var inMemoryIndex = 0
@@ -117,7 +122,7 @@ extension OrdersFile {
     public func scan(keeping: (String) -> Bool) throws(InputError) -> Scan {
       var result = Scan(count: 0, first: nil, firstKept: nil, kept: [])
       var seen: Set<String> = []
-      var asked: Set<SymbolKey> = []
+      var asked = InstrumentTable<Void>()
       func note(_ symbol: String) {
         if result.first == nil { result.first = symbol }
         if keeping(symbol), seen.insert(symbol).inserted {
@@ -132,33 +137,15 @@ extension OrdersFile {
         case .input(.order(let order)): note(order.symbol)
         case .input: continue
         case .plain(let order, _):
-          let key = buffer.withUnsafeBufferPointer { SymbolKey($0, order.symbol) }
-          if let key, asked.contains(key) { continue }
+          let key = buffer.withUnsafeBufferPointer { InstrumentKey($0, order.symbol) }
+          if let key, asked[key] != nil { continue }
           note(buffer.withUnsafeBufferPointer { CSVReader.string($0, order.symbol) })
-          if let key { asked.insert(key) }
+          if let key { asked.insert(key, ()) }
         }
       }
       guard result.count > 0 else { throw emptyError() }
       try rewind()
       return result
-    }
-
-    /// An ASCII instrument of up to 16 bytes as two words: a set member hashed without a `String`.
-    struct SymbolKey: Hashable {
-      let low: UInt64
-      let high: UInt64
-      let count: Int
-
-      init?(_ bytes: UnsafeBufferPointer<UInt8>, _ f: CSVReader.Field) {
-        count = f.end - f.start
-        guard count <= 16 else { return nil }
-        var words: (UInt64, UInt64) = (0, 0)
-        for i in 0..<count {
-          let b = UInt64(bytes[f.start + i]) << (8 * UInt64(i % 8))
-          if i < 8 { words.0 |= b } else { words.1 |= b }
-        }
-        (low, high) = words
-      }
     }
 
     /// Copies standard input to an unlinked temporary file (read twice: scan, then check).
@@ -352,7 +339,14 @@ extension OrdersFile {
     public func next() throws(InputError) -> OrderInput? {
       switch try nextItem() {
       case .input(let order): return order
-      case .plain(let order, let line): return buffer.withUnsafeBufferPointer { order.order(in: $0, line: line) }
+      case .plain(let order, let line):
+        return buffer.withUnsafeBufferPointer { bytes in
+          let key = InstrumentKey(bytes, order.symbol)
+          if let key, let symbol = instruments[key] { return order.order(in: bytes, symbol: symbol, line: line) }
+          let symbol = CSVReader.string(bytes, order.symbol)
+          if let key { instruments.insert(key, symbol) }
+          return order.order(in: bytes, symbol: symbol, line: line)
+        }
       case nil: return nil
       }
     }
@@ -377,6 +371,7 @@ extension OrdersFile {
           if let record = try nextCSVRecord() { return record }
           continue
         }
+        if format == .csv, let record = nextSimpleCSVLine() { return record }
         if format == nil { try sniffFormat() }
         let csv = format == .csv
         switch try nextRecordBytes(csv: csv) {
@@ -454,9 +449,64 @@ extension OrdersFile {
           self.columns = try OrdersFile.csvHeader(bytes, fields, line: recordLine, path: path)
           return nil
         }
-        if let order = OrdersFile.plainCSVOrder(bytes, fields, columns: columns) { return .plain(order, line: recordLine) }
-        return .input(OrdersFile.csvOrder(bytes, fields, line: recordLine, columns: columns, path: path))
+        return fields.withUnsafeBufferPointer { Self.record(bytes, $0, line: recordLine, columns: columns, path: path) }
       }
+    }
+
+    /// A CSV record after the header: in place when it is plain, else parsed (with its message).
+    static func record(
+      _ bytes: UnsafeBufferPointer<UInt8>, _ fields: UnsafeBufferPointer<CSVReader.Field>, line: Int,
+      columns: OrdersFile.CSVColumns, path: String
+    ) -> Record {
+      if let order = OrdersFile.plainCSVOrder(bytes, fields, columns: columns) { return .plain(order, line: line) }
+      return .input(OrdersFile.csvOrder(bytes, Array(fields), line: line, columns: columns, path: path))
+    }
+
+    /// The next CSV record when it is one whole line in the buffer, within the record limit,
+    /// without a quote or a CR, split at its commas in one pass: what ``recordEnd(_:from:last:csv:state:)``
+    /// and CSVReader's record parser find in two (with no quote the LF ends the record, with no
+    /// CR it is one record). Nil, with nothing read, for anything else, which they read.
+    private func nextSimpleCSVLine() -> Record? {
+      guard !firstChunk, csvPosition >= csvEnd, let columns else { return nil }
+      if slots.count != columns.count + 1 {
+        slots = Array(repeating: CSVReader.Field(start: 0, end: 0, needsUnescape: false), count: columns.count + 1)
+      }
+      let (from, last, path) = (start, start + InputLimits.orderRecordBytes, self.path)
+      return buffer.withUnsafeBufferPointer { bytes -> Record? in
+        slots.withUnsafeMutableBufferPointer { slots -> Record? in
+          guard let (lf, n) = Self.splitSimpleLine(bytes, from: from, last: last, into: slots) else { return nil }
+          start = lf + 1
+          line += 1
+          let fields = UnsafeBufferPointer(rebasing: slots[..<n])
+          return Self.record(bytes, fields, line: line - 1, columns: columns, path: path)
+        }
+      }
+    }
+
+    /// The fields of `bytes[from...]` up to its LF and their count, or nil if there is a quote
+    /// or a CR first, no LF by index `last` or in the bytes, more fields than `slots`, or no
+    /// field (a blank line).
+    static func splitSimpleLine(
+      _ bytes: UnsafeBufferPointer<UInt8>, from: Int, last: Int, into slots: UnsafeMutableBufferPointer<CSVReader.Field>
+    ) -> (lf: Int, count: Int)? {
+      let end = min(bytes.count, last + 1)
+      guard from < end, bytes[from] != 0x0A else { return nil }
+      var fieldStart = from
+      var n = 0
+      for i in from..<end {
+        let b = bytes[i]
+        guard b <= 0x2C else { continue }  // LF, CR, quote and comma are all at most ','
+        if b == 0x2C || b == 0x0A {
+          guard n < slots.count else { return nil }
+          slots[n] = CSVReader.Field(start: fieldStart, end: i, needsUnescape: false)
+          n += 1
+          if b == 0x0A { return (i, n) }
+          fieldStart = i + 1
+        } else if b == 0x22 || b == 0x0D {
+          return nil
+        }
+      }
+      return nil
     }
   }
 

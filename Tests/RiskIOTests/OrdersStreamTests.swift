@@ -40574,6 +40574,113 @@ struct OrdersStreamTests {
       "ws", bytes(Array("   \nclient_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\n".utf8)), nil,
       "<stdin> line 1: the header needs instrument, side and quantity (and optionally client_order_id, price, stop)."
     ),
+    // At the record limit (64 KiB before the LF), on both the one-pass and the general path
+    (
+      "limit65535",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,BK16,buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65514).utf8), Array("97.12\na1,BK16,buy,15,,97.12\n".utf8)),
+      ["2 a1 BK16 buy 15.0 None 97.12", "3 h1 BK16 buy 15.0 None 97.12", "4 a1 BK16 buy 15.0 None 97.12"], nil
+    ),
+    (
+      "limit65536",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,BK16,buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65515).utf8), Array("97.12\na1,BK16,buy,15,,97.12\n".utf8)),
+      ["2 a1 BK16 buy 15.0 None 97.12", "3 h1 BK16 buy 15.0 None 97.12", "4 a1 BK16 buy 15.0 None 97.12"], nil
+    ),
+    (
+      "limit65537",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,BK16,buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65516).utf8), Array("97.12\na1,BK16,buy,15,,97.12\n".utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: the record is longer than 65536 bytes.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
+    (
+      "limitcr65535",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,BK16,buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65514).utf8), Array("97.12\r\na1,BK16,buy,15,,97.12\n".utf8)),
+      ["2 a1 BK16 buy 15.0 None 97.12", "3 h1 BK16 buy 15.0 None 97.12", "4 a1 BK16 buy 15.0 None 97.12"], nil
+    ),
+    (
+      "limitcr65536",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,BK16,buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65515).utf8), Array("97.12\r\na1,BK16,buy,15,,97.12\n".utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: the record is longer than 65536 bytes.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
+    (
+      "limitcr65537",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,BK16,buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65516).utf8), Array("97.12\r\na1,BK16,buy,15,,97.12\n".utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: the record is longer than 65536 bytes.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
+    (
+      "limitq65535",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,\"BK16\",buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65512).utf8), Array("97.12\na1,BK16,buy,15,,97.12\n".utf8)),
+      ["2 a1 BK16 buy 15.0 None 97.12", "3 h1 BK16 buy 15.0 None 97.12", "4 a1 BK16 buy 15.0 None 97.12"], nil
+    ),
+    (
+      "limitq65536",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,\"BK16\",buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65513).utf8), Array("97.12\na1,BK16,buy,15,,97.12\n".utf8)),
+      ["2 a1 BK16 buy 15.0 None 97.12", "3 h1 BK16 buy 15.0 None 97.12", "4 a1 BK16 buy 15.0 None 97.12"], nil
+    ),
+    (
+      "limitq65537",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\nh1,\"BK16\",buy,15,,".utf8),
+        Array(String(repeating: " ", count: 65514).utf8), Array("97.12\na1,BK16,buy,15,,97.12\n".utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: the record is longer than 65536 bytes.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
+    (
+      "manyfields",
+      bytes(
+        Array(
+          "client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\na2,BK07,sell,10,,,,,,,,,,\na1,BK16,buy,15,,97.12\n"
+            .utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: expected 6 fields as in the header, found 14.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
+    (
+      "onefield",
+      bytes(
+        Array("client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\na2\na1,BK16,buy,15,,97.12\n".utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: expected 6 fields as in the header, found 1.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
+    (
+      "trailingcomma",
+      bytes(
+        Array(
+          "client_order_id,instrument,side,quantity,price,stop\na1,BK16,buy,15,,97.12\na2,BK07,sell,10,,97.12,\na1,BK16,buy,15,,97.12\n"
+            .utf8)),
+      [
+        "2 a1 BK16 buy 15.0 None 97.12", "3 malformed <stdin> line 3: expected 6 fields as in the header, found 7.",
+        "4 a1 BK16 buy 15.0 None 97.12",
+      ], nil
+    ),
   ]
 
   static func digest(_ input: OrderInput) -> String {
