@@ -26,7 +26,6 @@ struct CSVReader {
   let bytes: [UInt8]
   private(set) var position = 0
   private(set) var line = 1
-  private var scratch = [CChar](repeating: 0, count: 128)
 
   init(bytes: [UInt8], skippingByteOrderMark: Bool = true) {
     self.bytes = bytes
@@ -37,43 +36,37 @@ struct CSVReader {
   var isAtEnd: Bool { position >= bytes.count }
 
   /// Reads the next record into `fields`; returns its starting line, or nil at
-  /// the end. Blank lines are skipped. An unterminated quote returns nil in
-  /// `error` position via `malformedLine`.
+  /// the end. Blank lines are skipped. An unterminated quote, or a character
+  /// after a closing quote, throws with the record's line.
   mutating func nextRecord(into fields: inout [Field]) throws(InputError) -> Int? {
+    var p = position
+    var l = line
+    defer {
+      position = p
+      line = l
+    }
+    return try bytes.withUnsafeBufferPointer { (b) throws(InputError) -> Int? in
+      try Self.nextRecord(b, end: b.count, position: &p, line: &l, into: &fields)
+    }
+  }
+
+  /// The record parser itself, over `bytes[position..<end]` of any buffer (the orders stream
+  /// reads records in place in its input buffer with it); fields are absolute indices.
+  static func nextRecord(
+    _ bytes: UnsafeBufferPointer<UInt8>, end count: Int, position: inout Int, line: inout Int,
+    into fields: inout [Field]
+  ) throws(InputError) -> Int? {
     fields.removeAll(keepingCapacity: true)
     // Skip blank lines.
-    while position < bytes.count && (bytes[position] == 0x0A || bytes[position] == 0x0D) {
+    while position < count && (bytes[position] == 0x0A || bytes[position] == 0x0D) {
       if bytes[position] == 0x0A { line += 1 }
       position += 1
     }
-    guard position < bytes.count else { return nil }
+    guard position < count else { return nil }
     let recordLine = line
-    let count = bytes.count
     while true {
       if position < count && bytes[position] == 0x22 {  // quoted field
-        let start = position + 1
-        var p = start
-        var escaped = false
-        while true {
-          guard p < count else {
-            throw InputError(.malformedRow, path: nil, line: recordLine, "a quoted field is not closed")
-          }
-          let b = bytes[p]
-          if b == 0x22 {
-            if p + 1 < count && bytes[p + 1] == 0x22 {
-              escaped = true
-              p += 2
-              continue
-            }
-            break
-          }
-          if b == 0x0A { line += 1 }
-          p += 1
-        }
-        fields.append(Field(start: start, end: p, needsUnescape: escaped))
-        position = p + 1
-        // Allow spaces before the separator.
-        while position < count && bytes[position] == 0x20 { position += 1 }
+        try quotedField(bytes, end: count, position: &position, line: &line, recordLine: recordLine, into: &fields)
       } else {
         let start = position
         var p = position
@@ -106,9 +99,42 @@ struct CSVReader {
     }
   }
 
+  /// A quoted field starting at `position` (its opening quote), and the spaces after it.
+  private static func quotedField(
+    _ bytes: UnsafeBufferPointer<UInt8>, end count: Int, position: inout Int, line: inout Int, recordLine: Int,
+    into fields: inout [Field]
+  ) throws(InputError) {
+    let start = position + 1
+    var p = start
+    var escaped = false
+    while true {
+      guard p < count else {
+        throw InputError(.malformedRow, path: nil, line: recordLine, "a quoted field is not closed")
+      }
+      let b = bytes[p]
+      if b == 0x22 {
+        if p + 1 < count && bytes[p + 1] == 0x22 {
+          escaped = true
+          p += 2
+          continue
+        }
+        break
+      }
+      if b == 0x0A { line += 1 }
+      p += 1
+    }
+    fields.append(Field(start: start, end: p, needsUnescape: escaped))
+    position = p + 1
+    // Allow spaces before the separator.
+    while position < count && bytes[position] == 0x20 { position += 1 }
+  }
+
   /// The field as a string, quotes unescaped and surrounding spaces trimmed.
-  func string(_ f: Field) -> String {
-    var s = String(decoding: bytes[f.start..<f.end], as: UTF8.self)
+  func string(_ f: Field) -> String { bytes.withUnsafeBufferPointer { Self.string($0, f) } }
+
+  /// ``string(_:)`` for a field of any buffer.
+  static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ f: Field) -> String {
+    var s = String(decoding: UnsafeBufferPointer(rebasing: bytes[f.start..<f.end]), as: UTF8.self)
     if f.needsUnescape { s = s.replacingOccurrences(of: "\"\"", with: "\"") }
     // Foundation's trim (every Unicode space) only when an end could be a space: an end byte
     // that is ASCII and neither space nor tab cannot (most fields; the trim through NSString
@@ -119,7 +145,9 @@ struct CSVReader {
   }
 
   /// The field's bounds without surrounding spaces.
-  func trimmed(_ f: Field) -> (Int, Int) {
+  func trimmed(_ f: Field) -> (Int, Int) { bytes.withUnsafeBufferPointer { Self.trimmed($0, f) } }
+
+  static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ f: Field) -> (Int, Int) {
     var a = f.start
     var b = f.end
     while a < b && bytes[a] == 0x20 { a += 1 }
@@ -128,8 +156,10 @@ struct CSVReader {
   }
 
   /// `true` for the missing-value markers: empty, `null`, `NULL`, `NA`, `N/A`, `.`.
-  func isMissing(_ f: Field) -> Bool {
-    let (a, b) = trimmed(f)
+  func isMissing(_ f: Field) -> Bool { bytes.withUnsafeBufferPointer { Self.isMissing($0, f) } }
+
+  static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>, _ f: Field) -> Bool {
+    let (a, b) = trimmed(bytes, f)
     switch b - a {
     case 0: return true
     case 1: return bytes[a] == 0x2E  // "."
@@ -147,13 +177,15 @@ struct CSVReader {
 
   /// Why a field is not a number, for a message: too long (with its length), not finite, or
   /// not a number at all.
-  func notANumberText(_ f: Field) -> String {
-    let (a, b) = trimmed(f)
+  func notANumberText(_ f: Field) -> String { bytes.withUnsafeBufferPointer { Self.notANumberText($0, f) } }
+
+  static func notANumberText(_ bytes: UnsafeBufferPointer<UInt8>, _ f: Field) -> String {
+    let (a, b) = trimmed(bytes, f)
     if b - a > InputLimits.numberCharacters {
       return
-        "\(quoted(string(f), limit: 20)) is too long for a number (\(b - a) characters; at most \(InputLimits.numberCharacters))."
+        "\(quoted(string(bytes, f), limit: 20)) is too long for a number (\(b - a) characters; at most \(InputLimits.numberCharacters))."
     }
-    return "\(quotedField(f)) is not a number."
+    return "\(quoted(string(bytes, f))) is not a number."
   }
 
   enum NumberResult {
@@ -164,8 +196,11 @@ struct CSVReader {
 
   /// Parses a decimal number in place (`strtod`, correctly rounded). Rejects
   /// trailing garbage, hexadecimal, and NaN or infinities.
-  mutating func number(_ f: Field) -> NumberResult {
-    let (a, b) = trimmed(f)
+  func number(_ f: Field) -> NumberResult { bytes.withUnsafeBufferPointer { Self.number($0, f) } }
+
+  /// ``number(_:)`` for a field of any buffer.
+  static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ f: Field) -> NumberResult {
+    let (a, b) = trimmed(bytes, f)
     let n = b - a
     guard n > 0, n <= InputLimits.numberCharacters else { return .notANumber }
     // Only digits, sign, point and exponent: strtod alone would accept "0x1p3", "inf", "nan".
@@ -177,13 +212,14 @@ struct CSVReader {
         continue
       }
       if c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45 { continue }
-      var word = String(decoding: bytes[a..<b], as: UTF8.self).lowercased()
+      var word = String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self).lowercased()
       if word.hasPrefix("-") || word.hasPrefix("+") { word.removeFirst() }
       return ["nan", "inf", "infinity"].contains(word) ? .nonFinite : .notANumber
     }
     guard sawDigit else { return .notANumber }
     if let v = Self.fastDecimal(bytes, a, b) { return .value(v) }
-    return scratch.withUnsafeMutableBufferPointer { s in
+    // strtod needs a NUL-terminated copy: on the stack (at most 101 bytes).
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { s in
       for k in 0..<n { s[k] = CChar(bitPattern: bytes[a + k]) }
       s[n] = 0
       guard let base = s.baseAddress else { return .notANumber }

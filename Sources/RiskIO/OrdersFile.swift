@@ -64,10 +64,10 @@ public enum OrdersFile {
     let stop: Int?
   }
 
-  static func csvHeader(_ reader: CSVReader, _ fields: [CSVReader.Field], line headerLine: Int, path: String) throws(InputError)
-    -> CSVColumns
-  {
-    let header = fields.map { reader.string($0).lowercased() }
+  static func csvHeader(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: [CSVReader.Field], line headerLine: Int, path: String
+  ) throws(InputError) -> CSVColumns {
+    let header = fields.map { CSVReader.string(bytes, $0).lowercased() }
     let symbolCol = header.firstIndex(of: "instrument") ?? header.firstIndex(of: "symbol")
     let sideCol = header.firstIndex(of: "side")
     let qtyCol = header.firstIndex(of: "quantity")
@@ -89,9 +89,10 @@ public enum OrdersFile {
   }
 
   /// One CSV record after the header.
-  static func csvOrder(_ reader: inout CSVReader, _ fields: [CSVReader.Field], line: Int, columns c: CSVColumns, path: String)
-    -> OrderInput
-  {
+  static func csvOrder(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: [CSVReader.Field], line: Int, columns c: CSVColumns, path: String
+  ) -> OrderInput {
+    let reader = CSVFields(bytes: bytes)
     let id = c.id.flatMap { $0 < fields.count ? reader.string(fields[$0]) : nil }.flatMap { $0.isEmpty ? nil : $0 }
     guard fields.count == c.count else {
       return .malformed(
@@ -135,6 +136,115 @@ public enum OrdersFile {
     default:
       return .malformed(line: line, clientOrderID: id, message: "\(path) line \(line), field 'quantity': missing.")
     }
+  }
+
+  /// A record's fields read in place in a buffer, with ``CSVReader``'s field functions (what
+  /// ``csvOrder(_:_:line:columns:path:)`` reads a record with).
+  struct CSVFields {
+    let bytes: UnsafeBufferPointer<UInt8>
+    func string(_ f: CSVReader.Field) -> String { CSVReader.string(bytes, f) }
+    func isMissing(_ f: CSVReader.Field) -> Bool { CSVReader.isMissing(bytes, f) }
+    func number(_ f: CSVReader.Field) -> CSVReader.NumberResult { CSVReader.number(bytes, f) }
+    func notANumberText(_ f: CSVReader.Field) -> String { CSVReader.notANumberText(bytes, f) }
+  }
+
+  /// A valid CSV order read without building a string: where its instrument and id are, its side
+  /// and numbers.
+  struct PlainCSVOrder {
+    let symbol: CSVReader.Field
+    let id: CSVReader.Field?
+    let side: TradeSide
+    let quantity: Double
+    let price: Double?
+    let stop: Double?
+
+    /// The order ``csvOrder(_:_:line:columns:path:)`` builds from the same record (`symbol` is
+    /// the instrument's string, made or remembered by the reader).
+    func order(in bytes: UnsafeBufferPointer<UInt8>, symbol: String, line: Int) -> OrderInput {
+      let clientOrderID = id.flatMap { f -> String? in
+        // A plain field is its bytes (CSVReader.string would find nothing to unescape or trim).
+        if OrdersFile.isPlain(bytes, f) {
+          return String(decoding: UnsafeBufferPointer(rebasing: bytes[f.start..<f.end]), as: UTF8.self)
+        }
+        let s = CSVReader.string(bytes, f)
+        return s.isEmpty ? nil : s
+      }
+      return .order(
+        Order(
+          clientOrderID: clientOrderID, symbol: symbol, side: side, quantity: quantity, price: price, stop: stop,
+          line: line))
+    }
+  }
+
+  /// The order in a record csvOrder accepts whose instrument and side are plain (``isPlain(_:_:)``),
+  /// or nil for anything else, which csvOrder judges with its messages. The batch scan reads every
+  /// order this way, without a string (a `String` per field was most of the reading's cost); a
+  /// plain field's bytes are the string csvOrder would read, so both see the same order.
+  static func plainCSVOrder(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: UnsafeBufferPointer<CSVReader.Field>, columns c: CSVColumns
+  ) -> PlainCSVOrder? {
+    guard fields.count == c.count else { return nil }
+    let symbol = fields[c.symbol]
+    guard isPlain(bytes, symbol), let side = plainSide(bytes, fields[c.side]) else { return nil }
+    guard case .value(let quantity) = plainNumber(bytes, fields, c.quantity, InputRange.orderQuantity) else {
+      return nil
+    }
+    let price = plainNumber(bytes, fields, c.price, InputRange.orderPrice)
+    let stop = plainNumber(bytes, fields, c.stop, InputRange.orderPrice)
+    if case .rejected = price { return nil }
+    if case .rejected = stop { return nil }
+    return PlainCSVOrder(
+      symbol: symbol, id: c.id.map { fields[$0] }, side: side, quantity: quantity, price: price.value,
+      stop: stop.value)
+  }
+
+  /// A field whose `CSVReader.string` is its bytes as they are: not empty, ASCII, no `""` escape
+  /// and no space or tab at either end (nothing to unescape, repair or trim).
+  static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>, _ f: CSVReader.Field) -> Bool {
+    guard f.end > f.start, !f.needsUnescape else { return false }
+    var any: UInt8 = 0
+    for i in f.start..<f.end { any |= bytes[i] }
+    func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    return any < 0x80 && !space(bytes[f.start]) && !space(bytes[f.end - 1])
+  }
+
+  /// ``side(_:)`` of a plain field, lower-cased byte by byte (for ASCII the same as `lowercased()`).
+  static func plainSide(_ bytes: UnsafeBufferPointer<UInt8>, _ f: CSVReader.Field) -> TradeSide? {
+    guard isPlain(bytes, f), f.end - f.start <= 5 else { return nil }
+    var word: UInt64 = 0
+    for i in f.start..<f.end { word = word << 8 | UInt64(bytes[i] | 0x20) }
+    switch word {
+    case 0x62, 0x62_7579, 0x6C6F_6E67: return .long  // b, buy, long
+    case 0x73, 0x7365_6C6C, 0x73_686F_7274: return .short  // s, sell, short
+    default: return nil
+    }
+  }
+
+  enum PlainNumber {
+    case value(Double)
+    case absent
+    case rejected
+
+    var value: Double? { if case .value(let v) = self { v } else { nil } }
+  }
+
+  /// A number column as csvOrder reads it: absent (no column, or a missing-value marker), a value
+  /// in range, or rejected (csvOrder then writes why).
+  static func plainNumber(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ fields: UnsafeBufferPointer<CSVReader.Field>, _ col: Int?,
+    _ range: NumericRange
+  ) -> PlainNumber {
+    guard let col else { return .absent }
+    let f = fields[col]
+    // CSVReader.number's own fast path first: what it accepts is no missing-value marker and
+    // passes number's character check, so number would give the same double.
+    let (a, b) = CSVReader.trimmed(bytes, f)
+    if b > a, b - a <= InputLimits.numberCharacters, let v = CSVReader.fastDecimal(bytes, a, b) {
+      return range.contains(v) ? .value(v) : .rejected
+    }
+    if CSVReader.isMissing(bytes, f) { return .absent }
+    guard case .value(let v) = CSVReader.number(bytes, f), range.contains(v) else { return .rejected }
+    return .value(v)
   }
 
   struct OrderParseError: Error {
