@@ -37,7 +37,7 @@ public enum JSONEscape {
   /// Eight bytes at a time (SWAR: a byte is flagged when it is below 0x20, or equal to the
   /// quote or the backslash after an XOR zeroes it), then the tail byte by byte: a batch's
   /// JSON Lines test about 1.2 KB of text an order, and the plain loop was 4 % of it.
-  static func isPlain(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  public static func isPlain(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     let ones: UInt64 = 0x0101_0101_0101_0101
     let highs: UInt64 = 0x8080_8080_8080_8080
     func flagged(_ v: UInt64) -> Bool {
