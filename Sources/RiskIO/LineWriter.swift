@@ -64,13 +64,12 @@ struct LineWriter: ~Copyable {
   }
 
   /// `s` as a JSON string: quoted, and escaped by ``JSONEscape`` when it needs to be (a plain
-  /// string, the common case, is copied as it is).
+  /// string, the common case, is copied as it is, tested as it is copied).
   mutating func jsonString(_ s: String) {
     let plain = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
-      guard JSONEscape.isPlain(bytes: u), let source = u.baseAddress else { return false }
       reserve(u.count &+ 2)
+      guard JSONEscape.copyIfPlain(u, to: UnsafeMutableRawPointer(base + count + 1)) else { return false }
       base[count] = 0x22
-      (base + count + 1).update(from: source, count: u.count)
       base[count &+ 1 &+ u.count] = 0x22
       count &+= u.count &+ 2
       return true
@@ -78,10 +77,34 @@ struct LineWriter: ~Copyable {
     if plain != true { text(JSONEscape.quoted(s)) }
   }
 
-  /// The decimal digits of `i` (``JSONBytes/writeDigits(_:to:)``).
+  /// The decimal digits of `i`, with a minus sign when negative (``JSONBytes/writeDigits(_:to:)``'s
+  /// bytes): the digits counted by comparisons, then written from the last in one pass.
   mutating func integer(_ i: Int) {
     reserve(21)
-    count &+= JSONBytes.writeDigits(i, to: UnsafeMutableRawPointer(base + count))
+    if i >= 0 && i < 10 {
+      base[count] = 0x30 &+ UInt8(truncatingIfNeeded: i)
+      count &+= 1
+      return
+    }
+    if i < 0 {
+      base[count] = 0x2D
+      count &+= 1
+    }
+    var m = i.magnitude
+    var digits = 1
+    var power: UInt = 10
+    // 10^19 is the largest power of ten below 2^64, and no magnitude reaches 10^20.
+    while digits < 20 && m >= power {
+      digits += 1
+      power = power &* 10
+    }
+    var k = count &+ digits
+    repeat {
+      k &-= 1
+      base[k] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+      m /= 10
+    } while m > 0
+    count &+= digits
   }
 
   /// A finite `x` as ``JSONBytes/writeNumber(_:)`` writes it; `null`, reported to
@@ -91,11 +114,10 @@ struct LineWriter: ~Copyable {
       NonFinite.report(x)
       return literal("null")
     }
-    reserve(32)
-    let p = UnsafeMutableRawPointer(base + count)
     // `JSONValue.writtenAsInteger(x)` for a finite x, without libm's `round`.
-    let integral = abs(x) < 1e15 && x == Double(Int(x))
-    count &+= integral ? JSONBytes.writeDigits(Int(x), to: p) : ShortestDecimal.write(x, to: p) ?? 0
+    guard !(abs(x) < 1e15 && x == Double(Int(x))) else { return integer(Int(x)) }
+    reserve(32)
+    count &+= ShortestDecimal.write(x, to: UnsafeMutableRawPointer(base + count)) ?? 0
   }
 
   /// `x` rounded to `decimals` places (at most 8) exactly as printf's `%.*f` rounds it (the

@@ -54,6 +54,28 @@ struct LineWriterTests {
     }
   }
 
+  @Test("integers are written as their decimal digits, and strings as JSONEscape quotes them")
+  func integersAndStrings() {
+    var powers: [Int] = [0, Int.max, Int.min, Int.min + 1]
+    var p = 1
+    for _ in 0..<18 {
+      p *= 10
+      powers += [p - 1, p, p + 1, -(p - 1), -p, -(p + 1)]
+    }
+    for i in powers + Array(-12...12) {
+      var w = LineWriter(capacity: 1)
+      w.integer(i)
+      #expect(w.string() == String(i))
+    }
+    for s in [
+      "", "a", "plain ascii text of some length", "σ 0.027", "tab\there", "quote \"q\" 12345678", "back\\slash", "\u{1}x",
+    ] {
+      var w = LineWriter(capacity: 1)
+      w.jsonString(s)
+      #expect(w.string() == JSONEscape.quoted(s))
+    }
+  }
+
   @Test("a JSON line orders a context's keys by name and keeps the first of a repeated key, as the document does")
   func contextOrder() throws {
     let contexts: [[(key: ContextKey, value: ContextValue)]] = [
