@@ -162,6 +162,8 @@ struct CheckCommand: ParsableCommand {
           CheckRenderer.appendJSONLine(r, strict: strict, regime: regime, asOf: asOf, index: index, to: &out)
           out.append(0x0A)
         }
+      } else if !brief && !quiet {
+        render = { [strict] r, index, out in CheckRenderer.appendText(r, index: index, strict: strict, to: &out) }
       } else {
         render = { r, index, out in out.append(contentsOf: textVerdict(r, index).utf8) }
       }

@@ -96,5 +96,11 @@ struct LineWriterTests {
     let viaTree = try CheckRenderer.json(r, strict: false, regime: "normal", asOf: asOf, index: 7).rendered(
       pretty: false)
     #expect(CheckRenderer.jsonLine(r, strict: false, regime: "normal", asOf: asOf, index: 7) == viaTree)
+    // The batch's text writer appends the same verdict as bytes.
+    for strict in [false, true] {
+      var bytes: [UInt8] = Array("before ".utf8)
+      CheckRenderer.appendText(r, index: 7, strict: strict, to: &bytes)
+      #expect(bytes == Array(("before " + CheckRenderer.text(r, index: 7, strict: strict)).utf8))
+    }
   }
 }
