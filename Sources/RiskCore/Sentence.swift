@@ -31,21 +31,6 @@ public struct Sentence: ExpressibleByStringInterpolation, Sendable {
 
     public mutating func appendInterpolation(_ s: String) { append(s) }
 
-    public mutating func appendInterpolation(_ n: Int) {
-      if n < 0 { bytes.append(0x2D) }
-      var m = n.magnitude
-      var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-      withUnsafeMutableBytes(of: &digits) { d in
-        var i = d.count
-        repeat {
-          i -= 1
-          d[i] = 0x30 + UInt8(m % 10)
-          m /= 10
-        } while m > 0
-        bytes.append(contentsOf: d[i...])
-      }
-    }
-
     public mutating func appendInterpolation<T: CustomStringConvertible>(_ v: T) { append(v.description) }
 
     mutating func append(_ s: String) {

@@ -518,15 +518,12 @@ func withFmtBytes<R>(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> 
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }
   let r = (x * scale).rounded() / scale
-  var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-  return withUnsafeMutableBytes(of: &scratch) { buffer in
-    guard let base = buffer.baseAddress, var n = ShortestDecimal.write(r, to: base) else {
-      var s = r.description
-      return s.withUTF8(body)
-    }
-    return buffer.withMemoryRebound(to: UInt8.self) { u in
-      if !u[0..<n].contains(0x65), n >= 2, u[n - 2] == 0x2E, u[n - 1] == 0x30 { n -= 2 }  // no "e": drop ".0"
-      return body(UnsafeBufferPointer(rebasing: u[0..<n]))
-    }
+  let written = ShortestDecimal.withText(r) { text in
+    var n = text.count
+    if !text.contains(0x65), n >= 2, text[n - 2] == 0x2E, text[n - 1] == 0x30 { n -= 2 }  // no "e": drop ".0"
+    return body(UnsafeBufferPointer(rebasing: text[0..<n]))
   }
+  if let written { return written }
+  var s = r.description  // r overflowed to an infinity
+  return s.withUTF8(body)
 }

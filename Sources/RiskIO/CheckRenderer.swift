@@ -19,12 +19,13 @@ public enum CheckRenderer {
     return s
   }
 
+  /// The decimals of a non-integral number of magnitude `a` in a text verdict.
+  static func textDecimals(_ a: Double) -> Int { a >= 1000 ? 2 : a >= 1 ? 6 : 8 }
+
   public static func fmt(_ x: Double) -> String {
     guard x.isFinite else { return Format.fixed(x, 0) }
     if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
-    let a = abs(x)
-    let d = a >= 1000 ? 2 : a >= 1 ? 6 : 8
-    var s = Format.fixed(x, d)
+    var s = Format.fixed(x, textDecimals(abs(x)))
     while s.hasSuffix("0") { s.removeLast() }
     if s.hasSuffix(".") { s.removeLast() }
     return s
@@ -107,7 +108,7 @@ public enum CheckRenderer {
     if x == Double(Int(x)) {
       w.integer(Int(x))
     } else {
-      w.trimmedFixed(x, decimals: a >= 1000 ? 2 : a >= 1 ? 6 : 8)
+      w.trimmedFixed(x, decimals: textDecimals(a))
     }
   }
 
