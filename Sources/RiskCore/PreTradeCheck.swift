@@ -84,11 +84,19 @@ public enum ContextValue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One check's outcome: severity, stable code, a sentence and `key=value` context.
+///
+/// A limit's finding (ten of an order's fourteen) is kept as its numbers, ``LimitFinding``,
+/// and its sentence and context are written when read: the batch checker's thread only
+/// judges, and the renderer, on the other core, writes the text from the numbers.
 public struct Finding: Sendable, Hashable {
   public let code: FindingCode
   public let severity: Severity
-  public let message: String
-  public let context: [(key: ContextKey, value: ContextValue)]
+  let body: Body
+
+  enum Body: Sendable {
+    case given(message: String, context: [(key: ContextKey, value: ContextValue)])
+    case limit(LimitFinding)
+  }
 
   public init(
     _ code: FindingCode, _ severity: Severity, _ message: Sentence, _ context: [(key: ContextKey, value: ContextValue)] = []
@@ -103,18 +111,141 @@ public struct Finding: Sendable, Hashable {
   ) {
     self.code = code
     self.severity = severity
-    self.message = message
-    self.context = context
+    self.body = .given(message: message, context: context)
+  }
+
+  /// A limit's finding, its sentence and context written when read.
+  init(_ code: FindingCode, _ severity: Severity, limit: LimitFinding) {
+    self.code = code
+    self.severity = severity
+    self.body = .limit(limit)
+  }
+
+  /// The sentence.
+  public var message: String {
+    switch body {
+    case .given(let m, _): return m
+    case .limit(let l): return l.sentence
+    }
+  }
+
+  /// The `key=value` context, in its order.
+  public var context: [(key: ContextKey, value: ContextValue)] {
+    switch body {
+    case .given(_, let c): return c
+    case .limit(let l): return l.context
+    }
+  }
+
+  /// A limit's finding as its numbers (nil: the finding was given its sentence).
+  public var limit: LimitFinding? {
+    if case .limit(let l) = body { return l }
+    return nil
   }
 
   public static func == (a: Finding, b: Finding) -> Bool {
-    a.code == b.code && a.severity == b.severity && a.message == b.message && a.context.map(\.key) == b.context.map(\.key)
-      && a.context.map(\.value) == b.context.map(\.value)
+    let (ca, cb) = (a.context, b.context)
+    return a.code == b.code && a.severity == b.severity && a.message == b.message && ca.map(\.key) == cb.map(\.key)
+      && ca.map(\.value) == cb.map(\.value)
   }
   public func hash(into h: inout Hasher) {
     h.combine(code)
     h.combine(message)
   }
+}
+
+/// A limit's pre-trade finding as its numbers: the reading after the order, the largest
+/// quantity that passes, and how the order stands against it. Its sentence is written by
+/// ``pieces(_:)`` alone, for ``Finding/message`` and for a renderer writing it as bytes.
+///
+/// A class: a finding holding one is copied as one reference (a batch's results are read
+/// on the writer's thread, finding by finding).
+public final class LimitFinding: Sendable {
+  public enum Verdict: Sendable {
+    /// The limit does not apply (no group, no margin terms, no volume data).
+    case doesNotApply
+    case within
+    /// The order is larger than the limit allows.
+    case exceeds
+    /// The book is over the limit already and the order is smaller than `lower`, the least that brings it within.
+    case overAlready(lower: Double)
+  }
+  public let verdict: Verdict
+  public let reading: LimitReading
+  /// The largest quantity of the order that passes every limit (the context's `maxQuantity`).
+  public let maxQuantity: Double
+
+  init(_ verdict: Verdict, _ reading: LimitReading, maxQuantity: Double) {
+    self.verdict = verdict
+    self.reading = reading
+    self.maxQuantity = maxQuantity
+  }
+
+  /// The sentence, piece by piece: a number is ``fmt(_:)``'s text.
+  public func pieces(_ emit: (SentencePiece) -> Void) {
+    let r = reading
+    emit(.text(r.name))
+    if case .doesNotApply = verdict { return emit(.literal(": does not apply.")) }
+    func figure(_ x: Double) {
+      emit(.number(x))
+      if !r.unit.isEmpty {
+        emit(.literal(" "))
+        emit(.text(r.unit))
+      }
+    }
+    emit(.literal(" "))
+    figure(r.value)
+    switch verdict {
+    case .doesNotApply: return
+    case .within:
+      emit(.literal(" within "))
+      figure(r.cap)
+      emit(.literal("."))
+    case .exceeds:
+      emit(.literal(" exceeds the limit "))
+      figure(r.cap)
+      emit(.literal("; at most "))
+      emit(.number(maxQuantity))
+      emit(.literal(" would pass."))
+    case .overAlready(let lower):
+      emit(.literal(" is over the limit "))
+      figure(r.cap)
+      emit(.literal(" already; only an order of at least "))
+      emit(.number(lower))
+      emit(.literal(" brings it within."))
+    }
+  }
+
+  var sentence: String {
+    var s = ""
+    pieces { p in
+      switch p {
+      case .literal(let l): s += l.description
+      case .text(let t): s += t
+      case .number(let x): s += fmt(x)
+      }
+    }
+    return s
+  }
+
+  var context: [(key: ContextKey, value: ContextValue)] {
+    let r = reading
+    if case .doesNotApply = verdict { return [(.applies, .text("false"))] }
+    var c: [(key: ContextKey, value: ContextValue)] = [
+      (.limit, .number(r.cap)), (.value, .number(r.value)), (.headroom, .number(r.headroom)),
+      (.maxQuantity, .number(maxQuantity)),
+    ]
+    if let g = r.subject { c += [(.group, .text(g)), (.members, .text(r.members.joined(separator: ",")))] }
+    if case .overAlready(let lower) = verdict { c.append((.minQuantity, .number(lower))) }
+    return c
+  }
+}
+
+/// A piece of a sentence written as it is built: fixed text, text, or a number (``fmt(_:)``).
+public enum SentencePiece {
+  case literal(StaticString)
+  case text(String)
+  case number(Double)
 }
 
 /// An order to check. `buy` is the long direction, `sell` the short.
@@ -545,7 +676,7 @@ public struct LimitRule: PreTradeRule {
       return
     }
     guard let allowed = l.allowed else {
-      out.append(Finding(codes.ok, .pass, "\(r.name): does not apply.", [(.applies, .text("false"))]))
+      out.append(Finding(codes.ok, .pass, limit: LimitFinding(.doesNotApply, r, maxQuantity: 0)))
       return
     }
     guard l.evaluated, allowed.upper.isFinite, allowed.lower.isFinite, r.value.isFinite, r.cap.isFinite, q.isFinite else {
@@ -553,27 +684,17 @@ public struct LimitRule: PreTradeRule {
       return
     }
     let maxQ = eval.maxQuantity(of: id) ?? 0
-    var context: [(key: ContextKey, value: ContextValue)] = [
-      (.limit, .number(r.cap)), (.value, .number(r.value)), (.headroom, .number(r.headroom)), (.maxQuantity, .number(maxQ)),
-    ]
-    let u = r.unit.isEmpty ? "" : " " + r.unit
-    if let g = r.subject { context += [(.group, .text(g)), (.members, .text(r.members.joined(separator: ",")))] }
     if q > allowed.upper * (1 + QuantityRoots.tolerance) + 1e-12 {
-      out.append(
-        Finding(
-          codes.exceeded, .fail,
-          "\(r.name) \(num: r.value)\(u) exceeds the limit \(num: r.cap)\(u); at most \(num: maxQ) would pass.", context))
+      out.append(Finding(codes.exceeded, .fail, limit: LimitFinding(.exceeds, r, maxQuantity: maxQ)))
       return
     }
     if !allowed.contains(q) {
       out.append(
         Finding(
-          codes.exceeded, .fail,
-          "\(r.name) \(num: r.value)\(u) is over the limit \(num: r.cap)\(u) already; only an order of at least \(num: allowed.lower) brings it within.",
-          context + [(.minQuantity, .number(allowed.lower))]))
+          codes.exceeded, .fail, limit: LimitFinding(.overAlready(lower: allowed.lower), r, maxQuantity: maxQ)))
       return
     }
-    out.append(Finding(codes.ok, .pass, "\(r.name) \(num: r.value)\(u) within \(num: r.cap)\(u).", context))
+    out.append(Finding(codes.ok, .pass, limit: LimitFinding(.within, r, maxQuantity: maxQ)))
   }
 
   func notEvaluated(_ id: LimitID, _ why: String) -> Finding {

@@ -508,7 +508,7 @@ func fmt(_ x: Double) -> String { withFmtBytes(x) { String(decoding: $0, as: UTF
 /// Calls `body` with the bytes of ``fmt(_:)``, written on the stack: every pre-trade finding
 /// formats several numbers (about 35 an order), so a sentence appends them as bytes and a
 /// String of up to 15 bytes is made without any allocation.
-func withFmtBytes<R>(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+public func withFmtBytes<R>(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
   guard x.isFinite else {
     var s = "\(x)"
     return s.withUTF8(body)

@@ -119,7 +119,17 @@ public enum CheckRenderer {
     case .fail: w.literal("  FAIL  ")
     }
     FindingCode.textColumn.write(f.code.ordinal, to: &w)
-    w.text(f.message)
+    if let l = f.limit {
+      l.pieces { p in
+        switch p {
+        case .literal(let s): w.literal(s)
+        case .text(let t): w.text(t)
+        case .number(let x): withFmtBytes(x) { w.bytes($0) }
+        }
+      }
+    } else {
+      w.text(f.message)
+    }
     let context = f.context
     if !context.isEmpty { w.byte(0x20) }
     for k in context.indices {
@@ -270,7 +280,20 @@ public enum CheckRenderer {
     FindingCode.jsonStart.write(f.code.ordinal, to: &w)
     writeJSONContext(f.context, to: &w)
     w.literal("},\"message\":")
-    w.jsonString(f.message)
+    if let l = f.limit {
+      // The pieces' fixed text and numbers need no escape.
+      w.byte(0x22)
+      l.pieces { p in
+        switch p {
+        case .literal(let s): w.literal(s)
+        case .text(let t): w.jsonStringContent(t)
+        case .number(let x): withFmtBytes(x) { w.bytes($0) }
+        }
+      }
+      w.byte(0x22)
+    } else {
+      w.jsonString(f.message)
+    }
     switch f.severity {
     case .pass: w.literal(",\"severity\":\"pass\"}")
     case .warn: w.literal(",\"severity\":\"warn\"}")

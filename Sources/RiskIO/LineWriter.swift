@@ -66,15 +66,25 @@ struct LineWriter: ~Copyable {
   /// `s` as a JSON string: quoted, and escaped by ``JSONEscape`` when it needs to be (a plain
   /// string, the common case, is copied as it is, tested as it is copied).
   mutating func jsonString(_ s: String) {
-    let plain = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
-      reserve(u.count &+ 2)
-      guard JSONEscape.copyIfPlain(u, to: UnsafeMutableRawPointer(base + count + 1)) else { return false }
-      base[count] = 0x22
-      base[count &+ 1 &+ u.count] = 0x22
-      count &+= u.count &+ 2
-      return true
-    }
+    let plain = s.utf8.withContiguousStorageIfAvailable { copyIfPlain($0) }
     if plain != true { text(JSONEscape.quoted(s)) }
+  }
+
+  /// `s` escaped as inside a JSON string, without the quotes (a piece of a longer one).
+  mutating func jsonStringContent(_ s: String) {
+    if JSONEscape.isPlain(s) { return text(s) }
+    let quoted = JSONEscape.quoted(s)
+    text(String(quoted.dropFirst().dropLast()))
+  }
+
+  /// Writes `u` quoted when no byte of it needs an escape; false (nothing written) otherwise.
+  private mutating func copyIfPlain(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+    reserve(u.count &+ 2)
+    guard JSONEscape.copyIfPlain(u, to: UnsafeMutableRawPointer(base + count + 1)) else { return false }
+    base[count] = 0x22
+    base[count &+ 1 &+ u.count] = 0x22
+    count &+= u.count &+ 2
+    return true
   }
 
   /// The decimal digits of `i`, with a minus sign when negative (``JSONBytes/writeDigits(_:to:)``'s
