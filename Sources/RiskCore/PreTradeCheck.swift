@@ -95,13 +95,16 @@ public struct Finding: Sendable, Hashable {
 
   enum Body: Sendable {
     case given(message: String, context: [(key: ContextKey, value: ContextValue)])
+    case sentence(Sentence, context: [(key: ContextKey, value: ContextValue)])
     case limit(LimitFinding)
   }
 
   public init(
     _ code: FindingCode, _ severity: Severity, _ message: Sentence, _ context: [(key: ContextKey, value: ContextValue)] = []
   ) {
-    self.init(code, severity, verbatim: message.string, context)
+    self.code = code
+    self.severity = severity
+    self.body = .sentence(message, context: context)
   }
 
   /// A finding whose sentence is already text.
@@ -125,14 +128,24 @@ public struct Finding: Sendable, Hashable {
   public var message: String {
     switch body {
     case .given(let m, _): return m
+    case .sentence(let s, _): return s.string
     case .limit(let l): return l.sentence
+    }
+  }
+
+  /// The sentence piece by piece (``SentencePiece``), for a renderer that writes it as bytes.
+  public func pieces(_ emit: (SentencePiece) -> Void) {
+    switch body {
+    case .given(let m, _): emit(.text(m))
+    case .sentence(let s, _): for p in s.pieces { emit(p) }
+    case .limit(let l): l.pieces(emit)
     }
   }
 
   /// The `key=value` context, in its order.
   public var context: [(key: ContextKey, value: ContextValue)] {
     switch body {
-    case .given(_, let c): return c
+    case .given(_, let c), .sentence(_, let c): return c
     case .limit(let l): return l.context
     }
   }
@@ -218,13 +231,7 @@ public final class LimitFinding: Sendable {
 
   var sentence: String {
     var s = ""
-    pieces { p in
-      switch p {
-      case .literal(let l): s += l.description
-      case .text(let t): s += t
-      case .number(let x): s += fmt(x)
-      }
-    }
+    pieces { $0.append(to: &s) }
     return s
   }
 
@@ -239,13 +246,6 @@ public final class LimitFinding: Sendable {
     if case .overAlready(let lower) = verdict { c.append((.minQuantity, .number(lower))) }
     return c
   }
-}
-
-/// A piece of a sentence written as it is built: fixed text, text, or a number (``fmt(_:)``).
-public enum SentencePiece {
-  case literal(StaticString)
-  case text(String)
-  case number(Double)
 }
 
 /// An order to check. `buy` is the long direction, `sell` the short.

@@ -119,16 +119,12 @@ public enum CheckRenderer {
     case .fail: w.literal("  FAIL  ")
     }
     FindingCode.textColumn.write(f.code.ordinal, to: &w)
-    if let l = f.limit {
-      l.pieces { p in
-        switch p {
-        case .literal(let s): w.literal(s)
-        case .text(let t): w.text(t)
-        case .number(let x): withFmtBytes(x) { w.bytes($0) }
-        }
+    f.pieces { p in
+      switch p {
+      case .literal(let s): w.literal(s)
+      case .text(let t): w.text(t)
+      case .number(let x): writeFmtBytes(x) { w.bytes($0) }
       }
-    } else {
-      w.text(f.message)
     }
     let context = f.context
     if !context.isEmpty { w.byte(0x20) }
@@ -280,20 +276,16 @@ public enum CheckRenderer {
     FindingCode.jsonStart.write(f.code.ordinal, to: &w)
     writeJSONContext(f.context, to: &w)
     w.literal("},\"message\":")
-    if let l = f.limit {
-      // The pieces' fixed text and numbers need no escape.
-      w.byte(0x22)
-      l.pieces { p in
-        switch p {
-        case .literal(let s): w.literal(s)
-        case .text(let t): w.jsonStringContent(t)
-        case .number(let x): withFmtBytes(x) { w.bytes($0) }
-        }
+    // The message is written piece by piece, each escaped as it needs (a number never does).
+    w.byte(0x22)
+    f.pieces { p in
+      switch p {
+      case .literal(let s): w.jsonStringContent(s)
+      case .text(let t): w.jsonStringContent(t)
+      case .number(let x): writeFmtBytes(x) { w.bytes($0) }
       }
-      w.byte(0x22)
-    } else {
-      w.jsonString(f.message)
     }
+    w.byte(0x22)
     switch f.severity {
     case .pass: w.literal(",\"severity\":\"pass\"}")
     case .warn: w.literal(",\"severity\":\"warn\"}")

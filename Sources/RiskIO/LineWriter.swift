@@ -53,6 +53,7 @@ struct LineWriter: ~Copyable {
 
   @inline(__always)
   mutating func literal(_ s: StaticString) {
+    guard s.hasPointerRepresentation else { return text(s.description) }
     bytes(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
   }
 
@@ -70,11 +71,26 @@ struct LineWriter: ~Copyable {
     if plain != true { text(JSONEscape.quoted(s)) }
   }
 
+  /// Fixed text escaped as inside a JSON string, like ``jsonStringContent(_:)-(String)``.
+  mutating func jsonStringContent(_ s: StaticString) {
+    guard s.hasPointerRepresentation,
+      copyContentIfPlain(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    else { return jsonStringContent(s.description) }
+  }
+
   /// `s` escaped as inside a JSON string, without the quotes (a piece of a longer one).
   mutating func jsonStringContent(_ s: String) {
-    if JSONEscape.isPlain(s) { return text(s) }
+    if s.utf8.withContiguousStorageIfAvailable({ copyContentIfPlain($0) }) == true { return }
     let quoted = JSONEscape.quoted(s)
     text(String(quoted.dropFirst().dropLast()))
+  }
+
+  /// Writes `u` as it is when no byte of it needs an escape; false (nothing written) otherwise.
+  private mutating func copyContentIfPlain(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+    reserve(u.count)
+    guard JSONEscape.copyIfPlain(u, to: UnsafeMutableRawPointer(base + count)) else { return false }
+    count &+= u.count
+    return true
   }
 
   /// Writes `u` quoted when no byte of it needs an escape; false (nothing written) otherwise.

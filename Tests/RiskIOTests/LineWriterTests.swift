@@ -103,4 +103,23 @@ struct LineWriterTests {
       #expect(bytes == Array(("before " + CheckRenderer.text(r, index: 7, strict: strict)).utf8))
     }
   }
+
+  @Test("a sentence written piece by piece is escaped and spelled as its whole message would be")
+  func sentencePieces() throws {
+    let asOf = try #require(Day(year: 2024, month: 1, day: 2))
+    let findings = [
+      Finding(.lotSizeOK, .pass, "a \"quoted\" \(num: 1.5) \("back\\slash") σ — \(num: -0.000123456789)"),
+      Finding(.stopOK, .pass, "\("tab\there")\(num: 1e300)\(7)\(num: .nan)"),
+      Finding(.priceBandOK, .pass, "plain"),
+      Finding(.priceBandOK, .pass, verbatim: "given \"as\" text\n"),
+    ]
+    for f in findings {
+      let r = OrderResult(
+        order: nil, line: 3, clientOrderID: nil, findings: [f], maxQuantity: nil, reducesOnly: false, regime: nil)
+      let viaTree = try CheckRenderer.json(r, strict: false, regime: "normal", asOf: asOf, index: 1).rendered(pretty: false)
+      #expect(CheckRenderer.jsonLine(r, strict: false, regime: "normal", asOf: asOf, index: 1) == viaTree)
+      #expect(CheckRenderer.text(r, index: 1, strict: false).contains("  " + f.message))
+    }
+    #expect(findings[0].message == "a \"quoted\" 1.5 back\\slash σ — -0.00012346")
+  }
 }

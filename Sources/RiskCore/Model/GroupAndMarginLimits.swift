@@ -277,7 +277,7 @@ public struct MarginUtilisationLimit: TradeLimit, BookLimit {
       return .notApplicable(
         id, "\(t.symbol) has no margin terms in instruments.yaml: it is paid in full and uses no margin", in: c)
     }
-    let held = c.book.quantity(of: t.symbol)
+    let held = c.held(t)
     let other = others(t, c)
     let allowed = QuantityRoots.exposureCap(existing: held * m, side: t.sign, unit: m, room: cap * c.equity - other)
     return LimitEvaluation(
@@ -300,7 +300,7 @@ public struct MarginUtilisationLimit: TradeLimit, BookLimit {
     guard let m = t.unitMargin else {
       return LimitReading(id: id, name: "margin utilisation", value: c.book.marginInUse / c.equity, cap: cap)
     }
-    let after = others(t, c) + abs(c.book.quantity(of: t.symbol) + t.sign * q) * m
+    let after = others(t, c) + abs(c.held(t) + t.sign * q) * m
     return LimitReading(id: id, name: "margin utilisation", value: after / c.equity, cap: cap)
   }
 

@@ -146,18 +146,36 @@ public final class LimitContext: Sendable {
     }
     self.base = EquityBase.of(book, profile: profile)
     self.equity = base.value
+    self.holding = candidate.map { t in
+      let line = book.line(t.symbol)
+      return (t.symbol, line?.quantity ?? 0, book.exposure(of: t.symbol), line?.exposure ?? 0)
+    }
   }
+
+  /// The candidate's holding, read from the book once: the limits ask for it about ten times a trade.
+  private let holding: (symbol: String, quantity: Double, exposure: Double, direct: Double)?
 
   /// The equity base of every limit: the book's equity, drawdown-scaled under the profile.
   public let base: EquityBase
   /// The base's value: what every limit is a fraction of.
   public let equity: Double
   /// Units of the instrument held on the other side, which the trade can close: the reduce-only region.
-  public func closable(_ t: CandidateTrade) -> Double { max(0, -t.sign * book.quantity(of: t.symbol)) }
+  public func closable(_ t: CandidateTrade) -> Double { max(0, -t.sign * held(t)) }
+  /// Signed units of the instrument held (not through options).
+  public func held(_ t: CandidateTrade) -> Double {
+    if let h = holding, h.symbol == t.symbol { return h.quantity }
+    return book.quantity(of: t.symbol)
+  }
   /// The instrument's exposure with the options on it (what the notional cap sees).
-  public func existing(_ t: CandidateTrade) -> Double { book.exposure(of: t.symbol) }
+  public func existing(_ t: CandidateTrade) -> Double {
+    if let h = holding, h.symbol == t.symbol { return h.exposure }
+    return book.exposure(of: t.symbol)
+  }
   /// The instrument's own holding (what the leverage caps see: options are in their own class).
-  public func direct(_ t: CandidateTrade) -> Double { book.directExposure(of: t.symbol) }
+  public func direct(_ t: CandidateTrade) -> Double {
+    if let h = holding, h.symbol == t.symbol { return h.direct }
+    return book.directExposure(of: t.symbol)
+  }
 }
 
 /// One limit as the quantities of a trade it allows.
