@@ -84,6 +84,9 @@ public struct PortfolioRiskModel: Sendable {
   public let method: CovarianceMethod
   public let repair: PSDRepair?
   private let index: [String: Int]
+  /// The instruments with an exposure (not 0), in index order: kept as exposures change, so
+  /// that each order of a batch does not scan the book for its clusters and groups.
+  public private(set) var held: [Int]
   /// Clusters already computed for a member set (``prepareClusters(_:members:)``), so that a
   /// batch of orders in the instruments held does not recluster for each order.
   private var preparedClusters: [PreparedClusters] = []
@@ -114,6 +117,19 @@ public struct PortfolioRiskModel: Sendable {
     var idx: [String: Int] = [:]
     for (i, s) in symbols.enumerated() { idx[s] = i }
     self.index = idx
+    self.held = exposures.indices.filter { exposures[$0] != 0 }
+  }
+
+  /// The instruments held and `k` (when it is not held), in index order.
+  public func members(with k: Int?) -> [Int] {
+    guard let k, exposures[k] == 0 else { return held }
+    var m = held
+    m.insert(k, at: held.firstIndex { $0 > k } ?? held.count)
+    return m
+  }
+
+  private mutating func exposureChanged(_ k: Int, from old: Double) {
+    if (old != 0) != (exposures[k] != 0) { held = exposures.indices.filter { exposures[$0] != 0 } }
   }
 
   public func position(of symbol: String) -> Int? { index[symbol] }
@@ -161,6 +177,8 @@ public struct PortfolioRiskModel: Sendable {
   /// Sets instrument `k`'s exposure to `x` exactly (a closed position is exactly 0, as in the
   /// book): O(N).
   public mutating func setExposure(_ k: Int, to x: Double) {
+    let old = exposures[k]
+    defer { exposureChanged(k, from: old) }
     let delta = x - exposures[k]
     let n = symbols.count
     let col = k * n
@@ -175,6 +193,8 @@ public struct PortfolioRiskModel: Sendable {
 
   /// Adds `delta` of exposure to instrument `k`: O(N).
   public mutating func apply(_ k: Int, delta: Double) {
+    let old = exposures[k]
+    defer { exposureChanged(k, from: old) }
     let n = symbols.count
     let col = k * n
     covariance.elements.withUnsafeBufferPointer { c in

@@ -91,11 +91,8 @@ public struct GroupMap: Sendable {
       // In index order (the order the prepared clusters are keyed by); the model's exposures
       // are the book's exactly, so a closed position is 0 here as in the book.
       let k = candidate.flatMap { risk.position(of: $0.symbol) }
-      var members: [Int] = []
-      members.reserveCapacity(risk.symbols.count)
-      for i in risk.exposures.indices where i == k || risk.exposures[i] != 0 { members.append(i) }
       clustered = candidate == nil || k != nil
-      groups = risk.clusterGroups(s, members: members)
+      groups = risk.clusterGroups(s, members: risk.members(with: k))
     }
     if wantHand, candidate?.group != nil || book.lines.contains(where: { $0.group != nil }) {
       var byName: [String: Set<String>] = [:]

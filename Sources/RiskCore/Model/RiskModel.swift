@@ -91,19 +91,14 @@ public struct RiskModel: Sendable {
   static func prepareClusters(_ entry: inout CovarianceEntry, _ profile: RegimeProfile, candidates: [String]) -> Bool {
     guard let s = profile.correlatedGroups, s.usesClusters, let m0 = entry.model else { return false }
     // The model's exposures are the book's, exactly (``PortfolioRiskModel/setExposure(_:to:)``).
-    var candidate: Int? = nil
-    if candidates.count == 1, let k = m0.position(of: candidates[0]), m0.exposures[k] == 0 { candidate = k }
-    var held: [Int] = []
-    var withCandidate: [Int] = []
-    held.reserveCapacity(m0.exposures.count)
-    if candidate != nil { withCandidate.reserveCapacity(m0.exposures.count + 1) }
-    for (i, x) in m0.exposures.enumerated() {
-      if x != 0 { held.append(i) }
-      if candidate != nil && (x != 0 || i == candidate) { withCandidate.append(i) }
-    }
-    let wanted = candidate == nil ? [held] : [held, withCandidate]
-    guard wanted.contains(where: { !m0.hasPreparedClusters(s, members: $0) }), var m = entry.model else { return false }
-    for w in wanted { m.prepareClusters(s, members: w) }
+    let k = candidates.count == 1 ? m0.position(of: candidates[0]) : nil
+    let held = m0.held
+    let withCandidate = k.flatMap { m0.exposures[$0] == 0 ? m0.members(with: $0) : nil }
+    let missing =
+      !m0.hasPreparedClusters(s, members: held) || withCandidate.map { !m0.hasPreparedClusters(s, members: $0) } == true
+    guard missing, var m = entry.model else { return false }
+    m.prepareClusters(s, members: held)
+    if let w = withCandidate { m.prepareClusters(s, members: w) }
     entry.model = m
     return true
   }
