@@ -174,7 +174,7 @@ struct CheckCommand: ParsableCommand {
       var passed = 0
       var i = 0
       var last: (OrderResult, Int)? = nil
-      var failing: Set<String> = []
+      var failing: Set<FindingCode> = []
       while let input = try batch.next() {
         defer { i += 1 }
         var r = checker.check(input)
@@ -207,7 +207,7 @@ struct CheckCommand: ParsableCommand {
           }
         }
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
-        for c in r.failingCodes { failing.insert(c.rawValue) }
+        for f in r.findings where f.severity == .fail { failing.insert(f.code) }
         last = (r, i + 1)
         buffer.append(contentsOf: text.utf8)
         if !single && buffer.count > 1 << 20 {
@@ -224,7 +224,8 @@ struct CheckCommand: ParsableCommand {
         trailer = CheckRenderer.summary(count: i, passed: passed, strict: strict, regime: regime, asOf: asOf)
       }
       let end = Recording.check(
-        checker: &checker, regimes: regimes, regime: regime, strict: strict, orders: i, passed: passed, failing: failing,
+        checker: &checker, regimes: regimes, regime: regime, strict: strict, orders: i, passed: passed,
+        failing: Set(failing.map(\.rawValue)),
         instrument: single ? instrument : nil, asOfSource: context.workspace.asOfSource, account: account, output: trailer,
         journal: journal)
       if journalFailure == nil {

@@ -157,10 +157,12 @@ public struct RiskModel: Sendable {
       group: group)
     let after = book.exposure(of: symbol)
     guard after != before else { return }
-    for key in Array(covariances.keys) {
-      // In place: an entry copied out and written back would copy its vectors.
-      guard let k = covariances[key]?.model?.position(of: symbol) else { continue }
-      covariances[key]?.model?.setExposure(k, to: after)
+    // In place, through the values (no key hashed): an entry copied out and written back
+    // would copy its vectors.
+    var i = covariances.values.startIndex
+    while i != covariances.values.endIndex {
+      if let k = covariances.values[i].model?.position(of: symbol) { covariances.values[i].model?.setExposure(k, to: after) }
+      covariances.values.formIndex(after: &i)
     }
   }
 
