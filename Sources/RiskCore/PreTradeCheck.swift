@@ -95,16 +95,13 @@ public struct Finding: Sendable, Hashable {
 
   enum Body: Sendable {
     case given(message: String, context: [(key: ContextKey, value: ContextValue)])
-    case sentence(Sentence, context: [(key: ContextKey, value: ContextValue)])
     case limit(LimitFinding)
   }
 
   public init(
     _ code: FindingCode, _ severity: Severity, _ message: Sentence, _ context: [(key: ContextKey, value: ContextValue)] = []
   ) {
-    self.code = code
-    self.severity = severity
-    self.body = .sentence(message, context: context)
+    self.init(code, severity, verbatim: message.string, context)
   }
 
   /// A finding whose sentence is already text.
@@ -128,7 +125,6 @@ public struct Finding: Sendable, Hashable {
   public var message: String {
     switch body {
     case .given(let m, _): return m
-    case .sentence(let s, _): return s.string
     case .limit(let l): return l.sentence
     }
   }
@@ -137,7 +133,6 @@ public struct Finding: Sendable, Hashable {
   public func pieces(_ emit: (SentencePiece) -> Void) {
     switch body {
     case .given(let m, _): emit(.text(m))
-    case .sentence(let s, _): for p in s.pieces { emit(p) }
     case .limit(let l): l.pieces(emit)
     }
   }
@@ -145,7 +140,7 @@ public struct Finding: Sendable, Hashable {
   /// The `key=value` context, in its order.
   public var context: [(key: ContextKey, value: ContextValue)] {
     switch body {
-    case .given(_, let c), .sentence(_, let c): return c
+    case .given(_, let c): return c
     case .limit(let l): return l.context
     }
   }

@@ -1,42 +1,42 @@
-/// A finding's sentence, kept as its pieces (fixed text, text, numbers) until it is written.
+/// A finding's sentence, written as UTF-8 bytes as it is interpolated and made a `String` once.
 ///
 /// `"stop \(num: st) is \(num: d)% away."` reads like the `String` it replaces, and gives the
 /// same characters (`\(num: x)` is ``fmt(_:)``'s text, anything else its `description`). Why
-/// not `String` interpolation: a pre-trade check writes about fourteen sentences an order; built
-/// as `String`s, with the text of each number, they were a fifth of a batch's checking thread.
-/// Kept as pieces, the numbers are formatted by whoever writes the sentence: a batch's writer,
-/// on the other core, straight into its output bytes (``pieces``).
+/// not `String` interpolation: a pre-trade check writes about fourteen sentences an order, and
+/// `String`'s appends (each a capacity check, a grow and a copy) and the `String` of each number
+/// were a fifth of a batch's checking thread. Here the numbers' digits are appended as bytes from
+/// the stack, into one buffer reserved for the whole sentence.
 public struct Sentence: ExpressibleByStringInterpolation, Sendable {
-  /// The pieces in order: ``SentencePiece``.
-  public let pieces: [SentencePiece]
+  var bytes: [UInt8]
 
   /// The sentence as text.
-  public var string: String {
-    var s = ""
-    for p in pieces { p.append(to: &s) }
-    return s
-  }
+  public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-  public init(stringLiteral s: StaticString) { pieces = [.literal(s)] }
-  public init(stringInterpolation i: Interpolation) { pieces = i.pieces }
+  public init(stringLiteral s: String) { bytes = Array(s.utf8) }
+  public init(stringInterpolation i: Interpolation) { bytes = i.bytes }
 
   public struct Interpolation: StringInterpolationProtocol, Sendable {
-    var pieces: [SentencePiece] = []
+    var bytes: [UInt8] = []
 
     public init(literalCapacity: Int, interpolationCount: Int) {
-      pieces.reserveCapacity(2 * interpolationCount + 1)
+      bytes.reserveCapacity(literalCapacity + 16 * interpolationCount)
     }
 
-    public mutating func appendLiteral(_ s: StaticString) {
-      if s.utf8CodeUnitCount > 0 { pieces.append(.literal(s)) }
-    }
+    public mutating func appendLiteral(_ s: String) { append(s) }
 
     /// A number as ``fmt(_:)`` writes it.
-    public mutating func appendInterpolation(num x: Double) { pieces.append(.number(x)) }
+    public mutating func appendInterpolation(num x: Double) {
+      withFmtBytes(x) { bytes.append(contentsOf: $0) }
+    }
 
-    public mutating func appendInterpolation(_ s: String) { pieces.append(.text(s)) }
+    public mutating func appendInterpolation(_ s: String) { append(s) }
 
-    public mutating func appendInterpolation<T: CustomStringConvertible>(_ v: T) { pieces.append(.text(v.description)) }
+    public mutating func appendInterpolation<T: CustomStringConvertible>(_ v: T) { append(v.description) }
+
+    mutating func append(_ s: String) {
+      var s = s
+      s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
   }
 }
 
