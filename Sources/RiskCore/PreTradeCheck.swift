@@ -145,12 +145,6 @@ public struct Finding: Sendable, Hashable {
     }
   }
 
-  /// A limit's finding as its numbers (nil: the finding was given its sentence).
-  public var limit: LimitFinding? {
-    if case .limit(let l) = body { return l }
-    return nil
-  }
-
   public static func == (a: Finding, b: Finding) -> Bool {
     let (ca, cb) = (a.context, b.context)
     return a.code == b.code && a.severity == b.severity && a.message == b.message && ca.map(\.key) == cb.map(\.key)

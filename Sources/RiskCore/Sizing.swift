@@ -505,13 +505,13 @@ public enum PositionSizer {
 /// (`description`'s digits) without a trailing ".0".
 func fmt(_ x: Double) -> String { withFmtBytes(x) { String(decoding: $0, as: UTF8.self) } }
 
-/// Calls `body` with the bytes of ``fmt(_:)``, written on the stack: every pre-trade finding
-/// formats several numbers (about 35 an order), so a sentence appends them as bytes and a
-/// String of up to 15 bytes is made without any allocation.
 /// ``withFmtBytes(_:_:)`` for a writer in another module: not generic, so the call is not
 /// made through the generic metadata an unspecialised call looks up at run time.
 public func writeFmtBytes(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> Void) { withFmtBytes(x, body) }
 
+/// Calls `body` with the bytes of ``fmt(_:)``, written on the stack: every pre-trade finding
+/// formats several numbers (about 35 an order), so a sentence appends them as bytes and a
+/// String of up to 15 bytes is made without any allocation.
 func withFmtBytes<R>(_ x: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
   guard x.isFinite else {
     var s = "\(x)"

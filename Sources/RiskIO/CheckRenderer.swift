@@ -112,6 +112,18 @@ public enum CheckRenderer {
     }
   }
 
+  /// A finding's sentence written piece by piece, a number as `fmt`'s bytes (it never needs
+  /// an escape); text escaped as inside a JSON string when `jsonEscaped`.
+  private static func writeMessage(_ f: Finding, jsonEscaped: Bool, to w: inout LineWriter) {
+    f.pieces { p in
+      switch p {
+      case .literal(let s): if jsonEscaped { w.jsonStringContent(s) } else { w.literal(s) }
+      case .text(let t): if jsonEscaped { w.jsonStringContent(t) } else { w.text(t) }
+      case .number(let x): writeFmtBytes(x) { w.bytes($0) }
+      }
+    }
+  }
+
   private static func writeText(_ f: Finding, to w: inout LineWriter) {
     switch f.severity {
     case .pass: w.literal("  PASS  ")
@@ -119,13 +131,7 @@ public enum CheckRenderer {
     case .fail: w.literal("  FAIL  ")
     }
     FindingCode.textColumn.write(f.code.ordinal, to: &w)
-    f.pieces { p in
-      switch p {
-      case .literal(let s): w.literal(s)
-      case .text(let t): w.text(t)
-      case .number(let x): writeFmtBytes(x) { w.bytes($0) }
-      }
-    }
+    writeMessage(f, jsonEscaped: false, to: &w)
     let context = f.context
     if !context.isEmpty { w.byte(0x20) }
     for k in context.indices {
@@ -276,15 +282,8 @@ public enum CheckRenderer {
     FindingCode.jsonStart.write(f.code.ordinal, to: &w)
     writeJSONContext(f.context, to: &w)
     w.literal("},\"message\":")
-    // The message is written piece by piece, each escaped as it needs (a number never does).
     w.byte(0x22)
-    f.pieces { p in
-      switch p {
-      case .literal(let s): w.jsonStringContent(s)
-      case .text(let t): w.jsonStringContent(t)
-      case .number(let x): writeFmtBytes(x) { w.bytes($0) }
-      }
-    }
+    writeMessage(f, jsonEscaped: true, to: &w)
     w.byte(0x22)
     switch f.severity {
     case .pass: w.literal(",\"severity\":\"pass\"}")

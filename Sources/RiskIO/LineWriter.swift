@@ -67,8 +67,9 @@ struct LineWriter: ~Copyable {
   /// `s` as a JSON string: quoted, and escaped by ``JSONEscape`` when it needs to be (a plain
   /// string, the common case, is copied as it is, tested as it is copied).
   mutating func jsonString(_ s: String) {
-    let plain = s.utf8.withContiguousStorageIfAvailable { copyIfPlain($0) }
-    if plain != true { text(JSONEscape.quoted(s)) }
+    byte(0x22)
+    jsonStringContent(s)
+    byte(0x22)
   }
 
   /// Fixed text escaped as inside a JSON string, like ``jsonStringContent(_:)-(String)``.
@@ -90,16 +91,6 @@ struct LineWriter: ~Copyable {
     reserve(u.count)
     guard JSONEscape.copyIfPlain(u, to: UnsafeMutableRawPointer(base + count)) else { return false }
     count &+= u.count
-    return true
-  }
-
-  /// Writes `u` quoted when no byte of it needs an escape; false (nothing written) otherwise.
-  private mutating func copyIfPlain(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-    reserve(u.count &+ 2)
-    guard JSONEscape.copyIfPlain(u, to: UnsafeMutableRawPointer(base + count + 1)) else { return false }
-    base[count] = 0x22
-    base[count &+ 1 &+ u.count] = 0x22
-    count &+= u.count &+ 2
     return true
   }
 
