@@ -96,6 +96,7 @@ public struct Finding: Sendable, Hashable {
   enum Body: Sendable {
     case given(message: String, context: [(key: ContextKey, value: ContextValue)])
     case limit(LimitFinding)
+    case rule(RuleFinding)
   }
 
   public init(
@@ -121,11 +122,19 @@ public struct Finding: Sendable, Hashable {
     self.body = .limit(limit)
   }
 
+  /// A passing order's finding of a rule other than a limit, its sentence and context written when read.
+  init(_ code: FindingCode, _ severity: Severity, rule: RuleFinding) {
+    self.code = code
+    self.severity = severity
+    self.body = .rule(rule)
+  }
+
   /// The sentence.
   public var message: String {
     switch body {
     case .given(let m, _): return m
     case .limit(let l): return l.sentence
+    case .rule(let r): return SentencePiece.string(r.pieces)
     }
   }
 
@@ -134,6 +143,7 @@ public struct Finding: Sendable, Hashable {
     switch body {
     case .given(let m, _): emit(.text(m))
     case .limit(let l): l.pieces(emit)
+    case .rule(let r): r.pieces(emit)
     }
   }
 
@@ -142,6 +152,7 @@ public struct Finding: Sendable, Hashable {
     switch body {
     case .given(_, let c): return c
     case .limit(let l): return l.context
+    case .rule(let r): return r.context
     }
   }
 
@@ -218,11 +229,7 @@ public final class LimitFinding: Sendable {
     }
   }
 
-  var sentence: String {
-    var s = ""
-    pieces { $0.append(to: &s) }
-    return s
-  }
+  var sentence: String { SentencePiece.string(pieces) }
 
   var context: [(key: ContextKey, value: ContextValue)] {
     let r = reading
@@ -234,6 +241,82 @@ public final class LimitFinding: Sendable {
     if let g = r.subject { c += [(.group, .text(g)), (.members, .text(r.members.joined(separator: ",")))] }
     if case .overAlready(let lower) = verdict { c.append((.minQuantity, .number(lower))) }
     return c
+  }
+}
+
+/// The findings every order meets on its way to the limits (its lots, the age of its data,
+/// its price, its stop, a reduction), kept as their numbers like ``LimitFinding``: the batch
+/// checker's thread writes neither their sentences nor their contexts, and a finding holds
+/// no heap object of its own (a `String` sentence and a context array each were allocated on
+/// the checking thread and freed on the writer's). The sentences are those the rules wrote
+/// as text before (`RuleFindingTests` pins them).
+enum RuleFinding: Sendable {
+  /// LOT_SIZE_OK: the quantity is `count` whole lots of `lot`.
+  case lots(count: Double, lot: Double)
+  /// MARKET_DATA_OK: the last close, `age` days before the as-of date.
+  case fresh(last: Day, age: Int)
+  /// PRICE_BAND_OK without a price: checked at the last close.
+  case atLastClose(Double)
+  /// PRICE_BAND_OK: the price's deviation from the last close (a fraction), within `band`.
+  case inBand(deviation: Double, band: Double)
+  /// STOP_OK: the stop and the entry it is measured from.
+  case stop(Double, entry: Double)
+  /// STOP_NOT_REQUIRED: the order only reduces the `held` units.
+  case stopNotRequired(held: Double)
+  /// REDUCES_POSITION: from `held` to `after` units of the instrument.
+  case reduces(symbol: String, held: Double, after: Double)
+
+  func pieces(_ emit: (SentencePiece) -> Void) {
+    switch self {
+    case .lots(let n, let lot):
+      emit(.literal("quantity is "))
+      emit(.number(n))
+      emit(.literal(n == 1 ? " lot of " : " lots of "))
+      emit(.number(lot))
+      emit(.literal("."))
+    case .fresh(let last, let age):
+      emit(.literal("last close "))
+      emit(.text(last.description))
+      emit(.literal(" is "))
+      emit(.text(String(age)))
+      emit(.literal(age == 1 ? " day old." : " days old."))
+    case .atLastClose(let last):
+      emit(.literal("no price: checked at the last close "))
+      emit(.number(last))
+      emit(.literal("."))
+    case .inBand(let deviation, _):
+      emit(.literal("price is "))
+      emit(.number(deviation * 100))
+      emit(.literal("% from the last close."))
+    case .stop(let st, let entry):
+      emit(.literal("stop "))
+      emit(.number(st))
+      emit(.literal(" is "))
+      emit(.number(abs(entry - st) / entry * 100))
+      emit(.literal("% away."))
+    case .stopNotRequired:
+      emit(.literal("the order only reduces the position: no stop needed."))
+    case .reduces(let symbol, let held, let after):
+      emit(.literal("the order reduces the "))
+      emit(.text(symbol))
+      emit(.literal(" position from "))
+      emit(.number(held))
+      emit(.literal(" to "))
+      emit(.number(after))
+      emit(.literal(": it lowers risk, so the exposure limits pass."))
+    }
+  }
+
+  var context: [(key: ContextKey, value: ContextValue)] {
+    switch self {
+    case .lots(_, let lot): return [(.lot, .number(lot))]
+    case .fresh(let last, let age): return [(.lastDate, .text(last.description)), (.ageDays, .number(Double(age)))]
+    case .atLastClose(let last): return [(.lastClose, .number(last))]
+    case .inBand(let deviation, let band): return [(.limit, .number(band)), (.value, .number(deviation))]
+    case .stop(let st, let entry): return [(.stop, .number(st)), (.distance, .number(abs(entry - st)))]
+    case .stopNotRequired(let held): return [(.held, .number(held))]
+    case .reduces(_, let held, let after): return [(.held, .number(held)), (.after, .number(after))]
+    }
   }
 }
 
@@ -433,8 +516,7 @@ public struct LotSizeRule: PreTradeRule {
     let lots = c.order.quantity / lot
     if lots.isFinite && abs(lots - lots.rounded()) <= 1e-9 * max(1, lots) {
       let n = lots.rounded()
-      out.append(
-        Finding(.lotSizeOK, .pass, "quantity is \(num: n) lot\(n == 1 ? "" : "s") of \(num: lot).", [(.lot, .number(lot))]))
+      out.append(Finding(.lotSizeOK, .pass, rule: .lots(count: n, lot: lot)))
       return
     }
     out.append(
@@ -459,10 +541,7 @@ public struct MarketDataFreshRule: PreTradeRule {
       out.append(stale(c, last: stats.lastDay))
       return
     }
-    out.append(
-      Finding(
-        .marketDataOK, .pass, "last close \(stats.lastDay) is \(age) day\(age == 1 ? "" : "s") old.",
-        [(.lastDate, .text(stats.lastDay.description)), (.ageDays, .number(Double(age)))]))
+    out.append(Finding(.marketDataOK, .pass, rule: .fresh(last: stats.lastDay, age: age)))
   }
 
   func stale(_ c: OrderContext, last: Day?) -> Finding {
@@ -508,7 +587,7 @@ public struct PriceBandRule: PreTradeRule {
     }
     let band = c.profile.priceBand
     guard let p = c.order.price else {
-      out.append(Finding(.priceBandOK, .pass, "no price: checked at the last close \(num: last).", [(.lastClose, .number(last))]))
+      out.append(Finding(.priceBandOK, .pass, rule: .atLastClose(last)))
       return
     }
     let deviation = p / last - 1
@@ -520,10 +599,7 @@ public struct PriceBandRule: PreTradeRule {
           [(.limit, .number(band)), (.value, .number(deviation)), (.lastClose, .number(last))]))
       return
     }
-    out.append(
-      Finding(
-        .priceBandOK, .pass, "price is \(num: deviation * 100)% from the last close.",
-        [(.limit, .number(band)), (.value, .number(deviation))]))
+    out.append(Finding(.priceBandOK, .pass, rule: .inBand(deviation: deviation, band: band)))
   }
 }
 
@@ -578,8 +654,7 @@ public struct StopPlacementRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.stopOK, .stopMissing, .stopWrongSide, .stopInsideNoise, .stopNotRequired] }
   public func check(_ c: OrderContext, into out: inout [Finding]) {
     if c.reducesOnly {
-      out.append(
-        Finding(.stopNotRequired, .pass, "the order only reduces the position: no stop needed.", [(.held, .number(c.held))]))
+      out.append(Finding(.stopNotRequired, .pass, rule: .stopNotRequired(held: c.held)))
       return
     }
     guard let st = c.order.stop else {
@@ -603,10 +678,7 @@ public struct StopPlacementRule: PreTradeRule {
           [(.stop, .number(st)), (.price, .number(c.entry ?? .nan))]))
       return
     }
-    out.append(
-      Finding(
-        .stopOK, .pass, "stop \(num: st) is \(num: abs(entry - st) / entry * 100)% away.",
-        [(.stop, .number(st)), (.distance, .number(abs(entry - st)))]))
+    out.append(Finding(.stopOK, .pass, rule: .stop(st, entry: entry)))
     let sigmaPrice = (c.stats?.dailyVolatility ?? .nan) * entry
     guard sigmaPrice.isFinite, sigmaPrice > 0 else {
       out.append(
@@ -630,11 +702,7 @@ public struct ReducesPositionRule: PreTradeRule {
   public func check(_ c: OrderContext, into out: inout [Finding]) {
     guard c.reducesOnly else { return }
     let after = c.held + c.order.side.sign * c.order.quantity
-    out.append(
-      Finding(
-        .reducesPosition, .pass,
-        "the order reduces the \(c.order.symbol) position from \(num: c.held) to \(num: after): it lowers risk, so the exposure limits pass.",
-        [(.held, .number(c.held)), (.after, .number(after))]))
+    out.append(Finding(.reducesPosition, .pass, rule: .reduces(symbol: c.order.symbol, held: c.held, after: after)))
   }
 }
 
@@ -642,33 +710,38 @@ public struct ReducesPositionRule: PreTradeRule {
 /// passing quantity), or not evaluated (fails closed). Reduce-only orders skip it.
 public struct LimitRule: PreTradeRule {
   public var reads: Set<OrderField> { [.quantity, .price, .equity, .fx] }
-  public let limit: any TradeLimit
-  public init(_ limit: any TradeLimit) { self.limit = limit }
+  /// The limit, by its identifier: the rule is then a byte, stored inline in the rules'
+  /// existential array, where a rule holding `any TradeLimit` was boxed and retained, copied
+  /// and released by every order's loop (about 3,000 instructions an order of a batch).
+  public let id: LimitID
+  public init(_ id: LimitID) { self.id = id }
 
   public var codes: Set<FindingCode> {
-    let c = limit.id.findingCodes
+    let c = id.findingCodes
     return [c.ok, c.exceeded, .checkNotEvaluated]
   }
 
   public func check(_ c: OrderContext, into out: inout [Finding]) {
     guard !c.reducesOnly else { return }
-    let id = limit.id
-    guard let eval = c.evaluation, let l = eval.limits.first(where: { $0.id == id }) else {
+    guard let eval = c.evaluation else {
       out.append(notEvaluated(id, "the trade could not be set up (no valid price, stop or FX rate)"))
       return
     }
+    // Read in place, by the limit's place (an element copied out retains its explanation's strings).
+    let i = id.ordinal
     let q = c.order.quantity
-    let r = limit.reading(eval.trade, quantity: q, in: eval.context)
+    let r = LimitModel.limit(id).reading(eval.trade, quantity: q, in: eval.context)
     let codes = id.findingCodes
     guard q.isFinite else {
       out.append(notEvaluated(id, "the quantity \(fmt(q)) is not a finite number"))
       return
     }
-    guard let allowed = l.allowed else {
+    guard let allowed = eval.limits[i].allowed else {
       out.append(Finding(codes.ok, .pass, limit: LimitFinding(.doesNotApply, r, maxQuantity: 0)))
       return
     }
-    guard l.evaluated, allowed.upper.isFinite, allowed.lower.isFinite, r.value.isFinite, r.cap.isFinite, q.isFinite else {
+    guard eval.limits[i].evaluated, allowed.upper.isFinite, allowed.lower.isFinite, r.value.isFinite, r.cap.isFinite, q.isFinite
+    else {
       out.append(notEvaluated(id, "\(r.name) could not be evaluated (no covariance or a non-finite number)"))
       return
     }
@@ -700,7 +773,7 @@ public enum PreTradeRules {
       MarketDataFreshRule(), MarketDataGapsRule(), PriceBandRule(), EquityRule(), FXRateRule(), HoldingsModelledRule(),
       StopPlacementRule(),
       ReducesPositionRule(),
-    ] + LimitModel.tradeLimits.map { LimitRule($0) }
+    ] + LimitID.allCases.map { LimitRule($0) }
 
   /// Runs the rules in order; a failing finding of a halting rule stops the rest
   /// (`halted` then says the limits were not reached).

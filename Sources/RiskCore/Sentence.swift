@@ -46,6 +46,13 @@ public enum SentencePiece: Sendable {
   case text(String)
   case number(Double)
 
+  /// The sentence that `pieces` emits, as text.
+  static func string(_ pieces: ((SentencePiece) -> Void) -> Void) -> String {
+    var s = ""
+    pieces { $0.append(to: &s) }
+    return s
+  }
+
   func append(to s: inout String) {
     switch self {
     case .literal(let l): s += l.description

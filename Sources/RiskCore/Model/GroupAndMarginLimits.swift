@@ -160,7 +160,7 @@ public struct GroupRiskShareLimit: TradeLimit, BookLimit {
     case .failure(let box): return box.evaluation
     case .success(let g): groups = g
     }
-    guard let risk = c.risk, let k = risk.position(of: t.symbol) else {
+    guard let risk = c.risk, let k = c.position(of: t.symbol) else {
       return .notEvaluated(id, "not evaluated (no covariance): fails closed", in: c)
     }
     var lower = 0.0

@@ -8,9 +8,12 @@
 ///   position; a reduce-only trade is always allowed, by every limit, whatever the
 ///   equity (it lowers the position's risk and the account's exposure);
 /// - beyond it, every applicable limit's interval must hold (``TradeLimit``).
-public struct TradeEvaluation: Sendable {
+///
+/// A class, immutable: every pre-trade rule of an order reads it, and a struct of eight
+/// fields was copied (and each of its references retained and released) by each of them.
+public final class TradeEvaluation: Sendable {
   public let trade: CandidateTrade
-  /// In the order of ``LimitID/allCases``, the binding one marked.
+  /// In the order of ``LimitID/allCases`` (the limit of id `i` at `i.ordinal`), the binding one marked.
   public let limits: [LimitEvaluation]
   public let closable: Double
   /// The intersection of the applicable limits' intervals.
@@ -26,6 +29,20 @@ public struct TradeEvaluation: Sendable {
   public let context: LimitContext
   /// The groups the trade was judged in (computed once, for the readings of the group limits).
   public var groups: GroupMap { context.groups }
+
+  init(
+    trade: CandidateTrade, limits: [LimitEvaluation], closable: Double, lower: Double, upper: Double, maxQuantity: Double,
+    binding: LimitID?, context: LimitContext
+  ) {
+    self.trade = trade
+    self.limits = limits
+    self.closable = closable
+    self.lower = lower
+    self.upper = upper
+    self.maxQuantity = maxQuantity
+    self.binding = binding
+    self.context = context
+  }
 
   /// The trade only reduces the position (no limit applies to it).
   public func isReduceOnly(_ q: Double) -> Bool { closable > 0 && q <= closable * (1 + 1e-12) }
@@ -44,8 +61,9 @@ public struct TradeEvaluation: Sendable {
 
   /// The largest whole-lot quantity the limit allows on its own (with the close-out).
   public func maxQuantity(of id: LimitID) -> Double? {
-    guard let l = limits.first(where: { $0.id == id }), let a = l.allowed else { return nil }
-    return roundDownToLot(max(l.evaluated ? a.upper : 0, closable), lot: trade.lotSize).quantity
+    let i = id.ordinal
+    guard let a = limits[i].allowed else { return nil }
+    return roundDownToLot(max(limits[i].evaluated ? a.upper : 0, closable), lot: trade.lotSize).quantity
   }
 }
 

@@ -16,6 +16,22 @@ public enum LimitID: String, Sendable, Hashable, CaseIterable, Codable {
   case groupRiskShare = "group-risk-share"
   case liquidity
 
+  /// Its place in `allCases`: where its evaluation sits in ``TradeEvaluation/limits``.
+  var ordinal: Int {
+    switch self {
+    case .riskBudget: return 0
+    case .notionalCap: return 1
+    case .accountLeverage: return 2
+    case .classLeverage: return 3
+    case .groupExposure: return 4
+    case .marginUtilisation: return 5
+    case .volatilityBudget: return 6
+    case .riskShare: return 7
+    case .groupRiskShare: return 8
+    case .liquidity: return 9
+    }
+  }
+
   public var title: String {
     switch self {
     case .riskBudget: return "risk budget"
@@ -150,6 +166,16 @@ public final class LimitContext: Sendable {
       let line = book.line(t.symbol)
       return (t.symbol, line?.quantity ?? 0, book.exposure(of: t.symbol), line?.exposure ?? 0)
     }
+    self.candidatePosition = candidate.map { ($0.symbol, risk?.position(of: $0.symbol)) }
+  }
+
+  /// The candidate's row in the covariance, looked up once: five limits ask for it.
+  private let candidatePosition: (symbol: String, k: Int?)?
+
+  /// The instrument's row in the covariance (nil: not in it, or no covariance).
+  public func position(of symbol: String) -> Int? {
+    if let p = candidatePosition, p.symbol == symbol { return p.k }
+    return risk?.position(of: symbol)
   }
 
   /// The candidate's holding, read from the book once: the limits ask for it about ten times a trade.
@@ -404,9 +430,12 @@ public struct ClassLeverageLimit: TradeLimit, BookLimit {
     let d = c.direct(t)
     let gross = c.book.classGross(t.assetClass) - abs(d) + abs(d + t.sign * q * t.unitExposure)
     return LimitReading(
-      id: id, name: "\(t.assetClass.rawValue) gross leverage", value: gross / c.equity,
+      id: id, name: Self.readingNames[t.assetClass.ordinal], value: gross / c.equity,
       cap: c.profile.maxClassLeverage[t.assetClass] ?? .infinity)
   }
+
+  /// "stock gross leverage", … by ``AssetClass/ordinal``: made once, not for every order's reading.
+  static let readingNames = AssetClass.allCases.map { "\($0.rawValue) gross leverage" }
 
   public func breaches(in c: LimitContext) -> [Breach] {
     AssetClass.allCases.compactMap { cls in
@@ -424,7 +453,7 @@ public struct VolatilityBudgetLimit: TradeLimit, BookLimit {
   public var id: LimitID { .volatilityBudget }
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
-    guard let risk = c.risk, let k = risk.position(of: t.symbol) else {
+    guard let risk = c.risk, let k = c.position(of: t.symbol) else {
       return .notEvaluated(id, "not evaluated (no covariance): fails closed", in: c)
     }
     let (v0, sek, skk) = (risk.variance, risk.sigmaE[k], risk.covariance[k, k])
@@ -460,7 +489,7 @@ public struct VolatilityBudgetLimit: TradeLimit, BookLimit {
 
   /// Annual σ of the portfolio after a trade of q, as a fraction of equity (nil: no covariance).
   public func volatility(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> Double? {
-    guard let risk = c.risk, let k = risk.position(of: t.symbol) else { return nil }
+    guard let risk = c.risk, let k = c.position(of: t.symbol) else { return nil }
     let d = t.sign * q * t.unitExposure
     return max(0, risk.variance + 2 * d * risk.sigmaE[k] + d * d * risk.covariance[k, k]).squareRoot() / c.equity
   }
@@ -493,9 +522,10 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
     let c0: Double
   }
 
-  /// m = Σⱼ≠ₖ Σₖⱼ eⱼ and c₀ = the variance of the others; nil when the share cannot apply.
-  func figures(_ symbol: String, _ risk: PortfolioRiskModel, rho: Double) -> Figures? {
-    guard let k = risk.position(of: symbol) else { return nil }
+  /// m = Σⱼ≠ₖ Σₖⱼ eⱼ and c₀ = the variance of the others, for the instrument at row `k` of the
+  /// covariance; nil when it is not in it or the share cannot apply.
+  func figures(_ k: Int?, _ risk: PortfolioRiskModel, rho: Double) -> Figures? {
+    guard let k else { return nil }
     let (v0, sek, skk, wk) = (risk.variance, risk.sigmaE[k], risk.covariance[k, k], risk.exposures[k])
     let c0 = v0 - 2 * wk * sek + skk * wk * wk
     guard c0 > 1e-12 * max(v0, 1), skk > 0, rho < 1 else { return nil }
@@ -503,11 +533,11 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
   }
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
-    guard let risk = c.risk, risk.position(of: t.symbol) != nil else {
+    guard let risk = c.risk, c.position(of: t.symbol) != nil else {
       return .notEvaluated(id, "not evaluated (no covariance)", in: c)
     }
     let rho = c.profile.maxRiskShare
-    guard let f = figures(t.symbol, risk, rho: rho) else {
+    guard let f = figures(c.position(of: t.symbol), risk, rho: rho) else {
       return .notApplicable(
         id, "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply",
         in: c)
@@ -529,7 +559,9 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
 
   /// The instrument's share after a trade of q (nil: not applicable or no covariance).
   public func share(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> Double? {
-    guard let risk = c.risk, let f = figures(t.symbol, risk, rho: c.profile.maxRiskShare) else { return nil }
+    guard let risk = c.risk, let f = figures(c.position(of: t.symbol), risk, rho: c.profile.maxRiskShare) else {
+      return nil
+    }
     let y = f.wk + t.sign * q * t.unitExposure
     let total = f.c0 + 2 * f.m * y + f.skk * y * y
     return total > 0 ? y * (f.skk * y + f.m) / total : nil

@@ -505,6 +505,8 @@ public struct TradingStateRule: PreTradeRule {
           [(.file, .text(s.journalPath ?? ""))]))
       return
     }
+    // The context is built only for a finding (most orders meet an active account).
+    guard s.state != .active else { return }
     let context = Self.context(s)
     switch s.state {
     case .active:
