@@ -13,6 +13,12 @@ import RiskIO
 /// ``submit(_:firstIndex:)`` or ``finish()`` throws that error. Non-finite numbers met while
 /// rendering are reported to the caller's ``NonFinite`` collector, which the write checks.
 ///
+/// The results are freed on the thread that made them: the writer hands each chunk back once
+/// it is written, and the caller's next ``submit(_:firstIndex:)`` (or ``finish()``) drops it.
+/// Freed on the writer's thread, each of their allocations went back to the checking thread's
+/// malloc arena under its lock, and the two threads contended for it (about 8,500 voluntary
+/// context switches per 100,000 orders).
+///
 /// Written with `Thread` and `NSCondition` rather than Swift concurrency: the command is a
 /// synchronous `ParsableCommand`, and one long-lived thread with a two-slot queue is all the
 /// hand-off needs.
@@ -24,6 +30,8 @@ final class BatchLinesWriter: @unchecked Sendable {
   // Everything below is guarded by `condition`.
   private let condition = NSCondition()
   private var chunks: [(firstIndex: Int, results: [OrderResult])] = []
+  /// Chunks written, for the caller to free.
+  private var written: [[OrderResult]] = []
   private var closed = false
   private var stopped = false
   private var failure: (any Error)? = nil
@@ -46,9 +54,13 @@ final class BatchLinesWriter: @unchecked Sendable {
   /// Queues the results of orders `firstIndex`, `firstIndex + 1`, … (1-based) for writing.
   /// - Throws: the error that stopped the writer.
   func submit(_ results: [OrderResult], firstIndex: Int) throws {
+    var done: [[OrderResult]] = []
+    // Freed when this returns, on this thread and outside the lock.
+    defer { done.removeAll() }
     condition.lock()
     defer { condition.unlock() }
     while chunks.count >= 2 && !stopped { condition.wait() }
+    swap(&done, &written)
     if let failure { throw failure }
     chunks.append((firstIndex, results))
     condition.broadcast()
@@ -57,21 +69,26 @@ final class BatchLinesWriter: @unchecked Sendable {
   /// Waits until every queued line is written.
   /// - Throws: the error that stopped the writer.
   func finish() throws {
+    var done: [[OrderResult]] = []
+    defer { done.removeAll() }
     condition.lock()
     defer { condition.unlock() }
     closed = true
     condition.broadcast()
     while !stopped { condition.wait() }
+    swap(&done, &written)
     if let failure { throw failure }
   }
 
   private func run() {
     var bytes: [UInt8] = []
-    while let chunk = next() {
+    var done: [OrderResult]? = nil
+    while let chunk = next(handingBack: &done) {
       bytes.removeAll(keepingCapacity: true)
-      for (k, r) in chunk.results.enumerated() {
-        render(r, chunk.firstIndex + k, &bytes)
+      for k in chunk.results.indices {
+        render(chunk.results[k], chunk.firstIndex + k, &bytes)
       }
+      done = chunk.results
       do {
         try write(bytes)
       } catch {
@@ -82,10 +99,12 @@ final class BatchLinesWriter: @unchecked Sendable {
     stop(nil)
   }
 
-  /// The next chunk, or nil once the queue is closed and empty.
-  private func next() -> (firstIndex: Int, results: [OrderResult])? {
+  /// Hands the chunk written back to the caller, then takes the next one (nil once the queue
+  /// is closed and empty).
+  private func next(handingBack done: inout [OrderResult]?) -> (firstIndex: Int, results: [OrderResult])? {
     condition.lock()
     defer { condition.unlock() }
+    if let d = done.take() { written.append(d) }
     while chunks.isEmpty && !closed { condition.wait() }
     guard !chunks.isEmpty else { return nil }
     let c = chunks.removeFirst()
