@@ -810,6 +810,7 @@ public struct PreTradeChecker: Sendable {
   /// The last order ``check(_:)`` applied to the book (nil when the last order did not pass).
   public private(set) var lastApplied: AppliedOrder? = nil
   private var states: [String: TradingStateReading] = [:]
+  private var facts: [String: InstrumentFacts] = [:]
   /// The choice of a named regime, made once (nil under `auto`, or for a name that is no profile).
   private let named: RegimeChoice?
 
@@ -974,14 +975,67 @@ public struct PreTradeChecker: Sendable {
   public mutating func apply(_ a: AppliedOrder) { model.apply(a) }
 
   /// Everything the rules read about one order, computed once.
-  mutating func context(_ o: Order, profile: RegimeProfile, duplicateOf: Int?) -> OrderContext {
-    let known = model.market.contains(o.symbol)
-    let spec = model.catalog.spec(for: o.symbol)
-    var stats: InstrumentStats? = nil
-    var statsError: String? = nil
-    if known {
-      do { stats = try model.stats(o.symbol, profile) } catch { statsError = "\(error)" }
+  /// What an order's context reads of its instrument that no fill changes (the market data is
+  /// the model's, fixed for the checker's life): looked up once per instrument, not four times
+  /// an order (``facts(_:profile:)``). A class, immutable: an order reads it as one reference
+  /// (a struct holding the spec and the statistics was copied twice an order).
+  final class InstrumentFacts: Sendable {
+    let known: Bool
+    let spec: InstrumentSpec
+    let droppedRows: Int
+    /// The statistics under each profile asked, or why they could not be computed.
+    let stats: [(profile: String, value: Result<InstrumentStats, StatsFailure>)]
+
+    init(
+      known: Bool, spec: InstrumentSpec, droppedRows: Int,
+      stats: [(profile: String, value: Result<InstrumentStats, StatsFailure>)] = []
+    ) {
+      self.known = known
+      self.spec = spec
+      self.droppedRows = droppedRows
+      self.stats = stats
     }
+
+    func adding(_ profile: String, _ value: Result<InstrumentStats, StatsFailure>) -> InstrumentFacts {
+      InstrumentFacts(known: known, spec: spec, droppedRows: droppedRows, stats: stats + [(profile, value)])
+    }
+  }
+
+  struct StatsFailure: Error {
+    let description: String
+  }
+
+  /// The instrument's facts and its statistics under the profile (or why there are none).
+  mutating func facts(_ symbol: String, profile: RegimeProfile) -> (InstrumentFacts, InstrumentStats?, String?) {
+    let cached = facts[symbol]
+    var f =
+      cached
+      ?? InstrumentFacts(
+        known: model.market.contains(symbol), spec: model.catalog.spec(for: symbol),
+        droppedRows: model.market.droppedRows(of: symbol))
+    var value: Result<InstrumentStats, StatsFailure>? = nil
+    if f.known {
+      if let i = f.stats.firstIndex(where: { $0.profile == profile.name }) {
+        value = f.stats[i].value
+      } else {
+        let v: Result<InstrumentStats, StatsFailure>
+        do { v = .success(try model.stats(symbol, profile)) } catch { v = .failure(StatsFailure(description: "\(error)")) }
+        f = f.adding(profile.name, v)
+        value = v
+      }
+    }
+    if cached !== f { facts[symbol] = f }
+    switch value {
+    case .success(let s): return (f, s, nil)
+    case .failure(let e): return (f, nil, e.description)
+    case nil: return (f, nil, nil)
+    }
+  }
+
+  mutating func context(_ o: Order, profile: RegimeProfile, duplicateOf: Int?) -> OrderContext {
+    let (facts, stats, statsError) = facts(o.symbol, profile: profile)
+    let known = facts.known
+    let spec = facts.spec
     let raw = o.price ?? stats?.lastClose
     let entry = raw.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
     let fx = model.book.fx.rate(spec.currency)
@@ -1005,7 +1059,7 @@ public struct PreTradeChecker: Sendable {
       order: o, profile: profile, asOf: model.book.asOf, book: model.book, held: model.book.quantity(of: o.symbol),
       knownSymbols: known ? [] : model.market.symbols, isKnown: known,
       spec: spec, stats: stats, statsError: statsError, entry: entry, fx: fx, duplicateOf: duplicateOf, unmodelled: unmodelled,
-      droppedRows: model.market.droppedRows(of: o.symbol), evaluation: evaluation, risk: risk)
+      droppedRows: facts.droppedRows, evaluation: evaluation, risk: risk)
   }
 }
 

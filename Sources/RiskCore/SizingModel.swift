@@ -174,6 +174,11 @@ public struct PortfolioRiskModel: Sendable {
     preparedClusters.contains { $0.settings == s && $0.members == members }
   }
 
+  /// ``setExposure(_:to:)`` of the instrument by its symbol; nothing when it is not in the model.
+  public mutating func setExposure(of symbol: String, to x: Double) {
+    if let k = index[symbol] { setExposure(k, to: x) }
+  }
+
   /// Sets instrument `k`'s exposure to `x` exactly (a closed position is exactly 0, as in the
   /// book): O(N).
   public mutating func setExposure(_ k: Int, to x: Double) {

@@ -168,32 +168,48 @@ public struct Book: Sendable {
   /// and class).
   public mutating func setQuantity(_ symbol: String, _ q: Double) {
     guard let i = index[symbol] else { return }
-    lines[i].quantity = q
-    resum(lines[i].riskSymbol, lines[i].assetClass)
+    setQuantity(at: i, q)
   }
 
-  private mutating func resum(_ riskSymbol: String, _ assetClass: AssetClass) {
-    riskExposure[riskSymbol] = linesOfRisk[riskSymbol, default: []].reduce(0) { $0 + lines[$1].exposure }
+  /// - Returns: the exposure to the line's risk instrument after the change.
+  @discardableResult
+  private mutating func setQuantity(at i: Int, _ q: Double) -> Double {
+    lines[i].quantity = q
+    return resum(lines[i].riskSymbol, lines[i].assetClass)
+  }
+
+  /// - Returns: the risk instrument's exposure, as summed.
+  @discardableResult
+  private mutating func resum(_ riskSymbol: String, _ assetClass: AssetClass) -> Double {
+    let exposure = linesOfRisk[riskSymbol, default: []].reduce(0) { $0 + lines[$1].exposure }
+    riskExposure[riskSymbol] = exposure
     grossByClass[assetClass.ordinal] = linesOfClass[assetClass, default: []].reduce(0) { $0 + abs(lines[$1].exposure) }
     // In the order of `allCases`, as ever (a class not held adds an exact 0).
     grossExposure = grossByClass.reduce(0, +)
     modelMargin = marginLines.reduce(0) { $0 + lines[$1].margin }
+    return exposure
   }
 
   /// Applies a fill of `quantity` (signed) of the instrument itself, `unitExposure` (and
   /// `unitMargin`) per unit; a new holding takes its hand-given `group`.
+  ///
+  /// - Returns: the exposure to the risk instrument `symbol` (``exposure(of:)``) before and
+  ///   after the fill, for the covariances that hold it.
+  @discardableResult
   public mutating func apply(
     symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double = 0,
     group: String? = nil
-  ) {
-    if let l = line(symbol) {
-      setQuantity(symbol, l.quantity + quantity)
-    } else {
-      add(
-        BookLine(
-          symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
-          group: group))
+  ) -> (before: Double, after: Double) {
+    let before = exposure(of: symbol)
+    if let i = index[symbol] {
+      let after = setQuantity(at: i, lines[i].quantity + quantity)
+      return (before, lines[i].riskSymbol == symbol ? after : exposure(of: symbol))
     }
+    add(
+      BookLine(
+        symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
+        group: group))
+    return (before, exposure(of: symbol))
   }
 
   /// The hand-given group of a risk instrument held (nil: none).

@@ -151,17 +151,15 @@ public struct RiskModel: Sendable {
     symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double = 0,
     group: String? = nil
   ) {
-    let before = book.exposure(of: symbol)
-    book.apply(
+    let (before, after) = book.apply(
       symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
       group: group)
-    let after = book.exposure(of: symbol)
     guard after != before else { return }
-    // In place, through the values (no key hashed): an entry copied out and written back
-    // would copy its vectors.
+    // In place, through the values (no key hashed): an entry or a model copied out and
+    // written back would copy its vectors.
     var i = covariances.values.startIndex
     while i != covariances.values.endIndex {
-      if let k = covariances.values[i].model?.position(of: symbol) { covariances.values[i].model?.setExposure(k, to: after) }
+      covariances.values[i].model?.setExposure(of: symbol, to: after)
       covariances.values.formIndex(after: &i)
     }
   }
