@@ -388,7 +388,10 @@ public struct OrderContext: Sendable {
   public let order: Order
   public let profile: RegimeProfile
   public let asOf: Day
-  public let book: Book
+  /// The book's equity and base currency (the book itself is the evaluation's, ``TradeEvaluation/context``:
+  /// a second copy of it here was a dozen references retained and released an order).
+  public let equity: Double
+  public let baseCurrency: String
   /// The units of the order's instrument held (signed), read once from the book.
   public let held: Double
   public let knownSymbols: [String]
@@ -406,9 +409,9 @@ public struct OrderContext: Sendable {
   public let unmodelled: [Diagnostic]
   /// Rows dropped from the instrument's market data for a missing value.
   public let droppedRows: Int
-  /// The limits of the trade (nil when the trade could not be set up).
+  /// The limits of the trade (nil when the trade could not be set up), with the book and the
+  /// covariance they read.
   public let evaluation: TradeEvaluation?
-  public let risk: PortfolioRiskModel?
   /// The account's trading state under the order's profile (nil: not read).
   public var tradingState: TradingStateReading? = nil
 
@@ -609,12 +612,12 @@ public struct EquityRule: PreTradeRule {
   public var codes: Set<FindingCode> { [.equityNotPositive] }
   public var halts: Bool { true }
   public func check(_ c: OrderContext, into out: inout [Finding]) {
-    let e = c.book.equity
+    let e = c.equity
     guard !(e > 0 && e.isFinite), !c.reducesOnly else { return }
     out.append(
       Finding(
         .equityNotPositive, .fail,
-        "equity is \(num: e) \(c.book.baseCurrency): no order can be sized.",
+        "equity is \(num: e) \(c.baseCurrency): no order can be sized.",
         [(.equity, .number(e))]))
   }
 }
@@ -627,7 +630,7 @@ public struct FXRateRule: PreTradeRule {
     if let fx = c.fx, fx > 0, fx.isFinite { return }
     out.append(
       Finding(
-        .noFXRate, .fail, "no FX rate for \(c.spec.currency) into \(c.book.baseCurrency).",
+        .noFXRate, .fail, "no FX rate for \(c.spec.currency) into \(c.baseCurrency).",
         [(.currency, .text(c.spec.currency))]))
   }
 }
@@ -1056,10 +1059,11 @@ public struct PreTradeChecker: Sendable {
       }
     }
     return OrderContext(
-      order: o, profile: profile, asOf: model.book.asOf, book: model.book, held: model.book.quantity(of: o.symbol),
+      order: o, profile: profile, asOf: model.book.asOf, equity: model.book.equity, baseCurrency: model.book.baseCurrency,
+      held: model.book.quantity(of: o.symbol),
       knownSymbols: known ? [] : model.market.symbols, isKnown: known,
       spec: spec, stats: stats, statsError: statsError, entry: entry, fx: fx, duplicateOf: duplicateOf, unmodelled: unmodelled,
-      droppedRows: facts.droppedRows, evaluation: evaluation, risk: risk)
+      droppedRows: facts.droppedRows, evaluation: evaluation)
   }
 }
 

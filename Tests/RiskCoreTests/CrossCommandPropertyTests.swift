@@ -322,7 +322,7 @@ struct PreTradeRuleContractTests {
     default: break
     }
     let c = checker.context(o, profile: try ExampleBook.profile("normal"), duplicateOf: nil)
-    var book = c.book
+    var book = checker.model.book
     var fx = c.fx
     var stats = c.stats
     var entry = c.entry
@@ -346,16 +346,17 @@ struct PreTradeRuleContractTests {
     if [.price, .equity, .fx, .quantity].contains(field) {
       if let e = entry, let f = fx, f.isFinite, f > 0, let st = stats, e.isFinite {
         let t = TradeSetup.candidate(spec: c.spec, stats: st, side: o.side, entry: e, stop: o.stop ?? e * 0.95, fx: f)
-        evaluation = LimitModel(c.profile).evaluate(t, book: book, risk: c.risk)
+        evaluation = LimitModel(c.profile).evaluate(t, book: book, risk: c.evaluation?.context.risk)
       } else {
         evaluation = nil
       }
     }
     return OrderContext(
-      order: o, profile: c.profile, asOf: c.asOf, book: book, held: book.quantity(of: o.symbol), knownSymbols: c.knownSymbols,
+      order: o, profile: c.profile, asOf: c.asOf, equity: book.equity, baseCurrency: book.baseCurrency,
+      held: book.quantity(of: o.symbol), knownSymbols: c.knownSymbols,
       isKnown: c.isKnown, spec: c.spec,
       stats: stats, statsError: c.statsError, entry: entry, fx: fx, duplicateOf: nil, unmodelled: c.unmodelled,
-      droppedRows: c.droppedRows, evaluation: evaluation, risk: c.risk)
+      droppedRows: c.droppedRows, evaluation: evaluation)
   }
 
   @Test(
