@@ -440,7 +440,8 @@ public protocol PreTradeRule: Sendable {
   /// Appends the rule's findings on the order to `out` (the order's findings so far): one
   /// array an order, not one per rule.
   func check(_ c: OrderContext, into out: inout [Finding])
-  /// Whether the checks after this rule are skipped, given its findings.
+  /// Whether the checks after this rule are skipped, given its findings (asked only when it
+  /// found something: a rule that emits no finding never stops the checks).
   func stops(_ c: OrderContext, after findings: ArraySlice<Finding>) -> Bool
 }
 
@@ -767,28 +768,64 @@ public struct LimitRule: PreTradeRule {
   }
 }
 
+/// Visits the rules of `advisor check` in order (``PreTradeRules/visit(_:_:)``), each as its own
+/// type: a visitor's generic method is specialised for every rule, so running them dispatches
+/// statically (the array of `any PreTradeRule` it replaced copied, retained and released each
+/// rule's existential for every order).
+protocol PreTradeRuleVisitor {
+  /// What every visit reads, passed along rather than held: a struct visitor holding the order's
+  /// context while writing its findings would copy the context for each rule.
+  associatedtype Input
+  /// - Returns: true to stop: the rules after this one are not visited.
+  mutating func visit<R: PreTradeRule>(_ rule: R, _ input: Input) -> Bool
+}
+
 /// The rules of `advisor check`, in order.
 public enum PreTradeRules {
-  public static let all: [any PreTradeRule] =
-    [
-      TradingStateRule(), InstrumentKnownRule(), QuantityRule(), DuplicateOrderIDRule(), MarketDataSufficientRule(),
-      LotSizeRule(),
-      MarketDataFreshRule(), MarketDataGapsRule(), PriceBandRule(), EquityRule(), FXRateRule(), HoldingsModelledRule(),
-      StopPlacementRule(),
-      ReducesPositionRule(),
-    ] + LimitID.allCases.map { LimitRule($0) }
+  /// Every rule, in order (for the rule contract test and documentation; ``run(_:)`` visits them).
+  public static let all: [any PreTradeRule] = {
+    struct Collect: PreTradeRuleVisitor {
+      var rules: [any PreTradeRule] = []
+      mutating func visit<R: PreTradeRule>(_ rule: R, _ input: Void) -> Bool {
+        rules.append(rule)
+        return false
+      }
+    }
+    var c = Collect()
+    visit(&c, ())
+    return c.rules
+  }()
+
+  /// The one list of the rules, in the order they run.
+  static func visit<V: PreTradeRuleVisitor>(_ v: inout V, _ input: V.Input) {
+    guard !v.visit(TradingStateRule(), input), !v.visit(InstrumentKnownRule(), input), !v.visit(QuantityRule(), input),
+      !v.visit(DuplicateOrderIDRule(), input), !v.visit(MarketDataSufficientRule(), input),
+      !v.visit(LotSizeRule(), input), !v.visit(MarketDataFreshRule(), input), !v.visit(MarketDataGapsRule(), input),
+      !v.visit(PriceBandRule(), input), !v.visit(EquityRule(), input), !v.visit(FXRateRule(), input),
+      !v.visit(HoldingsModelledRule(), input), !v.visit(StopPlacementRule(), input),
+      !v.visit(ReducesPositionRule(), input)
+    else { return }
+    for id in LimitID.allCases where v.visit(LimitRule(id), input) { return }
+  }
 
   /// Runs the rules in order; a failing finding of a halting rule stops the rest
   /// (`halted` then says the limits were not reached).
   public static func run(_ c: OrderContext) -> (findings: [Finding], halted: Bool) {
-    var out: [Finding] = []
-    out.reserveCapacity(all.count + 2)
-    for rule in all {
-      let first = out.count
-      rule.check(c, into: &out)
-      if rule.stops(c, after: out[first...]) { return (out, true) }
+    struct Run: PreTradeRuleVisitor {
+      var out: [Finding] = []
+      var halted = false
+      mutating func visit<R: PreTradeRule>(_ rule: R, _ c: OrderContext) -> Bool {
+        let first = out.count
+        rule.check(c, into: &out)
+        // A rule that found nothing stops nothing (``PreTradeRule/stops(_:after:)``).
+        halted = out.count > first && rule.stops(c, after: out[first...])
+        return halted
+      }
     }
-    return (out, false)
+    var r = Run()
+    r.out.reserveCapacity(LimitID.allCases.count + 16)
+    visit(&r, c)
+    return (r.out, r.halted)
   }
 }
 

@@ -378,6 +378,29 @@ struct PreTradeRuleContractTests {
     }
   }
 
+  /// The checker asks a rule whether it stops the checks only when it found something.
+  @Test("a rule that emits no finding would not stop the checks", arguments: [Double.nan, .infinity])
+  func silentRulesDoNotStop(bad: Double) throws {
+    let (checker, o) = try Self.base()
+    var ch = checker
+    var contexts = [ch.context(o, profile: try ExampleBook.profile("normal"), duplicateOf: nil)]
+    for field in OrderField.allCases { contexts.append(try Self.corrupted(field, bad)) }
+    for c in contexts {
+      for rule in PreTradeRules.all where rule.check(c).isEmpty {
+        #expect(!rule.stops(c, after: [][...]), "\(type(of: rule)) stops the checks without a finding")
+      }
+    }
+  }
+
+  @Test("the rules run in the order of PreTradeRules.all, limits last in LimitID order")
+  func ruleOrder() {
+    let names = PreTradeRules.all.map { "\(type(of: $0))" }
+    #expect(names.prefix(2) == ["TradingStateRule", "InstrumentKnownRule"])
+    #expect(PreTradeRules.all.suffix(LimitID.allCases.count).compactMap { ($0 as? LimitRule)?.id } == LimitID.allCases)
+    #expect(LimitID.allCases.enumerated().allSatisfy { $0.offset == $0.element.ordinal })
+    #expect(LimitModel.tradeLimits.map(\.id) == LimitID.allCases)
+  }
+
   @Test("every code is emitted by exactly one rule (or by the checker itself)")
   func codesOwned() {
     var owners: [FindingCode: Int] = [:]
