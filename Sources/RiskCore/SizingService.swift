@@ -78,11 +78,20 @@ public enum RegimeDetector {
 }
 
 /// The regime used and why.
-public struct RegimeChoice: Sendable {
+///
+/// A class, immutable: a batch hands every order the same choice (or, under `auto`, its
+/// instrument's), and a struct holding the whole profile was copied for each.
+public final class RegimeChoice: Sendable {
   public let profile: RegimeProfile
   /// Empty when chosen by flag.
   public let evidence: [RegimeEvidence]
   public let auto: Bool
+
+  public init(profile: RegimeProfile, evidence: [RegimeEvidence], auto: Bool) {
+    self.profile = profile
+    self.evidence = evidence
+    self.auto = auto
+  }
 }
 
 /// `advisor size`: the recommendation under the chosen regime, and the size under every other regime.
