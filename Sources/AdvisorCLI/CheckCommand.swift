@@ -209,8 +209,7 @@ struct CheckCommand: ParsableCommand {
           }
         }
         if r.passed(strict: strict) { passed += 1 } else { anyFailed = true }
-        // In place: a finding copied out retains and releases its body.
-        for k in r.findings.indices where r.findings[k].severity == .fail { failing.insert(r.findings[k].code) }
+        for c in r.failingCodes { failing.insert(c) }
         last = (r, i + 1)
         buffer.append(contentsOf: text.utf8)
         if !single && buffer.count > 1 << 20 {

@@ -133,7 +133,7 @@ public struct Finding: Sendable, Hashable {
   public var message: String {
     switch body {
     case .given(let m, _): return m
-    case .limit(let l): return l.sentence
+    case .limit(let l): return SentencePiece.string(l.pieces)
     case .rule(let r): return SentencePiece.string(r.pieces)
     }
   }
@@ -228,8 +228,6 @@ public final class LimitFinding: Sendable {
       emit(.literal(" brings it within."))
     }
   }
-
-  var sentence: String { SentencePiece.string(pieces) }
 
   var context: [(key: ContextKey, value: ContextValue)] {
     let r = reading
@@ -371,7 +369,10 @@ public struct OrderResult: Sendable {
   }
   /// Passed: no fail (and, under `strict`, no warning).
   public func passed(strict: Bool) -> Bool { strict ? worst == .pass : worst != .fail }
-  public var failingCodes: [FindingCode] { findings.compactMap { $0.severity == .fail ? $0.code : nil } }
+  public var failingCodes: [FindingCode] {
+    // Read in place: a finding copied out retains and releases its body (a batch asks for every order).
+    findings.indices.compactMap { findings[$0].severity == .fail ? findings[$0].code : nil }
+  }
 
   /// The same result failed closed by a finding raised after the rules ran (the journal
   /// could not record it): the finding is added and no quantity passes.
@@ -714,9 +715,8 @@ public struct ReducesPositionRule: PreTradeRule {
 /// passing quantity), or not evaluated (fails closed). Reduce-only orders skip it.
 public struct LimitRule: PreTradeRule {
   public var reads: Set<OrderField> { [.quantity, .price, .equity, .fx] }
-  /// The limit, by its identifier: the rule is then a byte, stored inline in the rules'
-  /// existential array, where a rule holding `any TradeLimit` was boxed and retained, copied
-  /// and released by every order's loop (about 3,000 instructions an order of a batch).
+  /// The limit, by its identifier: the rule is then a byte (a rule holding `any TradeLimit`
+  /// was a boxed existential, retained, copied and released for every order of a batch).
   public let id: LimitID
   public init(_ id: LimitID) { self.id = id }
 
@@ -1014,7 +1014,6 @@ public struct PreTradeChecker: Sendable {
   /// Applies an order held elsewhere (a server's open orders) to the book the next checks see.
   public mutating func apply(_ a: AppliedOrder) { model.apply(a) }
 
-  /// Everything the rules read about one order, computed once.
   /// What an order's context reads of its instrument that no fill changes (the market data is
   /// the model's, fixed for the checker's life): looked up once per instrument, not four times
   /// an order (``facts(_:profile:)``). A class, immutable: an order reads it as one reference
@@ -1072,6 +1071,7 @@ public struct PreTradeChecker: Sendable {
     }
   }
 
+  /// Everything the rules read about one order, computed once.
   mutating func context(_ o: Order, profile: RegimeProfile, duplicateOf: Int?) -> OrderContext {
     let (facts, stats, statsError) = facts(o.symbol, profile: profile)
     let known = facts.known

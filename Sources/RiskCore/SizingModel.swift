@@ -117,8 +117,10 @@ public struct PortfolioRiskModel: Sendable {
     var idx: [String: Int] = [:]
     for (i, s) in symbols.enumerated() { idx[s] = i }
     self.index = idx
-    self.held = exposures.indices.filter { exposures[$0] != 0 }
+    self.held = Self.held(exposures)
   }
+
+  private static func held(_ exposures: [Double]) -> [Int] { exposures.indices.filter { exposures[$0] != 0 } }
 
   /// The instruments held and `k` (when it is not held), in index order.
   public func members(with k: Int?) -> [Int] {
@@ -129,7 +131,7 @@ public struct PortfolioRiskModel: Sendable {
   }
 
   private mutating func exposureChanged(_ k: Int, from old: Double) {
-    if (old != 0) != (exposures[k] != 0) { held = exposures.indices.filter { exposures[$0] != 0 } }
+    if (old != 0) != (exposures[k] != 0) { held = Self.held(exposures) }
   }
 
   public func position(of symbol: String) -> Int? { index[symbol] }

@@ -164,22 +164,21 @@ public final class LimitContext: Sendable {
     self.equity = base.value
     self.holding = candidate.map { t in
       let line = book.line(t.symbol)
-      return (t.symbol, line?.quantity ?? 0, book.exposure(of: t.symbol), line?.exposure ?? 0)
+      return (
+        t.symbol, line?.quantity ?? 0, book.exposure(of: t.symbol), line?.exposure ?? 0, risk?.position(of: t.symbol)
+      )
     }
-    self.candidatePosition = candidate.map { ($0.symbol, risk?.position(of: $0.symbol)) }
   }
 
-  /// The candidate's row in the covariance, looked up once: five limits ask for it.
-  private let candidatePosition: (symbol: String, k: Int?)?
+  /// The candidate's holding and its row in the covariance, read once: the limits ask for the
+  /// holding about ten times a trade, for the row five times.
+  private let holding: (symbol: String, quantity: Double, exposure: Double, direct: Double, position: Int?)?
 
   /// The instrument's row in the covariance (nil: not in it, or no covariance).
   public func position(of symbol: String) -> Int? {
-    if let p = candidatePosition, p.symbol == symbol { return p.k }
+    if let h = holding, h.symbol == symbol { return h.position }
     return risk?.position(of: symbol)
   }
-
-  /// The candidate's holding, read from the book once: the limits ask for it about ten times a trade.
-  private let holding: (symbol: String, quantity: Double, exposure: Double, direct: Double)?
 
   /// The equity base of every limit: the book's equity, drawdown-scaled under the profile.
   public let base: EquityBase
@@ -523,9 +522,8 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
   }
 
   /// m = Σⱼ≠ₖ Σₖⱼ eⱼ and c₀ = the variance of the others, for the instrument at row `k` of the
-  /// covariance; nil when it is not in it or the share cannot apply.
-  func figures(_ k: Int?, _ risk: PortfolioRiskModel, rho: Double) -> Figures? {
-    guard let k else { return nil }
+  /// covariance; nil when the share cannot apply.
+  func figures(_ k: Int, _ risk: PortfolioRiskModel, rho: Double) -> Figures? {
     let (v0, sek, skk, wk) = (risk.variance, risk.sigmaE[k], risk.covariance[k, k], risk.exposures[k])
     let c0 = v0 - 2 * wk * sek + skk * wk * wk
     guard c0 > 1e-12 * max(v0, 1), skk > 0, rho < 1 else { return nil }
@@ -533,11 +531,11 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
   }
 
   public func evaluate(_ t: CandidateTrade, in c: LimitContext) -> LimitEvaluation {
-    guard let risk = c.risk, c.position(of: t.symbol) != nil else {
+    guard let risk = c.risk, let k = c.position(of: t.symbol) else {
       return .notEvaluated(id, "not evaluated (no covariance)", in: c)
     }
     let rho = c.profile.maxRiskShare
-    guard let f = figures(c.position(of: t.symbol), risk, rho: rho) else {
+    guard let f = figures(k, risk, rho: rho) else {
       return .notApplicable(
         id, "no other risky positions: a single position carries all the portfolio's risk, so the share cap does not apply",
         in: c)
@@ -559,9 +557,8 @@ public struct RiskShareLimit: TradeLimit, BookLimit {
 
   /// The instrument's share after a trade of q (nil: not applicable or no covariance).
   public func share(_ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> Double? {
-    guard let risk = c.risk, let f = figures(c.position(of: t.symbol), risk, rho: c.profile.maxRiskShare) else {
-      return nil
-    }
+    guard let risk = c.risk, let k = c.position(of: t.symbol), let f = figures(k, risk, rho: c.profile.maxRiskShare)
+    else { return nil }
     let y = f.wk + t.sign * q * t.unitExposure
     let total = f.c0 + 2 * f.m * y + f.skk * y * y
     return total > 0 ? y * (f.skk * y + f.m) / total : nil

@@ -506,27 +506,21 @@ public struct TradingStateRule: PreTradeRule {
       return
     }
     // The context is built only for a finding (most orders meet an active account).
-    guard s.state != .active else { return }
-    let context = Self.context(s)
     switch s.state {
     case .active:
       return
     case .halted:
-      out.append(Finding(.tradingStateHalted, .fail, "trading is HALTED: \(s.reason); every new order fails.", context))
-      return
-    case .reducing:
-      if c.reducesOnly {
-        out.append(
-          Finding(
-            .tradingStateReducing, .pass, "trading is REDUCING: \(s.reason); the order only reduces a position, so it may pass.",
-            context))
-        return
-      }
+      out.append(Finding(.tradingStateHalted, .fail, "trading is HALTED: \(s.reason); every new order fails.", Self.context(s)))
+    case .reducing where c.reducesOnly:
       out.append(
         Finding(
-          .tradingStateReducing, .fail,
-          "trading is REDUCING: \(s.reason); only orders that reduce a position pass.", context))
-      return
+          .tradingStateReducing, .pass, "trading is REDUCING: \(s.reason); the order only reduces a position, so it may pass.",
+          Self.context(s)))
+    case .reducing:
+      out.append(
+        Finding(
+          .tradingStateReducing, .fail, "trading is REDUCING: \(s.reason); only orders that reduce a position pass.",
+          Self.context(s)))
     }
   }
 
