@@ -67,15 +67,29 @@ struct LimitFindingTests {
       #expect(f.context.map(\.key) == context.map(\.key))
       #expect(f.context.map(\.value) == context.map(\.value))
       #expect(f == given)
-      let (a, b) = (Self.result(f), Self.result(given))
-      #expect(
-        CheckRenderer.jsonLine(a, strict: false, regime: "normal", asOf: asOf, index: 1)
-          == CheckRenderer.jsonLine(b, strict: false, regime: "normal", asOf: asOf, index: 1))
-      #expect(
-        try CheckRenderer.json(a, strict: false, regime: "normal", asOf: asOf, index: 1).rendered(pretty: false)
-          == CheckRenderer.jsonLine(b, strict: false, regime: "normal", asOf: asOf, index: 1))
-      #expect(CheckRenderer.text(a, index: 1, strict: false) == CheckRenderer.text(b, index: 1, strict: false))
-      #expect(CheckRenderer.text(a, index: 1, strict: false).contains(message))
+      try Self.expectSameRendering(f, given, asOf: asOf)
+      #expect(CheckRenderer.text(Self.result(f), index: 1, strict: false).contains(message))
     }
+  }
+
+  /// Every renderer writes `f`, a finding kept as its numbers, as it writes `given`, the same
+  /// finding given as text: JSON Lines (as a String and as bytes), the JSON document, and text.
+  static func expectSameRendering(
+    _ f: Finding, _ given: Finding, asOf: Day, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let (a, b) = (result(f), result(given))
+    let line = CheckRenderer.jsonLine(b, strict: false, regime: "normal", asOf: asOf, index: 1)
+    #expect(
+      CheckRenderer.jsonLine(a, strict: false, regime: "normal", asOf: asOf, index: 1) == line,
+      sourceLocation: sourceLocation)
+    var bytes: [UInt8] = []
+    CheckRenderer.appendJSONLine(a, strict: false, regime: "normal", asOf: asOf, index: 1, to: &bytes)
+    #expect(String(decoding: bytes, as: UTF8.self) == line, sourceLocation: sourceLocation)
+    #expect(
+      try CheckRenderer.json(a, strict: false, regime: "normal", asOf: asOf, index: 1).rendered(pretty: false) == line,
+      sourceLocation: sourceLocation)
+    #expect(
+      CheckRenderer.text(a, index: 1, strict: false) == CheckRenderer.text(b, index: 1, strict: false),
+      sourceLocation: sourceLocation)
   }
 }

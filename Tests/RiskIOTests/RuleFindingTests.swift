@@ -6,7 +6,8 @@ import Testing
 /// The pass-path findings of the rules other than the limits are kept as their numbers
 /// (``RuleFinding``) and written when read. These pin each one's sentence and context to what
 /// the rule wrote before, through the same `Sentence` interpolation the rules used, and the
-/// renderers' byte paths to what they print for the same finding given as text.
+/// renderers' byte paths to what they print for the same finding given as text
+/// (``LimitFindingTests/expectSameRendering(_:_:asOf:sourceLocation:)``).
 @Suite("Rule findings written from their numbers")
 struct RuleFindingTests {
   struct Case: Sendable, CustomStringConvertible {
@@ -80,16 +81,7 @@ struct RuleFindingTests {
       #expect(f.context.map(\.key) == c.context.map(\.key), "\(c)")
       #expect(f.context.map(\.value) == c.context.map(\.value), "\(c)")
       #expect(f == given, "\(c)")
-      let (a, b) = (LimitFindingTests.result(f), LimitFindingTests.result(given))
-      #expect(
-        CheckRenderer.jsonLine(a, strict: false, regime: "normal", asOf: asOf, index: 1)
-          == CheckRenderer.jsonLine(b, strict: false, regime: "normal", asOf: asOf, index: 1), "\(c)")
-      var bytes: [UInt8] = []
-      CheckRenderer.appendJSONLine(a, strict: false, regime: "normal", asOf: asOf, index: 1, to: &bytes)
-      #expect(
-        String(decoding: bytes, as: UTF8.self)
-          == CheckRenderer.jsonLine(b, strict: false, regime: "normal", asOf: asOf, index: 1), "\(c)")
-      #expect(CheckRenderer.text(a, index: 1, strict: false) == CheckRenderer.text(b, index: 1, strict: false), "\(c)")
+      try LimitFindingTests.expectSameRendering(f, given, asOf: asOf)
     }
   }
 }
