@@ -849,7 +849,8 @@ public struct PreTradeChecker: Sendable {
   private var count = 0
   /// The last order ``check(_:)`` applied to the book (nil when the last order did not pass).
   public private(set) var lastApplied: AppliedOrder? = nil
-  private var states: [String: TradingStateReading] = [:]
+  /// The trading state under each profile asked (one or a few: a scan, no name hashed).
+  private var states: [(profile: String, reading: TradingStateReading)] = []
   private var facts: [String: InstrumentFacts] = [:]
   /// The choice of a named regime, made once (nil under `auto`, or for a name that is no profile).
   private let named: RegimeChoice?
@@ -904,10 +905,10 @@ public struct PreTradeChecker: Sendable {
   /// The account's trading state under a profile (its breakers), replayed once per profile on
   /// the book as loaded: a batch's fills do not move the equity, so they do not move it.
   public mutating func tradingState(_ profile: RegimeProfile) -> TradingStateReading {
-    if let s = states[profile.name] { return s }
+    if let s = states.first(where: { $0.profile == profile.name }) { return s.reading }
     let s = TradingStateMachine.evaluate(
       model.book.record, breakers: profile.breakers, asOf: model.book.asOf, currentEquity: model.book.equity)
-    states[profile.name] = s
+    states.append((profile.name, s))
     return s
   }
 
@@ -1021,22 +1022,25 @@ public struct PreTradeChecker: Sendable {
   final class InstrumentFacts: Sendable {
     let known: Bool
     let spec: InstrumentSpec
+    /// The base-currency value of one unit of the instrument's currency (the book's rates, fixed).
+    let fx: Double?
     let droppedRows: Int
     /// The statistics under each profile asked, or why they could not be computed.
     let stats: [(profile: String, value: Result<InstrumentStats, StatsFailure>)]
 
     init(
-      known: Bool, spec: InstrumentSpec, droppedRows: Int,
+      known: Bool, spec: InstrumentSpec, fx: Double?, droppedRows: Int,
       stats: [(profile: String, value: Result<InstrumentStats, StatsFailure>)] = []
     ) {
       self.known = known
       self.spec = spec
+      self.fx = fx
       self.droppedRows = droppedRows
       self.stats = stats
     }
 
     func adding(_ profile: String, _ value: Result<InstrumentStats, StatsFailure>) -> InstrumentFacts {
-      InstrumentFacts(known: known, spec: spec, droppedRows: droppedRows, stats: stats + [(profile, value)])
+      InstrumentFacts(known: known, spec: spec, fx: fx, droppedRows: droppedRows, stats: stats + [(profile, value)])
     }
   }
 
@@ -1047,11 +1051,7 @@ public struct PreTradeChecker: Sendable {
   /// The instrument's facts and its statistics under the profile (or why there are none).
   mutating func facts(_ symbol: String, profile: RegimeProfile) -> (InstrumentFacts, InstrumentStats?, String?) {
     let cached = facts[symbol]
-    var f =
-      cached
-      ?? InstrumentFacts(
-        known: model.market.contains(symbol), spec: model.catalog.spec(for: symbol),
-        droppedRows: model.market.droppedRows(of: symbol))
+    var f = cached ?? newFacts(symbol)
     var value: Result<InstrumentStats, StatsFailure>? = nil
     if f.known {
       if let i = f.stats.firstIndex(where: { $0.profile == profile.name }) {
@@ -1071,6 +1071,13 @@ public struct PreTradeChecker: Sendable {
     }
   }
 
+  private func newFacts(_ symbol: String) -> InstrumentFacts {
+    let spec = model.catalog.spec(for: symbol)
+    return InstrumentFacts(
+      known: model.market.contains(symbol), spec: spec, fx: model.book.fx.rate(spec.currency),
+      droppedRows: model.market.droppedRows(of: symbol))
+  }
+
   /// Everything the rules read about one order, computed once.
   mutating func context(_ o: Order, profile: RegimeProfile, duplicateOf: Int?) -> OrderContext {
     let (facts, stats, statsError) = facts(o.symbol, profile: profile)
@@ -1078,7 +1085,7 @@ public struct PreTradeChecker: Sendable {
     let spec = facts.spec
     let raw = o.price ?? stats?.lastClose
     let entry = raw.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
-    let fx = model.book.fx.rate(spec.currency)
+    let fx = facts.fx
     var risk: PortfolioRiskModel? = nil
     var unmodelled: [Diagnostic] = []
     var evaluation: TradeEvaluation? = nil

@@ -13,7 +13,9 @@ public struct RiskModel: Sendable {
   public let market: MarketData
   /// Diagnostics about the inputs (the valuation's; dropped market-data rows of the book's instruments).
   public let inputDiagnostics: [Diagnostic]
-  private var covariances: [CovarianceKey: CovarianceEntry] = [:]
+  /// One entry per covariance setting asked (a profile or three): found by a scan that compares
+  /// the keys, not by hashing one (the method's name) on the path every order of a batch takes.
+  private var covariances: [(key: CovarianceKey, entry: CovarianceEntry)] = []
   private var statistics: [StatsKey: InstrumentStats] = [:]
 
   struct StatsKey: Hashable {
@@ -71,36 +73,33 @@ public struct RiskModel: Sendable {
   public mutating func covariance(_ profile: RegimeProfile, including candidates: [String] = []) throws -> (
     model: PortfolioRiskModel?, diagnostics: [Diagnostic]
   ) {
-    // One lookup on the path every order of a batch takes (the key hashes the method's name).
     let key = CovarianceKey(profile)
-    var entry: CovarianceEntry
-    if let e = covariances[key], candidates.allSatisfy({ e.included.contains($0) }) {
-      entry = e
-    } else {
-      let wanted = Set(candidates).union(covariances[key]?.included ?? [])
-      entry = try build(profile, candidates: wanted)
-      covariances[key] = entry
+    let slot = covariances.firstIndex { $0.key == key }
+    if let i = slot, candidates.allSatisfy({ covariances[i].entry.included.contains($0) }) {
+      Self.prepareClusters(&covariances[i].entry, profile, candidates: candidates)
+      return (covariances[i].entry.model, covariances[i].entry.diagnostics)
     }
-    if Self.prepareClusters(&entry, profile, candidates: candidates) { covariances[key] = entry }
+    let wanted = Set(candidates).union(slot.map { covariances[$0].entry.included } ?? [])
+    var entry = try build(profile, candidates: wanted)
+    Self.prepareClusters(&entry, profile, candidates: candidates)
+    if let i = slot { covariances[i].entry = entry } else { covariances.append((key, entry)) }
     return (entry.model, entry.diagnostics)
   }
 
   /// Clusters the instruments held (and the candidate of a single trade) once, so that each
   /// order of a batch reuses them (``PortfolioRiskModel/prepareClusters(_:members:)``).
-  /// - Returns: whether the entry changed (clusters were added to it).
-  static func prepareClusters(_ entry: inout CovarianceEntry, _ profile: RegimeProfile, candidates: [String]) -> Bool {
-    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = entry.model else { return false }
+  static func prepareClusters(_ entry: inout CovarianceEntry, _ profile: RegimeProfile, candidates: [String]) {
+    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = entry.model else { return }
     // The model's exposures are the book's, exactly (``PortfolioRiskModel/setExposure(_:to:)``).
     let k = candidates.count == 1 ? m0.position(of: candidates[0]) : nil
     let held = m0.held
     let withCandidate = k.flatMap { m0.exposures[$0] == 0 ? m0.members(with: $0) : nil }
     let missing =
       !m0.hasPreparedClusters(s, members: held) || withCandidate.map { !m0.hasPreparedClusters(s, members: $0) } == true
-    guard missing, var m = entry.model else { return false }
+    guard missing, var m = entry.model else { return }
     m.prepareClusters(s, members: held)
     if let w = withCandidate { m.prepareClusters(s, members: w) }
     entry.model = m
-    return true
   }
 
   func build(_ profile: RegimeProfile, candidates: Set<String>) throws -> CovarianceEntry {
@@ -155,13 +154,8 @@ public struct RiskModel: Sendable {
       symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
       group: group)
     guard after != before else { return }
-    // In place, through the values (no key hashed): an entry or a model copied out and
-    // written back would copy its vectors.
-    var i = covariances.values.startIndex
-    while i != covariances.values.endIndex {
-      covariances.values[i].model?.setExposure(of: symbol, to: after)
-      covariances.values.formIndex(after: &i)
-    }
+    // In place: an entry or a model copied out and written back would copy its vectors.
+    for i in covariances.indices { covariances[i].entry.model?.setExposure(of: symbol, to: after) }
   }
 
   /// Every limit of the profile for a candidate trade.
