@@ -1104,7 +1104,7 @@ public struct PreTradeChecker: Sendable {
     }
     return OrderContext(
       order: o, profile: profile, asOf: model.book.asOf, equity: model.book.equity, baseCurrency: model.book.baseCurrency,
-      held: model.book.quantity(of: o.symbol),
+      held: evaluation.map { $0.context.held($0.trade) } ?? model.book.quantity(of: o.symbol),
       knownSymbols: known ? [] : model.market.symbols, isKnown: known,
       spec: spec, stats: stats, statsError: statsError, entry: entry, fx: fx, duplicateOf: duplicateOf, unmodelled: unmodelled,
       droppedRows: facts.droppedRows, evaluation: evaluation)

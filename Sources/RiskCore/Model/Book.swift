@@ -78,10 +78,10 @@ public struct Book: Sendable {
   private var grossByClass = [Double](repeating: 0, count: AssetClass.allCases.count)
   /// Σ |exposure| of the holdings of the class.
   public func classGross(_ cls: AssetClass) -> Double { grossByClass[cls.ordinal] }
-  /// Signed exposure by risk instrument.
-  public private(set) var riskExposure: [String: Double] = [:]
   /// Risk instruments in the order first held.
   public private(set) var riskSymbols: [String] = []
+  /// Signed exposure of each risk instrument, at its place in `riskSymbols`.
+  private var riskExposures: [Double] = []
   /// Σ initial margin of the holdings by their terms (``BookLine/margin``).
   public private(set) var modelMargin: Double = 0
   /// The broker's stated initial margin in use when the book was loaded (nil: the model's).
@@ -89,9 +89,17 @@ public struct Book: Sendable {
   /// The model's margin when the book was loaded: trades move the stated figure by the model's change.
   private var loadedModelMargin: Double = 0
   private var marginLines: [Int] = []
+  /// The line of each symbol held. The other indexes are by position (a fill hashes its
+  /// symbol once, not five times).
   private var index: [String: Int] = [:]
-  private var linesOfRisk: [String: [Int]] = [:]
-  private var linesOfClass: [AssetClass: [Int]] = [:]
+  /// The place in `riskSymbols` of each risk instrument.
+  private var riskIndex: [String: Int] = [:]
+  /// The place in `riskSymbols` of each line's risk instrument.
+  private var riskOfLine: [Int] = []
+  /// The lines of each risk instrument, at its place in `riskSymbols`.
+  private var linesOfRisk: [[Int]] = []
+  /// The lines of each asset class, at its ``AssetClass/ordinal``.
+  private var linesOfClass = [[Int]](repeating: [], count: AssetClass.allCases.count)
 
   public init(
     baseCurrency: String, asOf: Day, equity: Double, fx: FXRates, lines: [BookLine] = [], source: String = "",
@@ -143,7 +151,15 @@ public struct Book: Sendable {
   /// Signed exposure of the instrument's own holding (not through options).
   public func directExposure(of symbol: String) -> Double { line(symbol)?.exposure ?? 0 }
   /// Signed exposure to the risk instrument: its own holding and the options on it.
-  public func exposure(of riskSymbol: String) -> Double { riskExposure[riskSymbol, default: 0] }
+  public func exposure(of riskSymbol: String) -> Double { riskIndex[riskSymbol].map { riskExposures[$0] } ?? 0 }
+  /// What a trade in `symbol` reads of the book, with the symbol hashed once when it is its own
+  /// risk instrument: the units held, the exposure with the options on it (``exposure(of:)``)
+  /// and its own holding's exposure (``directExposure(of:)``).
+  public func holding(of symbol: String) -> (quantity: Double, exposure: Double, direct: Double) {
+    guard let i = index[symbol] else { return (0, exposure(of: symbol), 0) }
+    let l = lines[i]
+    return (l.quantity, l.riskSymbol == symbol ? riskExposures[riskOfLine[i]] : exposure(of: symbol), l.exposure)
+  }
   public var netExposure: Double { lines.reduce(0) { $0 + $1.exposure } }
   /// Gross exposure / equity; nil when equity is not positive.
   public var leverage: Double? { equity > 0 ? grossExposure / equity : nil }
@@ -154,13 +170,23 @@ public struct Book: Sendable {
       setQuantity(l.symbol, lines[i].quantity + l.quantity)
       return
     }
+    let r: Int
+    if let known = riskIndex[l.riskSymbol] {
+      r = known
+    } else {
+      r = riskSymbols.count
+      riskIndex[l.riskSymbol] = r
+      riskSymbols.append(l.riskSymbol)
+      riskExposures.append(0)
+      linesOfRisk.append([])
+    }
     index[l.symbol] = lines.count
-    linesOfRisk[l.riskSymbol, default: []].append(lines.count)
-    linesOfClass[l.assetClass, default: []].append(lines.count)
+    riskOfLine.append(r)
+    linesOfRisk[r].append(lines.count)
+    linesOfClass[l.assetClass.ordinal].append(lines.count)
     if l.unitMargin > 0 { marginLines.append(lines.count) }
     lines.append(l)
-    if riskExposure[l.riskSymbol] == nil { riskSymbols.append(l.riskSymbol) }
-    resum(l.riskSymbol, l.assetClass)
+    resum(at: lines.count - 1)
   }
 
   /// Sets a holding's quantity and recomputes the sums it is in, exactly (no running
@@ -175,15 +201,18 @@ public struct Book: Sendable {
   @discardableResult
   private mutating func setQuantity(at i: Int, _ q: Double) -> Double {
     lines[i].quantity = q
-    return resum(lines[i].riskSymbol, lines[i].assetClass)
+    return resum(at: i)
   }
 
+  /// Sums again what line `i` is in: its risk instrument, its class, the gross and the margin.
   /// - Returns: the risk instrument's exposure, as summed.
   @discardableResult
-  private mutating func resum(_ riskSymbol: String, _ assetClass: AssetClass) -> Double {
-    let exposure = linesOfRisk[riskSymbol, default: []].reduce(0) { $0 + lines[$1].exposure }
-    riskExposure[riskSymbol] = exposure
-    grossByClass[assetClass.ordinal] = linesOfClass[assetClass, default: []].reduce(0) { $0 + abs(lines[$1].exposure) }
+  private mutating func resum(at i: Int) -> Double {
+    let r = riskOfLine[i]
+    let c = lines[i].assetClass.ordinal
+    let exposure = linesOfRisk[r].reduce(0) { $0 + lines[$1].exposure }
+    riskExposures[r] = exposure
+    grossByClass[c] = linesOfClass[c].reduce(0) { $0 + abs(lines[$1].exposure) }
     // In the order of `allCases`, as ever (a class not held adds an exact 0).
     grossExposure = grossByClass.reduce(0, +)
     modelMargin = marginLines.reduce(0) { $0 + lines[$1].margin }
@@ -200,11 +229,14 @@ public struct Book: Sendable {
     symbol: String, assetClass: AssetClass, quantity: Double, unitExposure: Double, unitMargin: Double = 0,
     group: String? = nil
   ) -> (before: Double, after: Double) {
-    let before = exposure(of: symbol)
     if let i = index[symbol] {
+      // The line's own risk instrument in the common case (a stock, not an option on it).
+      let own = lines[i].riskSymbol == symbol
+      let before = own ? riskExposures[riskOfLine[i]] : exposure(of: symbol)
       let after = setQuantity(at: i, lines[i].quantity + quantity)
-      return (before, lines[i].riskSymbol == symbol ? after : exposure(of: symbol))
+      return (before, own ? after : exposure(of: symbol))
     }
+    let before = exposure(of: symbol)
     add(
       BookLine(
         symbol: symbol, assetClass: assetClass, quantity: quantity, unitExposure: unitExposure, unitMargin: unitMargin,
@@ -214,6 +246,6 @@ public struct Book: Sendable {
 
   /// The hand-given group of a risk instrument held (nil: none).
   public func group(of riskSymbol: String) -> String? {
-    linesOfRisk[riskSymbol]?.lazy.compactMap { self.lines[$0].group }.first
+    riskIndex[riskSymbol].flatMap { r in linesOfRisk[r].lazy.compactMap { self.lines[$0].group }.first }
   }
 }

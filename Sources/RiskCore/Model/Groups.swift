@@ -78,9 +78,11 @@ public struct GroupMap: Sendable {
   public func groups(of symbol: String) -> [InstrumentGroup] { groups.filter { $0.contains(symbol) } }
 
   /// - Parameters:
-  ///   - candidate: the symbol of the trade and its hand-given group, when a trade is judged.
+  ///   - candidate: the symbol of the trade, its hand-given group and its row in `risk` (nil:
+  ///     not in it), when a trade is judged.
   public static func of(
-    book: Book, risk: PortfolioRiskModel?, candidate: (symbol: String, group: String?)?, profile: RegimeProfile
+    book: Book, risk: PortfolioRiskModel?, candidate: (symbol: String, group: String?, position: Int?)?,
+    profile: RegimeProfile
   ) -> GroupMap {
     let settings = profile.correlatedGroups
     let wantClusters = settings?.usesClusters ?? false
@@ -90,7 +92,7 @@ public struct GroupMap: Sendable {
     if wantClusters, let s = settings, let risk {
       // In index order (the order the prepared clusters are keyed by); the model's exposures
       // are the book's exactly, so a closed position is 0 here as in the book.
-      let k = candidate.flatMap { risk.position(of: $0.symbol) }
+      let k = candidate?.position
       clustered = candidate == nil || k != nil
       groups = risk.clusterGroups(s, members: risk.members(with: k))
     }

@@ -152,27 +152,29 @@ public final class LimitContext: Sendable {
     self.risk = risk
     self.profile = profile
     self.explained = explained
+    let holding = candidate.map { t -> Holding in
+      let h = book.holding(of: t.symbol)
+      return (t.symbol, h.quantity, h.exposure, h.direct, risk?.position(of: t.symbol))
+    }
+    self.holding = holding
     if let groups {
       self.groups = groups
-    } else if profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
+    } else if let t = candidate, profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
       self.groups = GroupMap.of(
-        book: book, risk: risk, candidate: candidate.map { ($0.symbol, $0.group) }, profile: profile)
+        book: book, risk: risk, candidate: (t.symbol, t.group, holding?.position), profile: profile)
+    } else if profile.maxGroupExposure != nil || profile.maxGroupRiskShare != nil {
+      self.groups = GroupMap.of(book: book, risk: risk, candidate: nil, profile: profile)
     } else {
       self.groups = GroupMap(groups: [], clustered: false, clustersWanted: false)
     }
     self.base = EquityBase.of(book, profile: profile)
     self.equity = base.value
-    self.holding = candidate.map { t in
-      let line = book.line(t.symbol)
-      return (
-        t.symbol, line?.quantity ?? 0, book.exposure(of: t.symbol), line?.exposure ?? 0, risk?.position(of: t.symbol)
-      )
-    }
   }
 
   /// The candidate's holding and its row in the covariance, read once: the limits ask for the
   /// holding about ten times a trade, for the row five times.
-  private let holding: (symbol: String, quantity: Double, exposure: Double, direct: Double, position: Int?)?
+  private let holding: Holding?
+  private typealias Holding = (symbol: String, quantity: Double, exposure: Double, direct: Double, position: Int?)
 
   /// The instrument's row in the covariance (nil: not in it, or no covariance).
   public func position(of symbol: String) -> Int? {
