@@ -734,7 +734,7 @@ public struct LimitRule: PreTradeRule {
     // Read in place, by the limit's place (an element copied out retains its explanation's strings).
     let i = id.ordinal
     let q = c.order.quantity
-    let r = LimitModel.limit(id).reading(eval.trade, quantity: q, in: eval.context)
+    let r = eval.reading(id, quantity: q)
     let codes = id.findingCodes
     guard q.isFinite else {
       out.append(notEvaluated(id, "the quantity \(fmt(q)) is not a finite number"))

@@ -59,6 +59,12 @@ public final class TradeEvaluation: Sendable {
     }
   }
 
+  /// The limit's reading after a trade of `q`, in the context the trade was judged in (the
+  /// trade read in place: a copy of it taken for each limit's reading was a fifth of its cost).
+  public func reading(_ id: LimitID, quantity q: Double) -> LimitReading {
+    LimitModel.limit(id).reading(trade, quantity: q, in: context)
+  }
+
   /// The largest whole-lot quantity the limit allows on its own (with the close-out).
   public func maxQuantity(of id: LimitID) -> Double? {
     let i = id.ordinal
