@@ -168,6 +168,14 @@ public struct PortfolioRiskModel: Sendable {
     if preparedClusters.count > 4 { preparedClusters.removeFirst() }
   }
 
+  /// Clusters, once, the instruments held and, for a trade in instrument `k` not held, those
+  /// with it (``prepareClusters(_:members:)``): what each order of a batch then reuses. The
+  /// exposures are the book's exactly (``setExposure(_:to:)``), so "held" is the book's.
+  public mutating func prepareClusters(_ s: CorrelatedGroupSettings, candidate k: Int?) {
+    prepareClusters(s, members: held)
+    if let k, exposures[k] == 0 { prepareClusters(s, members: members(with: k)) }
+  }
+
   /// The correlation of two instruments of the covariance (nil: a variance is not positive).
   public func correlation(_ i: Int, _ j: Int) -> Double? { CorrelationClusters.correlation(covariance, i, j) }
 

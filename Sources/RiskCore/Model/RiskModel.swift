@@ -74,7 +74,12 @@ public struct RiskModel: Sendable {
     model: PortfolioRiskModel?, diagnostics: [Diagnostic]
   ) {
     let key = CovarianceKey(profile)
-    let slot = covariances.firstIndex { $0.key == key }
+    // By index: a predicate over the elements copied each entry out (and released it).
+    var slot: Int? = nil
+    for i in covariances.indices where covariances[i].key == key {
+      slot = i
+      break
+    }
     if let i = slot, candidates.allSatisfy({ covariances[i].entry.included.contains($0) }) {
       Self.prepareClusters(&covariances[i].entry, profile, candidates: candidates)
       return (covariances[i].entry.model, covariances[i].entry.diagnostics)
@@ -89,17 +94,10 @@ public struct RiskModel: Sendable {
   /// Clusters the instruments held (and the candidate of a single trade) once, so that each
   /// order of a batch reuses them (``PortfolioRiskModel/prepareClusters(_:members:)``).
   static func prepareClusters(_ entry: inout CovarianceEntry, _ profile: RegimeProfile, candidates: [String]) {
-    guard let s = profile.correlatedGroups, s.usesClusters, let m0 = entry.model else { return }
-    // The model's exposures are the book's, exactly (``PortfolioRiskModel/setExposure(_:to:)``).
-    let k = candidates.count == 1 ? m0.position(of: candidates[0]) : nil
-    let held = m0.held
-    let withCandidate = k.flatMap { m0.exposures[$0] == 0 ? m0.members(with: $0) : nil }
-    let missing =
-      !m0.hasPreparedClusters(s, members: held) || withCandidate.map { !m0.hasPreparedClusters(s, members: $0) } == true
-    guard missing, var m = entry.model else { return }
-    m.prepareClusters(s, members: held)
-    if let w = withCandidate { m.prepareClusters(s, members: w) }
-    entry.model = m
+    guard let s = profile.correlatedGroups, s.usesClusters else { return }
+    // In place: the model copied out and written back retained and released each of its arrays.
+    let k = candidates.count == 1 ? entry.model?.position(of: candidates[0]) : nil
+    entry.model?.prepareClusters(s, candidate: k)
   }
 
   func build(_ profile: RegimeProfile, candidates: Set<String>) throws -> CovarianceEntry {
