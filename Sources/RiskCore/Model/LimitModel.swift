@@ -1,3 +1,9 @@
+/// What ``LimitModel/visit(_:_:)`` hands a limit's rule type to.
+protocol TradeLimitVisitor {
+  associatedtype Result
+  func visit<L: TradeLimit>(_ limit: L) -> Result
+}
+
 /// Every limit of a profile for one trade, as the quantities it allows: the one
 /// answer `size` (which takes the largest allowed), `check` (which compares an
 /// order with it), `budget` (which proposes only what it allows) and `whatif`
@@ -62,7 +68,7 @@ public final class TradeEvaluation: Sendable {
   /// The limit's reading after a trade of `q`, in the context the trade was judged in (the
   /// trade read in place: a copy of it taken for each limit's reading was a fifth of its cost).
   public func reading(_ id: LimitID, quantity q: Double) -> LimitReading {
-    LimitModel.limit(id).reading(trade, quantity: q, in: context)
+    LimitModel.reading(id, trade, quantity: q, in: context)
   }
 
   /// The largest whole-lot quantity the limit allows on its own (with the close-out).
@@ -78,20 +84,53 @@ public struct LimitModel: Sendable {
 
   public init(_ profile: RegimeProfile) { self.profile = profile }
 
-  /// The rule type of each limit: the compiler asks for one when a ``LimitID`` is added.
-  public static func limit(_ id: LimitID) -> any TradeLimit {
+  /// Hands limit `id`'s rule type to the visitor: the compiler asks for one when a
+  /// ``LimitID`` is added. The visitor's generic method is specialised for each type, so a
+  /// trade's ten evaluations and readings dispatch statically (an array of `any TradeLimit`
+  /// copied, projected and destroyed each existential for every trade).
+  static func visit<V: TradeLimitVisitor>(_ id: LimitID, _ v: V) -> V.Result {
     switch id {
-    case .riskBudget: return RiskBudgetLimit()
-    case .notionalCap: return NotionalCapLimit()
-    case .accountLeverage: return AccountLeverageLimit()
-    case .classLeverage: return ClassLeverageLimit()
-    case .groupExposure: return GroupExposureLimit()
-    case .marginUtilisation: return MarginUtilisationLimit()
-    case .volatilityBudget: return VolatilityBudgetLimit()
-    case .riskShare: return RiskShareLimit()
-    case .groupRiskShare: return GroupRiskShareLimit()
-    case .liquidity: return LiquidityLimit()
+    case .riskBudget: return v.visit(RiskBudgetLimit())
+    case .notionalCap: return v.visit(NotionalCapLimit())
+    case .accountLeverage: return v.visit(AccountLeverageLimit())
+    case .classLeverage: return v.visit(ClassLeverageLimit())
+    case .groupExposure: return v.visit(GroupExposureLimit())
+    case .marginUtilisation: return v.visit(MarginUtilisationLimit())
+    case .volatilityBudget: return v.visit(VolatilityBudgetLimit())
+    case .riskShare: return v.visit(RiskShareLimit())
+    case .groupRiskShare: return v.visit(GroupRiskShareLimit())
+    case .liquidity: return v.visit(LiquidityLimit())
     }
+  }
+
+  /// The rule type of each limit (``visit(_:_:)``).
+  public static func limit(_ id: LimitID) -> any TradeLimit {
+    struct Get: TradeLimitVisitor {
+      func visit<L: TradeLimit>(_ l: L) -> any TradeLimit { l }
+    }
+    return visit(id, Get())
+  }
+
+  /// Every limit's evaluation of the trade, in the order of ``LimitID/allCases``.
+  static func evaluations(_ t: CandidateTrade, in c: LimitContext) -> [LimitEvaluation] {
+    struct Evaluate: TradeLimitVisitor {
+      let t: CandidateTrade
+      let c: LimitContext
+      func visit<L: TradeLimit>(_ l: L) -> LimitEvaluation { l.evaluate(t, in: c) }
+    }
+    let e = Evaluate(t: t, c: c)
+    return LimitID.allCases.map { visit($0, e) }
+  }
+
+  /// Limit `id`'s reading after a trade of `q` (``TradeLimit/reading(_:quantity:in:)``).
+  static func reading(_ id: LimitID, _ t: CandidateTrade, quantity q: Double, in c: LimitContext) -> LimitReading {
+    struct Read: TradeLimitVisitor {
+      let t: CandidateTrade
+      let q: Double
+      let c: LimitContext
+      func visit<L: TradeLimit>(_ l: L) -> LimitReading { l.reading(t, quantity: q, in: c) }
+    }
+    return visit(id, Read(t: t, q: q, c: c))
   }
 
   public static let tradeLimits: [any TradeLimit] = LimitID.allCases.map(limit)
@@ -108,7 +147,7 @@ public struct LimitModel: Sendable {
     let closable = c.closable(t)
     var limits: [LimitEvaluation]
     if c.equity > 0 && c.equity.isFinite {
-      limits = Self.tradeLimits.map { $0.evaluate(t, in: c) }
+      limits = Self.evaluations(t, in: c)
     } else {
       let why =
         explained
