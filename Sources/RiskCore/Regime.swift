@@ -29,9 +29,9 @@ public struct RegimeProfile: Sendable, Hashable {
   /// Largest gross exposure of the account, as a multiple of equity.
   public var maxGrossLeverage: Double
   /// Largest gross exposure of one asset class, as a multiple of equity (absent: the account cap only).
-  public var maxClassLeverage: [AssetClass: Double]
+  public var maxClassLeverage: AssetClassTable<Double>
   /// Scales `riskPerTrade` per asset class (absent: 1).
-  public var riskMultipliers: [AssetClass: Double]
+  public var riskMultipliers: AssetClassTable<Double>
   public var stopRule: StopRule
   /// A stop closer than this many daily σ (in price) is inside one day's noise: warned.
   public var noiseThresholdSigma: Double
@@ -75,7 +75,7 @@ public struct RegimeProfile: Sendable, Hashable {
 
   public init(
     name: String, description: String = "", source: String = "", riskPerTrade: Double, maxPositionNotional: Double,
-    maxGrossLeverage: Double, maxClassLeverage: [AssetClass: Double] = [:], riskMultipliers: [AssetClass: Double] = [:],
+    maxGrossLeverage: Double, maxClassLeverage: AssetClassTable<Double> = [:], riskMultipliers: AssetClassTable<Double> = [:],
     stopRule: StopRule = .atr(multiple: 2, period: 14), noiseThresholdSigma: Double = 1,
     volatilityMethod: VolatilityMethod = .ewma, volatilityLookback: Int = 252, covarianceMethod: CovarianceMethod = .ewma,
     covarianceLookback: Int = 252, lambda: Double = 0.94, portfolioVolatilityBudget: Double = 0.15,
@@ -157,5 +157,26 @@ public struct RegimeDetectionSettings: Sendable, Hashable {
     // A file whose `order` is shorter than its bounds is refused when read; guarded here too.
     for (i, bound) in upperPercentiles.enumerated() where p < bound && i < order.count { return order[i] }
     return order.last ?? "normal"
+  }
+}
+
+/// A value for some asset classes, kept at each class's ``AssetClass/ordinal``: what a profile
+/// caps or scales by class, read by every order's limits (a dictionary hashed the class three
+/// times an order).
+public struct AssetClassTable<Value: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+  private var values: [Value?] = Array(repeating: nil, count: AssetClass.allCases.count)
+
+  public init(_ entries: [AssetClass: Value]) {
+    for (c, v) in entries { values[c.ordinal] = v }
+  }
+
+  public init(dictionaryLiteral entries: (AssetClass, Value)...) {
+    for (c, v) in entries { values[c.ordinal] = v }
+  }
+
+  /// The class's value (nil: none given).
+  public subscript(_ c: AssetClass) -> Value? {
+    get { values[c.ordinal] }
+    set { values[c.ordinal] = newValue }
   }
 }

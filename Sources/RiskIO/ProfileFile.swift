@@ -126,8 +126,8 @@ public enum ProfileFile {
     p.maxGrossLeverage =
       root.number("max_gross_leverage", required: "a multiple of equity, e.g. 2", range: InputRange.equityMultiple)
       ?? p.maxGrossLeverage
-    p.maxClassLeverage = classTable(root, "max_leverage_by_class", range: InputRange.equityMultiple)
-    p.riskMultipliers = classTable(root, "risk_multipliers", range: InputRange.riskMultiplier)
+    p.maxClassLeverage = AssetClassTable(classTable(root, "max_leverage_by_class", range: InputRange.equityMultiple))
+    p.riskMultipliers = AssetClassTable(classTable(root, "risk_multipliers", range: InputRange.riskMultiplier))
     if let stop = root.table("stop", required: "the stop rule") {
       let method = stop.string("method", required: "atr or sigma") ?? "atr"
       switch method {
