@@ -214,10 +214,24 @@ public struct LimitEvaluation: Sendable, Hashable {
   public let id: LimitID
   public let allowed: QuantityInterval?
   public let evaluated: Bool
-  public let formula: String
-  public let inputs: [NamedValue]
-  public let note: String?
+  public var formula: String { explanation?.formula ?? "" }
+  public var inputs: [NamedValue] { explanation?.inputs ?? [] }
+  public var note: String? { explanation?.note }
   public var binding: Bool = false
+  /// The formula, inputs and note, in one object (nil: none, as in a pre-trade check): each
+  /// order of a batch made and released ten evaluations' three empty fields.
+  private let explanation: Explanation?
+
+  final class Explanation: Sendable {
+    let formula: String
+    let inputs: [NamedValue]
+    let note: String?
+    init(formula: String, inputs: [NamedValue], note: String?) {
+      self.formula = formula
+      self.inputs = inputs
+      self.note = note
+    }
+  }
 
   public init(
     id: LimitID, allowed: QuantityInterval?, evaluated: Bool = true, formula: String, inputs: [NamedValue], note: String?
@@ -225,9 +239,7 @@ public struct LimitEvaluation: Sendable, Hashable {
     self.id = id
     self.allowed = allowed
     self.evaluated = evaluated
-    self.formula = formula
-    self.inputs = inputs
-    self.note = note
+    self.explanation = Explanation(formula: formula, inputs: inputs, note: note)
   }
 
   /// An evaluation in a context: its explanation is built only when the context is ``LimitContext/explained``.
@@ -235,9 +247,25 @@ public struct LimitEvaluation: Sendable, Hashable {
     id: LimitID, allowed: QuantityInterval?, evaluated: Bool = true, formula: @autoclosure () -> String,
     inputs: @autoclosure () -> [NamedValue], note: @autoclosure () -> String?, in c: LimitContext
   ) {
-    self.init(
-      id: id, allowed: allowed, evaluated: evaluated, formula: c.explained ? formula() : "",
-      inputs: c.explained ? inputs() : [], note: c.explained ? note() : nil)
+    self.id = id
+    self.allowed = allowed
+    self.evaluated = evaluated
+    self.explanation = c.explained ? Explanation(formula: formula(), inputs: inputs(), note: note()) : nil
+  }
+
+  public static func == (a: LimitEvaluation, b: LimitEvaluation) -> Bool {
+    a.id == b.id && a.allowed == b.allowed && a.evaluated == b.evaluated && a.binding == b.binding
+      && a.formula == b.formula && a.inputs == b.inputs && a.note == b.note
+  }
+
+  public func hash(into h: inout Hasher) {
+    h.combine(id)
+    h.combine(allowed)
+    h.combine(evaluated)
+    h.combine(binding)
+    h.combine(formula)
+    h.combine(inputs)
+    h.combine(note)
   }
 
   static func notApplicable(_ id: LimitID, _ note: @autoclosure () -> String, in c: LimitContext) -> LimitEvaluation {
