@@ -965,8 +965,11 @@ public struct PreTradeChecker: Sendable {
     var duplicateOf: Int? = nil
     if apply {
       count += 1
-      if let id = o.clientOrderID {
-        if let first = firstUse[id] { duplicateOf = first } else { firstUse[id] = count }
+      // One lookup for an id not seen before (the common case): written as this order's,
+      // and put back as the first order's when it was a duplicate.
+      if let id = o.clientOrderID, let first = firstUse.updateValue(count, forKey: id) {
+        firstUse[id] = first
+        duplicateOf = first
       }
     }
     let (result, fill) = judge(o, duplicateOf: duplicateOf)
