@@ -82,6 +82,8 @@ public struct Book: Sendable {
   public private(set) var riskSymbols: [String] = []
   /// Signed exposure of each risk instrument, at its place in `riskSymbols`.
   private var riskExposures: [Double] = []
+  /// Whether a holding has a hand-given group (every order's groups ask; kept, not scanned for).
+  public private(set) var hasHandGroups = false
   /// Σ initial margin of the holdings by their terms (``BookLine/margin``).
   public private(set) var modelMargin: Double = 0
   /// The broker's stated initial margin in use when the book was loaded (nil: the model's).
@@ -185,6 +187,7 @@ public struct Book: Sendable {
     linesOfRisk[r].append(lines.count)
     linesOfClass[l.assetClass.ordinal].append(lines.count)
     if l.unitMargin > 0 { marginLines.append(lines.count) }
+    if l.group != nil { hasHandGroups = true }
     lines.append(l)
     resum(at: lines.count - 1)
   }

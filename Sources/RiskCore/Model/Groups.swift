@@ -96,7 +96,7 @@ public struct GroupMap: Sendable {
       clustered = candidate == nil || k != nil
       groups = risk.clusterGroups(s, members: risk.members(with: k))
     }
-    if wantHand, candidate?.group != nil || book.lines.contains(where: { $0.group != nil }) {
+    if wantHand, candidate?.group != nil || book.hasHandGroups {
       var byName: [String: Set<String>] = [:]
       for l in book.lines where l.quantity != 0 && l.exposure != 0 {
         if let g = l.group { byName[g, default: []].insert(l.riskSymbol) }
