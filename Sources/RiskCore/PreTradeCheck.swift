@@ -823,7 +823,7 @@ public enum PreTradeRules {
       }
     }
     var r = Run()
-    r.out.reserveCapacity(LimitID.allCases.count + 16)
+    r.out.reserveCapacity(LimitID.allCases.count + 6)
     visit(&r, c)
     return (r.out, r.halted)
   }
