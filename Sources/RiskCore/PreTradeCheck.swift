@@ -905,7 +905,8 @@ public struct PreTradeChecker: Sendable {
   /// The account's trading state under a profile (its breakers), replayed once per profile on
   /// the book as loaded: a batch's fills do not move the equity, so they do not move it.
   public mutating func tradingState(_ profile: RegimeProfile) -> TradingStateReading {
-    if let s = states.first(where: { $0.profile == profile.name }) { return s.reading }
+    // By index: a predicate over the entries copied each out (its reading) to compare a name.
+    for i in states.indices where states[i].profile == profile.name { return states[i].reading }
     let s = TradingStateMachine.evaluate(
       model.book.record, breakers: profile.breakers, asOf: model.book.asOf, currentEquity: model.book.equity)
     states.append((profile.name, s))
