@@ -78,6 +78,27 @@ struct CheckPropertyTests {
     #expect(nonZero > 40, "too few non-zero sizes to test the property (\(nonZero))")
   }
 
+  @Test("a client order id used again fails with the first order's place, however often it comes back")
+  func duplicateIDs() throws {
+    let normal = try #require(Examples.regimes?.profile("normal"))
+    let account = Account(
+      name: "a", baseCurrency: "USD", asOf: Examples.asOf, fx: FXRates(base: "USD"), cash: ["USD": 1_000_000], positions: [],
+      source: "t")
+    let (model, _) = try Examples.model(account)
+    var checker = PreTradeChecker(model: model, profile: normal)
+    func order(_ id: String) -> Order { Order(clientOrderID: id, symbol: "AAPL", side: .long, quantity: 1, stop: 220) }
+    func firstUse(_ r: OrderResult) -> Double? {
+      guard let f = r.findings.first(where: { $0.code == .duplicateClientOrderID }) else { return nil }
+      for (k, v) in f.context where k == .firstIndex { if case .number(let n) = v { return n } }
+      return -1
+    }
+    // A preview is not part of the batch: it neither takes an id nor counts.
+    #expect(firstUse(checker.preview(order("B"))) == nil)
+    let results = ["A", "B", "A", "C", "A", "B"].map { checker.check(order($0)) }
+    #expect(results.map(firstUse) == [nil, nil, 1, nil, 1, 2])
+    #expect(results.map { $0.passed(strict: false) } == [true, true, false, true, false, false])
+  }
+
   @Test("a batch is sequential: orders that pass alone can fail together")
   func sequential() throws {
     let regimes = try #require(Examples.regimes)
