@@ -823,8 +823,9 @@ public enum PreTradeRules {
       }
     }
     var r = Run()
-    // An order that reaches the limits has at most 14 findings and a regime's: room for them
-    // in one block small enough for malloc's per-thread cache (26 was not).
+    // An order that reaches the limits has at most 14 findings and a regime's: 16 (the ten
+    // limits and 6) is room for them in one block small enough for malloc's per-thread cache
+    // (26 was not).
     r.out.reserveCapacity(LimitID.allCases.count + 6)
     visit(&r, c)
     return (r.out, r.halted)
