@@ -75,6 +75,34 @@ struct JournalTests {
     #expect(try r?.runs(f).count == 0, "a code filter matches whole codes only")
   }
 
+  @Test("runs each on a new connection, as processes make them: the WAL stays near 2 MiB, not the sum of the runs")
+  func walStaysBounded() throws {
+    let path = temporaryDirectory() + "/wal.sqlite"
+    // 40 runs of about 200 KB each: 8 MB of WAL if no connection cut it back.
+    let output = String(repeating: "0123456789", count: 20_000)
+    var largest = 0
+    for k in 0..<40 {
+      try recordRun(path, output: output, at: k)
+      var st = stat()
+      if stat(path + "-wal", &st) == 0 { largest = max(largest, Int(st.st_size)) }
+    }
+    #expect(largest > 0)
+    #expect(largest < 2 * 1_048_576 + 512 * 1_024, "the WAL reached \(largest) bytes")
+    let runs = try #require(try Journal.open(path, readOnly: true)).runs(Journal.Filter())
+    #expect(runs.count == 40)
+  }
+
+  /// One run on its own connection, closed when it returns.
+  private func recordRun(_ path: String, output: String, at k: Int) throws {
+    let j = try #require(try Journal.open(path))
+    try j.begin()
+    let id = try j.insertRun(start())
+    var end = Journal.RunEnd(finishedAt: "2024-03-03T10:00:\(10 + k).000Z", result: "pass", exitCode: 0)
+    end.output = output
+    try j.finishRun(id, end)
+    try j.commit()
+  }
+
   @Test("a journal of schema 1 is upgraded in place, keeping its records")
   func migrate() throws {
     let path = temporaryDirectory() + "/old.sqlite"
