@@ -36,7 +36,7 @@ let package = Package(
     .target(
       name: "AdvisorCLI",
       dependencies: [
-        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording", "AdvisorServeOptions",
+        "LinearAlgebra", "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording", "AdvisorServeOptions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 import RiskCore
 
 /// The root command: declares the tree, nothing else.
@@ -20,6 +21,17 @@ public struct Advisor: ParsableCommand {
   public static func printUsageError(_ message: String) { printError("Error: \(message)") }
 
   /// The message for a first argument that is not a subcommand (nor an option), with the closest names.
+  /// Before parsing: when the command `arguments` name will multiply matrices
+  /// (``MultipliesMatrices``), starts opening BLAS on another core
+  /// (``LinearAlgebraRuntime/openInBackground()``), to be ready by the time the inputs are read.
+  public static func prepare(_ arguments: [String]) {
+    guard arguments.count > 1, !arguments.contains(where: { $0 == "--help" || $0 == "-h" }),
+      let command = configuration.subcommands.first(where: { $0.configuration.commandName == arguments[1] }),
+      command is any MultipliesMatrices.Type
+    else { return }
+    LinearAlgebraRuntime.openInBackground()
+  }
+
   public static func unknownSubcommand(_ arguments: [String]) -> String? {
     guard arguments.count > 1 else { return nil }
     let word = arguments[1]
@@ -36,3 +48,13 @@ public struct Advisor: ParsableCommand {
 public enum AdvisorVersion {
   public static let string = "0.3.0"
 }
+
+/// A command whose work multiplies matrices (a covariance): ``Advisor/prepare(_:)`` opens BLAS
+/// for it while its arguments are parsed.
+protocol MultipliesMatrices {}
+
+extension SizeCommand: MultipliesMatrices {}
+extension CheckCommand: MultipliesMatrices {}
+extension BudgetCommand: MultipliesMatrices {}
+extension WhatIfCommand: MultipliesMatrices {}
+extension RiskCommand: MultipliesMatrices {}

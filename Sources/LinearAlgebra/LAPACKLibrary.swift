@@ -63,11 +63,19 @@ struct LAPACKLibrary: @unchecked Sendable {  // C function pointers into a loade
 
   private static let threadVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
 
-  private static func open() throws(LinearAlgebraError) -> LAPACKLibrary {
+  /// Whether the user chose OpenBLAS's thread count. OpenBLAS sizes its thread pool when it is
+  /// loaded: when the user did not, `OPENBLAS_NUM_THREADS=1` is set here for it to read (one
+  /// thread; ``useThreads(forFlops:)`` raises the count for a large problem). Evaluated once, on
+  /// the thread that first asks, before the library is opened; ``LinearAlgebraRuntime/openInBackground()``
+  /// asks on its caller's thread, so `setenv` never runs beside another thread's `getenv`.
+  static let environmentSetsThreads: Bool = {
     let fromEnvironment = threadVariables.contains { getenv($0) != nil }
-    // OpenBLAS sizes its thread pool when it is loaded: start it on one thread (``useThreads``
-    // raises the count for a large problem), unless the user chose a count.
     if !fromEnvironment { setenv("OPENBLAS_NUM_THREADS", "1", 0) }
+    return fromEnvironment
+  }()
+
+  private static func open() throws(LinearAlgebraError) -> LAPACKLibrary {
+    let fromEnvironment = environmentSetsThreads
     let blas = try library(["libblas.so.3", "libblas.so", "libopenblas.so.0", "libblas.dylib"])
     let procs: advisor_num_procs_fn? = symbol(blas, "openblas_get_num_procs")
     let processors = max(1, Int(procs?() ?? 1))
@@ -147,8 +155,29 @@ struct LAPACKESolvers: @unchecked Sendable {  // C function pointers into a load
   }
 }
 
-/// The linear-algebra runtime, for diagnostics (`advisor-bench blas-info`).
+/// The linear-algebra runtime: opened early, and described for diagnostics (`advisor-bench blas-info`).
 public enum LinearAlgebraRuntime {
+  /// Starts opening BLAS on another thread, for a process that will multiply matrices: the
+  /// dynamic loader's relocations of OpenBLAS and its start-up (about 2 ms here, `bench/floors`)
+  /// then run on a second core while the caller parses its arguments and reads its files, and
+  /// the first multiply waits only for what is left of them. It opens what the first use would
+  /// open, once (the libraries are `static let`s, initialised once whichever thread gets there
+  /// first), so no result changes. The thread-count variable is settled on the calling thread
+  /// first (``LAPACKLibrary/environmentSetsThreads``). LAPACKE is not opened: most commands never factor.
+  public static func openInBackground() {
+    _ = LAPACKLibrary.environmentSetsThreads
+    // A detached POSIX thread, not Dispatch: a global queue's first use starts a worker and a
+    // monitor thread, more than the thread this needs.
+    var thread = pthread_t()
+    let started = pthread_create(
+      &thread, nil,
+      { _ in
+        _ = LAPACKLibrary.shared
+        return nil
+      }, nil)
+    if started == 0 { pthread_detach(thread) }
+  }
+
   /// The BLAS library, its core, and the thread policy; or why it could not be opened.
   public static func describe() -> String {
     switch LAPACKLibrary.shared {

@@ -28,4 +28,5 @@ if let message = Advisor.unknownSubcommand(CommandLine.arguments) {
   Advisor.printUsageError(message)
   exit(64)
 }
+Advisor.prepare(CommandLine.arguments)
 Advisor.main()
