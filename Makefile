@@ -20,10 +20,11 @@ demo: release     ## the main job on the bundled examples
 
 # The golden files hold doubles to the last bit, and OpenBLAS's kernels (chosen at start-up from the
 # CPU) round the last bit differently: AVX-512 (SkylakeX, Cooperlake) and AVX2 (Haswell, Zen) gave
-# 0.39703894903627746 and 0.3970389490362775 for one headroom. The tests pin the AVX2 kernels,
-# which every x86-64 machine with AVX2 runs, so the files hold on any of them. Set in the test process,
-# so its own BLAS calls and every advisor it starts agree; not pinned elsewhere. `=`: looked up only by
-# the targets that use it.
+# 0.39703894903627746 and 0.3970389490362775 for one headroom. advisor pins the AVX2 kernels itself
+# where the CPU runs AVX2 and FMA (LAPACKLibrary.pinnedKernels); the tests set the same variable,
+# from /proc/cpuinfo, so the files hold on any x86-64 machine with AVX2 even if that check changes.
+# Set in the test process, so its own BLAS calls and every advisor it starts agree. `=`: looked up
+# only by the targets that use it.
 TEST_BLAS = $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo OPENBLAS_CORETYPE=Haswell)
 
 test: setup       ## the whole test suite

@@ -39,3 +39,22 @@ typedef __typeof__(cblas_dgemv) *advisor_dgemv_fn;
 typedef __typeof__(cblas_dgemm) *advisor_dgemm_fn;
 typedef __typeof__(openblas_set_num_threads) *advisor_set_threads_fn;
 typedef __typeof__(openblas_get_num_procs) *advisor_num_procs_fn;
+
+// Whether the CPU and the operating system run AVX2 and FMA code (OpenBLAS's "Haswell"
+// kernels): CPUID leaf 1 (FMA, OSXSAVE, AVX), XCR0's SSE and AVX state bits (the OS saves the
+// YMM registers), and leaf 7 (AVX2). LAPACKLibrary.swift pins OpenBLAS to those kernels.
+#if defined(__x86_64__)
+#include <cpuid.h>
+static inline int advisor_cpu_runs_avx2_fma(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  if (!(c & (1u << 12)) || !(c & (1u << 27)) || !(c & (1u << 28))) return 0;
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 6u) != 6u) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  return (b & (1u << 5)) != 0;
+}
+#else
+static inline int advisor_cpu_runs_avx2_fma(void) { return 0; }
+#endif

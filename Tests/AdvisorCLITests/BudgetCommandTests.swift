@@ -10,6 +10,20 @@ struct BudgetCommandTests {
   /// Rounding-level figures (a residual of 1e-16) differ between BLAS builds; checked below instead.
   static let noise: Set<String> = ["$.solver.residual", "$.solver.stoppingResidual"]
 
+  @Test(
+    "advisor pins OpenBLAS's kernels itself: with OPENBLAS_CORETYPE unset (make test sets it), the golden files still hold",
+    arguments: [
+      (["budget", "--format", "json"], "budget-examples.json"),
+      (["size", "--instrument", "BTC", "--regime", "volatile", "--format", "json"], "size-btc-volatile.json"),
+    ])
+  func kernelsPinnedByAdvisor(arguments: [String], golden: String) throws {
+    // Fails on a machine whose own OpenBLAS choice rounds differently (AVX-512, or a VM's
+    // masked CPU given SSE3 kernels) if advisor stops pinning them; passes anywhere with AVX2.
+    let r = try runAdvisor(arguments, unsetting: ["OPENBLAS_CORETYPE"])
+    #expect(r.status == 0, "\(r.stderr)")
+    try expectGoldenJSON(r.stdout, golden, ignoring: Self.noise)
+  }
+
   @Test("advisor budget (advisor.yaml's account): golden text and JSON; shares sum to 100%, caps and trades consistent")
   func exampleAccount() throws {
     let text = try runAdvisor(["budget"])

@@ -28,7 +28,7 @@ let testCacheDirectory = FileManager.default.temporaryDirectory
 /// Runs the binary from the repository root (so `advisor.yaml` is found), with `stdin` if given.
 func runAdvisor(
   _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL = repositoryRoot,
-  executable: String? = nil, extra: [String] = []
+  executable: String? = nil, extra: [String] = [], unsetting: [String] = []
 ) throws -> RunResult {
   let p = Process()
   p.executableURL =
@@ -47,6 +47,7 @@ func runAdvisor(
   // golden files also prove that a cached parse prints the same bytes as a fresh one.
   env["ADVISOR_CACHE"] = testCacheDirectory
   for (k, v) in environment { env[k] = v }
+  for k in unsetting { env.removeValue(forKey: k) }
   p.environment = env
   defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + suffix) } }
   // Output goes to temporary files: no pipe buffer can fill and block the child.
