@@ -130,6 +130,7 @@ struct CheckCommand: ParsableCommand {
       // verdict does not depend on where in the batch it comes.
       let scan = try batch.scan { market[$0] != nil }
       try checker.prepare(candidates: scan.kept.sorted())
+      checker.reserveClientOrderIDs(scan.withClientIDs)
       let asOf = account.asOf
       // Read once: a flag's property wrapper, read for every order of a batch, was 400 instructions an order.
       let strict = self.strict

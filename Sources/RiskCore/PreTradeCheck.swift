@@ -958,6 +958,11 @@ public struct PreTradeChecker: Sendable {
     }
   }
 
+  /// Room for `n` client order ids in the table that finds duplicates (a batch's first pass
+  /// counts them): allocated once, instead of doubling about twenty times for a million ids and
+  /// hashing every id again at each doubling. No verdict changes.
+  public mutating func reserveClientOrderIDs(_ n: Int) { firstUse.reserveCapacity(n) }
+
   /// Checks an order and, when it passes, applies it to the book.
   public mutating func check(_ o: Order) -> OrderResult { check(o, apply: true) }
 

@@ -110,6 +110,8 @@ extension OrdersFile {
       public var firstKept: String?
       /// The distinct instruments for which `keeping` was true, in order of first appearance.
       public var kept: [String]
+      /// Orders that carry a client order id field (an upper bound on the distinct ids).
+      public var withClientIDs = 0
     }
 
     /// Reads the whole batch once, keeping only the instruments `keeping` accepts (so memory is
@@ -134,9 +136,12 @@ extension OrdersFile {
       while let record = try nextItem() {
         result.count += 1
         switch record {
-        case .input(.order(let order)): note(order.symbol)
+        case .input(.order(let order)):
+          if order.clientOrderID != nil { result.withClientIDs += 1 }
+          note(order.symbol)
         case .input: continue
         case .plain(let order, _):
+          if order.id != nil { result.withClientIDs += 1 }
           let key = buffer.withUnsafeBufferPointer { InstrumentKey($0, order.symbol) }
           if let key, asked[key] != nil { continue }
           note(buffer.withUnsafeBufferPointer { CSVReader.string($0, order.symbol) })

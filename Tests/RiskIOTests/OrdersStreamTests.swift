@@ -696,6 +696,7 @@ struct OrdersStreamTests {
       while let o = try stream.next() {
         reference.count += 1
         guard case .order(let order) = o else { continue }
+        if order.clientOrderID != nil { reference.withClientIDs += 1 }
         if reference.first == nil { reference.first = order.symbol }
         if keeping(order.symbol), seen.insert(order.symbol).inserted {
           if reference.firstKept == nil { reference.firstKept = order.symbol }
@@ -704,6 +705,8 @@ struct OrdersStreamTests {
       }
       #expect(scan.count == reference.count && scan.first == reference.first)
       #expect(scan.firstKept == reference.firstKept && scan.kept == reference.kept)
+      // The duplicate table's capacity hint: at least the orders with ids, at most the orders.
+      #expect(reference.withClientIDs <= scan.withClientIDs && scan.withClientIDs <= scan.count)
     }
   }
 }
