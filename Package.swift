@@ -45,7 +45,7 @@ let package = Package(
     .target(
       name: "AdvisorServer",
       dependencies: [
-        "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording",
+        "LinearAlgebra", "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import LinearAlgebra
 import Logging
 import NIOCore
 import NIOPosix
@@ -14,6 +15,8 @@ public enum AdvisorServe {
   /// Runs the server; returns the process's exit code (0 after a clean stop, 2 when it could
   /// not start, with one `Error: …` line on standard error).
   public static func run(_ settings: ServeSettings) async -> Int32 {
+    // Before the workspace loads on another thread and the server's threads start.
+    LinearAlgebraRuntime.settleEnvironment()
     let logger = makeLogger(settings.logLevel)
     if !settings.listen.isLoopback && settings.token == nil {
       return refuse(

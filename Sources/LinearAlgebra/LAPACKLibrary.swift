@@ -177,6 +177,12 @@ struct LAPACKESolvers: @unchecked Sendable {  // C function pointers into a load
 
 /// The linear-algebra runtime: opened early, and described for diagnostics (`advisor-bench blas-info`).
 public enum LinearAlgebraRuntime {
+  /// Sets, once, the variables OpenBLAS reads when it loads (its kernels,
+  /// ``LAPACKLibrary/pinnedKernels``; its thread count, ``LAPACKLibrary/environmentSetsThreads``).
+  /// A process whose first multiply may run on any of several threads (`advisor serve`) calls
+  /// this before it starts them: `setenv` must not run beside another thread's `getenv`.
+  public static func settleEnvironment() { _ = LAPACKLibrary.environmentSetsThreads }
+
   /// Starts opening BLAS on another thread, for a process that will multiply matrices: the
   /// dynamic loader's relocations of OpenBLAS and its start-up (about 2 ms here, `bench/floors`)
   /// then run on a second core while the caller parses its arguments and reads its files, and
@@ -185,7 +191,7 @@ public enum LinearAlgebraRuntime {
   /// first), so no result changes. The thread-count variable is settled on the calling thread
   /// first (``LAPACKLibrary/environmentSetsThreads``). LAPACKE is not opened: most commands never factor.
   public static func openInBackground() {
-    _ = LAPACKLibrary.environmentSetsThreads
+    settleEnvironment()
     // A detached POSIX thread, not Dispatch: a global queue's first use starts a worker and a
     // monitor thread, more than the thread this needs.
     var thread = pthread_t()
