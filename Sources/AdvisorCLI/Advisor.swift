@@ -20,7 +20,6 @@ public struct Advisor: ParsableCommand {
   /// Prints a usage error on standard error, one line.
   public static func printUsageError(_ message: String) { printError("Error: \(message)") }
 
-  /// The message for a first argument that is not a subcommand (nor an option), with the closest names.
   /// Before parsing: when the command `arguments` name will multiply matrices
   /// (``MultipliesMatrices``), starts opening BLAS on another core
   /// (``LinearAlgebraRuntime/openInBackground()``), to be ready by the time the inputs are read.
@@ -32,6 +31,7 @@ public struct Advisor: ParsableCommand {
     LinearAlgebraRuntime.openInBackground()
   }
 
+  /// The message for a first argument that is not a subcommand (nor an option), with the closest names.
   public static func unknownSubcommand(_ arguments: [String]) -> String? {
     guard arguments.count > 1 else { return nil }
     let word = arguments[1]
