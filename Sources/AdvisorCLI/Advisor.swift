@@ -25,10 +25,14 @@ public struct Advisor: ParsableCommand {
   /// (``LinearAlgebraRuntime/openInBackground()``), to be ready by the time the inputs are read.
   public static func prepare(_ arguments: [String]) {
     guard arguments.count > 1, !arguments.contains(where: { $0 == "--help" || $0 == "-h" }),
-      let command = configuration.subcommands.first(where: { $0.configuration.commandName == arguments[1] }),
-      command is any MultipliesMatrices.Type
+      let command = configuration.subcommands.first(where: { $0.configuration.commandName == arguments[1] })
     else { return }
-    LinearAlgebraRuntime.openInBackground()
+    if let reads = command as? any ReadsWorkspace.Type,
+      WorkspacePrefetch.leavesInputsToConfiguration(arguments.dropFirst(2))
+    {
+      WorkspacePrefetch.start(reads.workspaceParts)
+    }
+    if command is any MultipliesMatrices.Type { LinearAlgebraRuntime.openInBackground() }
   }
 
   /// The message for a first argument that is not a subcommand (nor an option), with the closest names.
@@ -58,3 +62,9 @@ extension CheckCommand: MultipliesMatrices {}
 extension BudgetCommand: MultipliesMatrices {}
 extension WhatIfCommand: MultipliesMatrices {}
 extension RiskCommand: MultipliesMatrices {}
+
+extension AUMCommand: ReadsWorkspace { static var workspaceParts: WorkspaceParts { .account } }
+extension SizeCommand: ReadsWorkspace { static var workspaceParts: WorkspaceParts { .accountAndProfiles } }
+extension CheckCommand: ReadsWorkspace { static var workspaceParts: WorkspaceParts { .accountAndProfiles } }
+extension BudgetCommand: ReadsWorkspace { static var workspaceParts: WorkspaceParts { .accountAndProfiles } }
+extension WhatIfCommand: ReadsWorkspace { static var workspaceParts: WorkspaceParts { .accountAndProfiles } }

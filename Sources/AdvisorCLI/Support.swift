@@ -195,9 +195,19 @@ struct AccountContext {
 }
 
 extension InputOptions {
-  /// The one workspace loader: every command's inputs by flag, else advisor.yaml.
+  /// The one workspace loader: every command's inputs by flag, else advisor.yaml. The
+  /// workspace read ahead for the same request is taken when there is one (``WorkspacePrefetch``).
   func workspace(account: AccountOptions?, profiles: ProfileOptions?, marketRequired: Bool = true) throws -> Workspace {
-    let config = try resolvedConfig()
+    let request = try workspaceRequest(
+      account: account, profiles: profiles, marketRequired: marketRequired, config: try resolvedConfig(), today: today())
+    if let ahead = WorkspacePrefetch.take(request) { return try ahead.get() }
+    return try request.load()
+  }
+
+  /// What ``workspace(account:profiles:marketRequired:)`` reads, from these flags and `config`.
+  func workspaceRequest(
+    account: AccountOptions?, profiles: ProfileOptions?, marketRequired: Bool, config: AdvisorConfig, today: Day
+  ) throws -> WorkspaceRequest {
     var paths = Workspace.Paths()
     paths.market = marketRequired ? try marketPath(config) : (market ?? config.market)
     paths.instruments = instrumentsFile ?? (market == nil ? config.instruments : nil)
@@ -207,7 +217,7 @@ extension InputOptions {
       paths.holdings = account.holdings
       paths.holdingsColumns = try account.columnMapping()
     }
-    return try Workspace.load(config: config, paths: paths, asOf: asOf, today: today(), cache: marketCache(config))
+    return WorkspaceRequest(config: config, paths: paths, asOf: asOf, today: today, cache: marketCache(config))
   }
 
   /// The run's as-of date by the one rule.

@@ -18,7 +18,7 @@ import RiskCore
 /// key but `version` is optional. The file is found by `--config PATH`, else
 /// the `ADVISOR_CONFIG` environment variable, else `advisor.yaml` in the
 /// current directory; with none of these, each input must be given by flag.
-public struct AdvisorConfig: Sendable {
+public struct AdvisorConfig: Sendable, Equatable {
   public static let version = 1
   public static let fileName = "advisor.yaml"
 

@@ -33,7 +33,7 @@ import RiskCore
 /// directory, or `off`), else `$XDG_CACHE_HOME/advisor`, else `~/.cache/advisor`
 /// (``configured(config:environment:)``). At most ``maxEntries`` entries are kept: a store
 /// beyond that removes the least recently written.
-public struct MarketCache: Sendable {
+public struct MarketCache: Sendable, Equatable {
   /// The directory holding the entries (`market-<hash>.bin`).
   public let directory: String
   let executable: UInt64

@@ -39,7 +39,7 @@ public struct Workspace: Sendable {
   }
 
   /// Where each part comes from; nil parts are not loaded.
-  public struct Paths: Sendable {
+  public struct Paths: Sendable, Equatable {
     public var market: String?
     public var instruments: String?
     public var profiles: Profiles?
