@@ -39,7 +39,14 @@ let package = Package(
         "LinearAlgebra", "RiskCore", "RiskIO", "AdvisorJournal", "AdvisorRecording", "AdvisorServeOptions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .executableTarget(name: "advisor", dependencies: ["AdvisorCLI"]),
+    // Linked by GNU ld with packed relative relocations (DT_RELR, glibc 2.36+; an older ld
+    // ignores the option): the static binary's 81,000 RELA entries (1.9 MB the loader read and
+    // applied at every start) become 15 KB, about 0.6 ms of every command (BENCHMARKS.md, issue 16).
+    .executableTarget(
+      name: "advisor", dependencies: ["AdvisorCLI"],
+      linkerSettings: [
+        .unsafeFlags(["-use-ld=bfd", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))
+      ]),
     // `advisor serve`: the pre-trade check as an HTTP service, on the same core and renderers.
     // Its own target and executable, so the CLI does not link NIO (BENCHMARKS.md: start-up).
     .target(
