@@ -44,12 +44,30 @@ public func jsonNumber(_ x: Double?) -> String {
 public func utcTimestamp() -> String {
   var tv = timeval()
   gettimeofday(&tv, nil)
-  var t = time_t(tv.tv_sec)
+  return utcTimestamp(seconds: Int(tv.tv_sec), milliseconds: Int(tv.tv_usec / 1000))
+}
+
+/// `seconds` after the epoch and `milliseconds` more, as ``utcTimestamp()`` writes it.
+public func utcTimestamp(seconds: Int, milliseconds: Int) -> String {
+  var t = time_t(seconds)
   var tm = tm()
   gmtime_r(&t, &tm)
-  return String(
-    format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
-    Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec), Int(tv.tv_usec / 1000))
+  // Written digit by digit: Foundation's String(format:) was 1.03 M instructions, its first
+  // use in a process, of every run (a third of a one-order check's own work).
+  var out = ""
+  out.reserveCapacity(24)
+  func digits(_ v: Int, _ width: Int, then separator: String) {
+    let text = String(v)
+    out += String(repeating: "0", count: max(0, width - text.count)) + text + separator
+  }
+  digits(Int(tm.tm_year) + 1900, 4, then: "-")
+  digits(Int(tm.tm_mon) + 1, 2, then: "-")
+  digits(Int(tm.tm_mday), 2, then: "T")
+  digits(Int(tm.tm_hour), 2, then: ":")
+  digits(Int(tm.tm_min), 2, then: ":")
+  digits(Int(tm.tm_sec), 2, then: ".")
+  digits(milliseconds, 3, then: "Z")
+  return out
 }
 
 /// Who runs advisor, from the environment: `ADVISOR_USER`, else `USER`, else `LOGNAME`, else the uid.
