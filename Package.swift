@@ -40,8 +40,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Linked by GNU ld with packed relative relocations (DT_RELR, glibc 2.36+; an older ld
-    // ignores the option): the static binary's 81,000 RELA entries (1.9 MB the loader read and
-    // applied at every start) become 15 KB, about 0.6 ms of every command (BENCHMARKS.md, issue 16).
+    // ignores the option): the static binary's 81,000 RELA entries (1.9 MB the loader reads at
+    // every start) become 15 KB; a small gain, 15 page faults and 0.2 ms (BENCHMARKS.md, issue 16).
     .executableTarget(
       name: "advisor", dependencies: ["AdvisorCLI"],
       linkerSettings: [
