@@ -25,27 +25,18 @@ struct WorkspacePrefetchTests {
 
   /// Each command's request from its parsed flags, as its `run()` builds it.
   static func request(_ arguments: [String]) throws -> WorkspaceRequest {
-    let parsed = try Advisor.parseAsRoot(arguments)
-    let c = config
-    switch parsed {
-    case let x as AUMCommand:
-      return try x.inputs.workspaceRequest(
-        account: x.accountOptions, profiles: nil, marketRequired: false, config: c, today: day)
-    case let x as SizeCommand:
-      return try x.inputs.workspaceRequest(
-        account: x.accountOptions, profiles: x.profileOptions, marketRequired: true, config: c, today: day)
-    case let x as CheckCommand:
-      return try x.inputs.workspaceRequest(
-        account: x.accountOptions, profiles: x.profileOptions, marketRequired: true, config: c, today: day)
-    case let x as BudgetCommand:
-      return try x.inputs.workspaceRequest(
-        account: x.accountOptions, profiles: x.profileOptions, marketRequired: true, config: c, today: day)
-    case let x as WhatIfCommand:
-      return try x.inputs.workspaceRequest(
-        account: x.accountOptions, profiles: x.profileOptions, marketRequired: true, config: c, today: day)
-    default:
-      throw CLIError("no workspace request for \(arguments)")
+    let options: (inputs: InputOptions, account: AccountOptions, profiles: ProfileOptions?, marketRequired: Bool)
+    switch try Advisor.parseAsRoot(arguments) {
+    case let x as AUMCommand: options = (x.inputs, x.accountOptions, nil, false)
+    case let x as SizeCommand: options = (x.inputs, x.accountOptions, x.profileOptions, true)
+    case let x as CheckCommand: options = (x.inputs, x.accountOptions, x.profileOptions, true)
+    case let x as BudgetCommand: options = (x.inputs, x.accountOptions, x.profileOptions, true)
+    case let x as WhatIfCommand: options = (x.inputs, x.accountOptions, x.profileOptions, true)
+    default: throw CLIError("no workspace request for \(arguments)")
     }
+    return try options.inputs.workspaceRequest(
+      account: options.account, profiles: options.profiles, marketRequired: options.marketRequired, config: config,
+      today: day)
   }
 
   static func guess(_ arguments: [String]) throws -> WorkspaceRequest? {
