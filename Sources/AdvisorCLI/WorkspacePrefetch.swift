@@ -111,6 +111,9 @@ final class WorkspacePrefetch: @unchecked Sendable {
     }
     pthread_detach(thread)
     slot.set(p)
+    // A command that ends before it takes the workspace (a usage error) must not leave a
+    // cache entry half written by this thread.
+    atexit { MarketCache.finishWritesBeforeExit() }
   }
 
   /// The workspace read ahead for exactly `request`, waiting for it if it is still being

@@ -157,7 +157,31 @@ public struct MarketCache: Sendable, Equatable {
     w.header(key, executable: executable)
     w.histories(histories)
     w.seal()
-    if Self.writeAtomically(w.bytes, to: path, directory: directory) { prune() }
+    Self.writes.perform { if Self.writeAtomically(w.bytes, to: path, directory: directory) { prune() } }
+  }
+
+  /// Stops writing entries, waiting for one being written on another thread: called as the
+  /// process exits (advisor's read ahead, `WorkspacePrefetch`, may still be loading when a
+  /// command ends early, say on a usage error), so that no half-written temporary file is left
+  /// in the directory. Entries are never written after it.
+  public static func finishWritesBeforeExit() { writes.close() }
+
+  private static let writes = WriteGate()
+
+  /// Each write of an entry, under one lock the process's exit can take.
+  final class WriteGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var closed = false
+    func perform(_ body: () -> Void) {
+      lock.lock()
+      defer { lock.unlock() }
+      if !closed { body() }
+    }
+    func close() {
+      lock.lock()
+      closed = true
+      lock.unlock()
+    }
   }
 
   /// The most entries kept (each is 8 to 48 bytes a bar: about 1 MB for the examples' 12 files).
