@@ -80,7 +80,7 @@ public func actorName() -> String {
 public func hostName() -> String {
   var buf = [CChar](repeating: 0, count: 256)
   guard gethostname(&buf, buf.count) == 0 else { return "" }
-  return String(cString: buf)
+  return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// One run's journal: opened before the run decides anything, so that reading the account's

@@ -42,7 +42,7 @@ public enum ShortestDecimal {
   /// Swift's layout (see the type). Non-finite values append `x.description` itself.
   public static func append(_ x: Double, to out: inout [UInt8]) {
     // Appended as typed bytes: Array's append of a typed buffer is a little shorter.
-    let done = withText(x) { text in out.append(contentsOf: text) }
+    let done: Void? = withText(x) { text in out.append(contentsOf: text) }
     if done == nil { out.append(contentsOf: x.description.utf8) }
   }
 
