@@ -147,6 +147,12 @@ public struct Finding: Sendable, Hashable {
     }
   }
 
+  /// The limit's finding when this is one, kept as its numbers (nil: a rule's or a given one).
+  public var limit: LimitFinding? {
+    if case .limit(let l) = body { return l }
+    return nil
+  }
+
   /// The `key=value` context, in its order.
   public var context: [(key: ContextKey, value: ContextValue)] {
     switch body {

@@ -18,60 +18,203 @@ public enum StopRule: Sendable, Hashable {
 /// Fractions are in 0…1 (0.01 is one percent) and apply to **equity** (net
 /// liquidation value), never AUM.
 public struct RegimeProfile: Sendable, Hashable {
-  public var name: String
-  public var description: String
+  /// The fields, held in one immutable object: a profile is read by every limit of every order
+  /// of a batch and copied into each order's context, limit model and limit context, and a copy
+  /// of thirty fields retained and released each of its strings and tables (issue 16, eleventh
+  /// pass). A change makes a new object (a profile is changed only while it is read from its file).
+  private var box: Box
+
+  struct Fields: Sendable, Hashable {
+    var name: String
+    var description: String
+    var source: String
+    var riskPerTrade: Double
+    var maxPositionNotional: Double
+    var maxGrossLeverage: Double
+    var maxClassLeverage: AssetClassTable<Double>
+    var riskMultipliers: AssetClassTable<Double>
+    var stopRule: StopRule
+    var noiseThresholdSigma: Double
+    var volatilityMethod: VolatilityMethod
+    var volatilityLookback: Int
+    var covarianceMethod: CovarianceMethod
+    var covarianceLookback: Int
+    var lambda: Double
+    var portfolioVolatilityBudget: Double
+    var maxRiskShare: Double
+    var maxADVFraction: Double
+    var advDays: Int
+    var impactCoefficient: Double
+    var requireStop: Bool
+    var priceBand: Double
+    var maxDataAgeDays: Int
+    var chandelierPeriod: Int
+    var correlatedGroups: CorrelatedGroupSettings? = nil
+    var maxGroupExposure: Double? = nil
+    var maxGroupRiskShare: Double? = nil
+    var maxMarginUtilisation: Double? = nil
+    var drawdownScaling: DrawdownScaling? = nil
+    var breakers: Breakers = Breakers()
+  }
+
+  final class Box: Sendable {
+    let fields: Fields
+    init(_ fields: Fields) { self.fields = fields }
+  }
+
+  private mutating func update(_ change: (inout Fields) -> Void) {
+    var f = box.fields
+    change(&f)
+    box = Box(f)
+  }
+
+  public static func == (a: RegimeProfile, b: RegimeProfile) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+  public func hash(into h: inout Hasher) { box.fields.hash(into: &h) }
+
+  public var name: String {
+    get { box.fields.name }
+    set { update { $0.name = newValue } }
+  }
+  public var description: String {
+    get { box.fields.description }
+    set { update { $0.description = newValue } }
+  }
   /// Where the profile was read from.
-  public var source: String
+  public var source: String {
+    get { box.fields.source }
+    set { update { $0.source = newValue } }
+  }
   /// Money at risk between entry and stop, as a fraction of equity, per trade.
-  public var riskPerTrade: Double
+  public var riskPerTrade: Double {
+    get { box.fields.riskPerTrade }
+    set { update { $0.riskPerTrade = newValue } }
+  }
   /// Largest notional of one position, as a fraction of equity.
-  public var maxPositionNotional: Double
+  public var maxPositionNotional: Double {
+    get { box.fields.maxPositionNotional }
+    set { update { $0.maxPositionNotional = newValue } }
+  }
   /// Largest gross exposure of the account, as a multiple of equity.
-  public var maxGrossLeverage: Double
+  public var maxGrossLeverage: Double {
+    get { box.fields.maxGrossLeverage }
+    set { update { $0.maxGrossLeverage = newValue } }
+  }
   /// Largest gross exposure of one asset class, as a multiple of equity (absent: the account cap only).
-  public var maxClassLeverage: AssetClassTable<Double>
+  public var maxClassLeverage: AssetClassTable<Double> {
+    get { box.fields.maxClassLeverage }
+    set { update { $0.maxClassLeverage = newValue } }
+  }
   /// Scales `riskPerTrade` per asset class (absent: 1).
-  public var riskMultipliers: AssetClassTable<Double>
-  public var stopRule: StopRule
+  public var riskMultipliers: AssetClassTable<Double> {
+    get { box.fields.riskMultipliers }
+    set { update { $0.riskMultipliers = newValue } }
+  }
+  public var stopRule: StopRule {
+    get { box.fields.stopRule }
+    set { update { $0.stopRule = newValue } }
+  }
   /// A stop closer than this many daily σ (in price) is inside one day's noise: warned.
-  public var noiseThresholdSigma: Double
-  public var volatilityMethod: VolatilityMethod
-  public var volatilityLookback: Int
-  public var covarianceMethod: CovarianceMethod
-  public var covarianceLookback: Int
+  public var noiseThresholdSigma: Double {
+    get { box.fields.noiseThresholdSigma }
+    set { update { $0.noiseThresholdSigma = newValue } }
+  }
+  public var volatilityMethod: VolatilityMethod {
+    get { box.fields.volatilityMethod }
+    set { update { $0.volatilityMethod = newValue } }
+  }
+  public var volatilityLookback: Int {
+    get { box.fields.volatilityLookback }
+    set { update { $0.volatilityLookback = newValue } }
+  }
+  public var covarianceMethod: CovarianceMethod {
+    get { box.fields.covarianceMethod }
+    set { update { $0.covarianceMethod = newValue } }
+  }
+  public var covarianceLookback: Int {
+    get { box.fields.covarianceLookback }
+    set { update { $0.covarianceLookback = newValue } }
+  }
   /// EWMA decay for both estimators.
-  public var lambda: Double
+  public var lambda: Double {
+    get { box.fields.lambda }
+    set { update { $0.lambda = newValue } }
+  }
   /// Annual volatility of the portfolio's P&L, as a fraction of equity.
-  public var portfolioVolatilityBudget: Double
+  public var portfolioVolatilityBudget: Double {
+    get { box.fields.portfolioVolatilityBudget }
+    set { update { $0.portfolioVolatilityBudget = newValue } }
+  }
   /// Largest share of portfolio variance (Euler contribution) one position may carry.
-  public var maxRiskShare: Double
+  public var maxRiskShare: Double {
+    get { box.fields.maxRiskShare }
+    set { update { $0.maxRiskShare = newValue } }
+  }
   /// Largest fraction of the average daily volume one order may take.
-  public var maxADVFraction: Double
+  public var maxADVFraction: Double {
+    get { box.fields.maxADVFraction }
+    set { update { $0.maxADVFraction = newValue } }
+  }
   /// Days in the average daily volume.
-  public var advDays: Int
+  public var advDays: Int {
+    get { box.fields.advDays }
+    set { update { $0.advDays = newValue } }
+  }
   /// Square-root impact: slippage fraction = coefficient × σ_daily × √(quantity / ADV).
-  public var impactCoefficient: Double
+  public var impactCoefficient: Double {
+    get { box.fields.impactCoefficient }
+    set { update { $0.impactCoefficient = newValue } }
+  }
   /// Pre-trade checks: an order must carry a stop.
-  public var requireStop: Bool
+  public var requireStop: Bool {
+    get { box.fields.requireStop }
+    set { update { $0.requireStop = newValue } }
+  }
   /// Pre-trade checks: the order price must be within this fraction of the last close.
-  public var priceBand: Double
+  public var priceBand: Double {
+    get { box.fields.priceBand }
+    set { update { $0.priceBand = newValue } }
+  }
   /// Pre-trade checks: market data older than this many calendar days at the as-of date is stale.
-  public var maxDataAgeDays: Int
+  public var maxDataAgeDays: Int {
+    get { box.fields.maxDataAgeDays }
+    set { update { $0.maxDataAgeDays = newValue } }
+  }
   /// Chandelier trailing stop: highest high (lowest low) over this many bars.
-  public var chandelierPeriod: Int
+  public var chandelierPeriod: Int {
+    get { box.fields.chandelierPeriod }
+    set { update { $0.chandelierPeriod = newValue } }
+  }
   /// How instruments are grouped (correlation clusters and/or the hand-given groups); nil:
   /// only the hand-given groups of instruments.yaml.
-  public var correlatedGroups: CorrelatedGroupSettings? = nil
+  public var correlatedGroups: CorrelatedGroupSettings? {
+    get { box.fields.correlatedGroups }
+    set { update { $0.correlatedGroups = newValue } }
+  }
   /// Largest gross exposure of one group, as a multiple of equity (nil: not capped).
-  public var maxGroupExposure: Double? = nil
+  public var maxGroupExposure: Double? {
+    get { box.fields.maxGroupExposure }
+    set { update { $0.maxGroupExposure = newValue } }
+  }
   /// Largest Euler share of portfolio variance one group may carry (nil: not capped).
-  public var maxGroupRiskShare: Double? = nil
+  public var maxGroupRiskShare: Double? {
+    get { box.fields.maxGroupRiskShare }
+    set { update { $0.maxGroupRiskShare = newValue } }
+  }
   /// Largest initial margin of the book over equity (nil: not capped).
-  public var maxMarginUtilisation: Double? = nil
+  public var maxMarginUtilisation: Double? {
+    get { box.fields.maxMarginUtilisation }
+    set { update { $0.maxMarginUtilisation = newValue } }
+  }
   /// The Turtle rule: the equity base cut for each full step of drawdown (nil: none).
-  public var drawdownScaling: DrawdownScaling? = nil
+  public var drawdownScaling: DrawdownScaling? {
+    get { box.fields.drawdownScaling }
+    set { update { $0.drawdownScaling = newValue } }
+  }
   /// Circuit breakers on the journal's equity history (empty: none).
-  public var breakers = Breakers()
+  public var breakers: Breakers {
+    get { box.fields.breakers }
+    set { update { $0.breakers = newValue } }
+  }
 
   public init(
     name: String, description: String = "", source: String = "", riskPerTrade: Double, maxPositionNotional: Double,
@@ -82,30 +225,15 @@ public struct RegimeProfile: Sendable, Hashable {
     maxRiskShare: Double = 0.3, maxADVFraction: Double = 0.05, advDays: Int = 20, impactCoefficient: Double = 1,
     requireStop: Bool = true, priceBand: Double = 0.05, maxDataAgeDays: Int = 4, chandelierPeriod: Int = 22
   ) {
-    self.name = name
-    self.description = description
-    self.source = source
-    self.riskPerTrade = riskPerTrade
-    self.maxPositionNotional = maxPositionNotional
-    self.maxGrossLeverage = maxGrossLeverage
-    self.maxClassLeverage = maxClassLeverage
-    self.riskMultipliers = riskMultipliers
-    self.stopRule = stopRule
-    self.noiseThresholdSigma = noiseThresholdSigma
-    self.volatilityMethod = volatilityMethod
-    self.volatilityLookback = volatilityLookback
-    self.covarianceMethod = covarianceMethod
-    self.covarianceLookback = covarianceLookback
-    self.lambda = lambda
-    self.portfolioVolatilityBudget = portfolioVolatilityBudget
-    self.maxRiskShare = maxRiskShare
-    self.maxADVFraction = maxADVFraction
-    self.advDays = advDays
-    self.impactCoefficient = impactCoefficient
-    self.requireStop = requireStop
-    self.priceBand = priceBand
-    self.maxDataAgeDays = maxDataAgeDays
-    self.chandelierPeriod = chandelierPeriod
+    box = Box(
+      Fields(
+        name: name, description: description, source: source, riskPerTrade: riskPerTrade,
+        maxPositionNotional: maxPositionNotional, maxGrossLeverage: maxGrossLeverage, maxClassLeverage: maxClassLeverage,
+        riskMultipliers: riskMultipliers, stopRule: stopRule, noiseThresholdSigma: noiseThresholdSigma,
+        volatilityMethod: volatilityMethod, volatilityLookback: volatilityLookback, covarianceMethod: covarianceMethod,
+        covarianceLookback: covarianceLookback, lambda: lambda, portfolioVolatilityBudget: portfolioVolatilityBudget,
+        maxRiskShare: maxRiskShare, maxADVFraction: maxADVFraction, advDays: advDays, impactCoefficient: impactCoefficient,
+        requireStop: requireStop, priceBand: priceBand, maxDataAgeDays: maxDataAgeDays, chandelierPeriod: chandelierPeriod))
   }
 
   public func riskMultiplier(_ c: AssetClass) -> Double { riskMultipliers[c] ?? 1 }

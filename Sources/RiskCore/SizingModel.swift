@@ -93,7 +93,7 @@ public struct PortfolioRiskModel: Sendable {
 
   struct PreparedClusters: Sendable {
     let settings: CorrelatedGroupSettings
-    let members: [Int]
+    var members: [Int]
     let clusters: [[Int]]
     /// The clusters of more than one instrument as groups (named once, not per order).
     let groups: [InstrumentGroup]
@@ -141,7 +141,7 @@ public struct PortfolioRiskModel: Sendable {
   /// The flat correlation clusters of the instruments at `members` (indices, sorted), each a
   /// list of indices in symbol order (``CorrelationClusters``): prepared ones are reused.
   public func clusters(_ s: CorrelatedGroupSettings, members: [Int]) -> [[Int]] {
-    if let p = preparedClusters.first(where: { $0.settings == s && $0.members == members }) { return p.clusters }
+    if let i = prepared(s, members) { return preparedClusters[i].clusters }
     return CorrelationClusters.clusters(
       covariance: covariance, symbols: symbols, indices: members, linkage: s.linkage, minCorrelation: s.minCorrelation)
   }
@@ -149,7 +149,7 @@ public struct PortfolioRiskModel: Sendable {
   /// The clusters of more than one instrument at `members` as groups, each named by its
   /// members joined by `+` in symbol order (a cluster of one is no group): prepared ones are reused.
   public func clusterGroups(_ s: CorrelatedGroupSettings, members: [Int]) -> [InstrumentGroup] {
-    if let p = preparedClusters.first(where: { $0.settings == s && $0.members == members }) { return p.groups }
+    if let i = prepared(s, members) { return preparedClusters[i].groups }
     return groups(of: clusters(s, members: members))
   }
 
@@ -162,7 +162,13 @@ public struct PortfolioRiskModel: Sendable {
 
   /// Computes and keeps the clusters of `members` (at most four member sets are kept).
   public mutating func prepareClusters(_ s: CorrelatedGroupSettings, members: [Int]) {
-    if preparedClusters.contains(where: { $0.settings == s && $0.members == members }) { return }
+    if let i = prepared(s, members) {
+      // The set kept as the array asked for: an equal set prepared from another array (a
+      // candidate's, before it was held) was compared member by member at every order; the
+      // same array compares at once (`==` tests the buffers' identity first).
+      preparedClusters[i].members = members
+      return
+    }
     let c = clusters(s, members: members)
     preparedClusters.append(PreparedClusters(settings: s, members: members, clusters: c, groups: groups(of: c)))
     if preparedClusters.count > 4 { preparedClusters.removeFirst() }
@@ -181,7 +187,17 @@ public struct PortfolioRiskModel: Sendable {
 
   /// Whether the clusters of `members` under `s` are prepared.
   public func hasPreparedClusters(_ s: CorrelatedGroupSettings, members: [Int]) -> Bool {
-    preparedClusters.contains { $0.settings == s && $0.members == members }
+    prepared(s, members) != nil
+  }
+
+  /// The place of the clusters prepared for `members` under `s`, compared in place: a predicate
+  /// over the elements copied each one out (three arrays retained and released), twice an
+  /// order of a batch.
+  private func prepared(_ s: CorrelatedGroupSettings, _ members: [Int]) -> Int? {
+    for i in preparedClusters.indices where preparedClusters[i].settings == s && preparedClusters[i].members == members {
+      return i
+    }
+    return nil
   }
 
   /// ``setExposure(_:to:)`` of the instrument by its symbol; nothing when it is not in the model.

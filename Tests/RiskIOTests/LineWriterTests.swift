@@ -24,6 +24,19 @@ struct LineWriterTests {
     #expect(byRank.map(\.rawValue) == ContextKey.allCases.map(\.rawValue).sorted())
   }
 
+  @Test(
+    "a date is written as Day.description spells it",
+    arguments: [
+      -800_000, -719_529, -719_528, -1, 0, 59, 60, 11_016, 19_723, 19_958, 2_932_896, 2_932_897, 3_000_000,
+    ])
+  func day(_ ordinal: Int) {
+    let d = Day(ordinal: ordinal)
+    var w = LineWriter(capacity: 1)
+    w.byte(0x22)
+    w.day(d)
+    #expect(w.string() == "\"" + d.description)
+  }
+
   /// A deterministic spread of doubles: every magnitude fmt distinguishes, exact ties, neighbours.
   static func samples() -> [Double] {
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15

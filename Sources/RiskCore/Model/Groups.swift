@@ -73,9 +73,22 @@ public struct GroupMap: Sendable {
   /// Whether clusters were asked for and could be computed (false: no covariance for them).
   public let clustered: Bool
   public let clustersWanted: Bool
+  /// The candidate's symbol and its groups, found once: the group limits ask for them three
+  /// times a trade, and each search compared the symbol with every member of every group.
+  private let candidate: (symbol: String, groups: [InstrumentGroup])?
+
+  public init(groups: [InstrumentGroup], clustered: Bool, clustersWanted: Bool, candidate: String? = nil) {
+    self.groups = groups
+    self.clustered = clustered
+    self.clustersWanted = clustersWanted
+    self.candidate = candidate.map { c in (c, groups.filter { $0.contains(c) }) }
+  }
 
   /// The groups that hold `symbol`, clusters first.
-  public func groups(of symbol: String) -> [InstrumentGroup] { groups.filter { $0.contains(symbol) } }
+  public func groups(of symbol: String) -> [InstrumentGroup] {
+    if let candidate, candidate.symbol == symbol { return candidate.groups }
+    return groups.filter { $0.contains(symbol) }
+  }
 
   /// - Parameters:
   ///   - candidate: the symbol of the trade, its hand-given group and its row in `risk` (nil:
@@ -106,6 +119,6 @@ public struct GroupMap: Sendable {
         groups.append(InstrumentGroup(id: name, origin: .instruments, members: (byName[name] ?? []).sorted()))
       }
     }
-    return GroupMap(groups: groups, clustered: clustered, clustersWanted: wantClusters)
+    return GroupMap(groups: groups, clustered: clustered, clustersWanted: wantClusters, candidate: candidate?.symbol)
   }
 }
