@@ -286,28 +286,73 @@ public struct TradingStateReading: Sendable, Hashable {
     public let why: String
   }
 
-  public let state: TradingState
+  /// The fields, held in one immutable object: each order of a batch reads the reading of its
+  /// profile and its context holds one, and a copy of fifteen fields retained and released
+  /// each of its strings and arrays (issue 16, eleventh pass).
+  private let box: Box
+
+  struct Fields: Sendable, Hashable {
+    let state: TradingState
+    let breakerState: TradingState
+    let breaker: String?
+    let reading: Double?
+    let threshold: Double?
+    let since: Day?
+    let until: Day?
+    let manual: ManualStateEvent?
+    let byHand: Bool
+    let unavailable: String?
+    let journalPath: String?
+    let asOf: Day
+    let drawdown: DrawdownReading?
+    let dailyLoss: Double?
+    let transitions: [Transition]
+  }
+
+  final class Box: Sendable {
+    let fields: Fields
+    init(_ fields: Fields) { self.fields = fields }
+  }
+
+  init(
+    state: TradingState, breakerState: TradingState, breaker: String?, reading: Double?, threshold: Double?, since: Day?,
+    until: Day?, manual: ManualStateEvent?, byHand: Bool, unavailable: String?, journalPath: String?, asOf: Day,
+    drawdown: DrawdownReading?, dailyLoss: Double?, transitions: [Transition]
+  ) {
+    box = Box(
+      Fields(
+        state: state, breakerState: breakerState, breaker: breaker, reading: reading, threshold: threshold, since: since,
+        until: until, manual: manual, byHand: byHand, unavailable: unavailable, journalPath: journalPath, asOf: asOf,
+        drawdown: drawdown, dailyLoss: dailyLoss, transitions: transitions))
+  }
+
+  public static func == (a: TradingStateReading, b: TradingStateReading) -> Bool {
+    a.box === b.box || a.box.fields == b.box.fields
+  }
+  public func hash(into h: inout Hasher) { box.fields.hash(into: &h) }
+
+  public var state: TradingState { box.fields.state }
   /// The breakers' state alone (without a state set by hand).
-  public let breakerState: TradingState
+  public var breakerState: TradingState { box.fields.breakerState }
   /// The breaker that set the breakers' state (`max_drawdown`, `max_daily_loss`), if any.
-  public let breaker: String?
-  public let reading: Double?
-  public let threshold: Double?
+  public var breaker: String? { box.fields.breaker }
+  public var reading: Double? { box.fields.reading }
+  public var threshold: Double? { box.fields.threshold }
   /// The day the breakers' state was last set or renewed, and the first as-of date it lifts.
-  public let since: Day?
-  public let until: Day?
+  public var since: Day? { box.fields.since }
+  public var until: Day? { box.fields.until }
   /// The latest state set by hand (nil: none).
-  public let manual: ManualStateEvent?
+  public var manual: ManualStateEvent? { box.fields.manual }
   /// True when the state in force is the one set by hand.
-  public let byHand: Bool
+  public var byHand: Bool { box.fields.byHand }
   /// The journal is configured but unavailable: every order fails closed.
-  public let unavailable: String?
-  public let journalPath: String?
-  public let asOf: Day
-  public let drawdown: DrawdownReading?
-  public let dailyLoss: Double?
+  public var unavailable: String? { box.fields.unavailable }
+  public var journalPath: String? { box.fields.journalPath }
+  public var asOf: Day { box.fields.asOf }
+  public var drawdown: DrawdownReading? { box.fields.drawdown }
+  public var dailyLoss: Double? { box.fields.dailyLoss }
   /// The breakers' changes, in order.
-  public let transitions: [Transition]
+  public var transitions: [Transition] { box.fields.transitions }
 
   /// One sentence: the state and why.
   public var reason: String {
