@@ -70,31 +70,39 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
   /// `YYYY-MM-DD`.
   /// ISO 8601, `YYYY-MM-DD` (years 0…9999; others as their digits, zero-padded to four).
   public var description: String {
-    let c = components
-    guard (0...9999).contains(c.year) else {
-      func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-      }
-      return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
-    }
     // Ten ASCII bytes written in place: every finding of a batch that names a date spells
     // one, and the padded interpolation cost about 1,600 instructions.
-    return String(unsafeUninitializedCapacity: 10) { b in
-      func put(_ v: Int, _ at: Int, _ width: Int) {
-        var v = v
-        for i in stride(from: at + width - 1, through: at, by: -1) {
-          b[i] = 0x30 + UInt8(v % 10)
-          v /= 10
-        }
-      }
-      put(c.year, 0, 4)
-      b[4] = 0x2D
-      put(c.month, 5, 2)
-      b[7] = 0x2D
-      put(c.day, 8, 2)
-      return 10
+    let text = String(unsafeUninitializedCapacity: 10) { b in
+      b.baseAddress.map { writeISO(to: $0) } == true ? 10 : 0
     }
+    if !text.isEmpty { return text }
+    let c = components
+    func pad(_ v: Int, _ width: Int) -> String {
+      let s = String(v)
+      return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
+  }
+
+  /// Writes the ten bytes of ``description`` at `b` (room for ten) when the year is 0…9999;
+  /// false, nothing written, for another year. The one spelling of a date that
+  /// ``description`` and a renderer writing bytes share.
+  public func writeISO(to b: UnsafeMutablePointer<UInt8>) -> Bool {
+    let c = components
+    guard (0...9999).contains(c.year) else { return false }
+    func put(_ v: Int, _ at: Int, _ width: Int) {
+      var v = v
+      for i in stride(from: at + width - 1, through: at, by: -1) {
+        b[i] = 0x30 + UInt8(v % 10)
+        v /= 10
+      }
+    }
+    put(c.year, 0, 4)
+    b[4] = 0x2D
+    put(c.month, 5, 2)
+    b[7] = 0x2D
+    put(c.day, 8, 2)
+    return true
   }
 
   public init(from decoder: any Decoder) throws {

@@ -22,7 +22,7 @@ public struct RegimeProfile: Sendable, Hashable {
   /// of a batch and copied into each order's context, limit model and limit context, and a copy
   /// of thirty fields retained and released each of its strings and tables (issue 16, eleventh
   /// pass). A change makes a new object (a profile is changed only while it is read from its file).
-  private var box: Box
+  private var box: Frozen<Fields>
 
   struct Fields: Sendable, Hashable {
     var name: String
@@ -57,162 +57,157 @@ public struct RegimeProfile: Sendable, Hashable {
     var breakers: Breakers = Breakers()
   }
 
-  final class Box: Sendable {
-    let fields: Fields
-    init(_ fields: Fields) { self.fields = fields }
-  }
-
   private mutating func update(_ change: (inout Fields) -> Void) {
-    var f = box.fields
+    var f = box.value
     change(&f)
-    box = Box(f)
+    box = Frozen(f)
   }
 
-  public static func == (a: RegimeProfile, b: RegimeProfile) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
-  public func hash(into h: inout Hasher) { box.fields.hash(into: &h) }
+  public static func == (a: RegimeProfile, b: RegimeProfile) -> Bool { Frozen.same(a.box, b.box) }
+  public func hash(into h: inout Hasher) { box.value.hash(into: &h) }
 
   public var name: String {
-    get { box.fields.name }
+    get { box.value.name }
     set { update { $0.name = newValue } }
   }
   public var description: String {
-    get { box.fields.description }
+    get { box.value.description }
     set { update { $0.description = newValue } }
   }
   /// Where the profile was read from.
   public var source: String {
-    get { box.fields.source }
+    get { box.value.source }
     set { update { $0.source = newValue } }
   }
   /// Money at risk between entry and stop, as a fraction of equity, per trade.
   public var riskPerTrade: Double {
-    get { box.fields.riskPerTrade }
+    get { box.value.riskPerTrade }
     set { update { $0.riskPerTrade = newValue } }
   }
   /// Largest notional of one position, as a fraction of equity.
   public var maxPositionNotional: Double {
-    get { box.fields.maxPositionNotional }
+    get { box.value.maxPositionNotional }
     set { update { $0.maxPositionNotional = newValue } }
   }
   /// Largest gross exposure of the account, as a multiple of equity.
   public var maxGrossLeverage: Double {
-    get { box.fields.maxGrossLeverage }
+    get { box.value.maxGrossLeverage }
     set { update { $0.maxGrossLeverage = newValue } }
   }
   /// Largest gross exposure of one asset class, as a multiple of equity (absent: the account cap only).
   public var maxClassLeverage: AssetClassTable<Double> {
-    get { box.fields.maxClassLeverage }
+    get { box.value.maxClassLeverage }
     set { update { $0.maxClassLeverage = newValue } }
   }
   /// Scales `riskPerTrade` per asset class (absent: 1).
   public var riskMultipliers: AssetClassTable<Double> {
-    get { box.fields.riskMultipliers }
+    get { box.value.riskMultipliers }
     set { update { $0.riskMultipliers = newValue } }
   }
   public var stopRule: StopRule {
-    get { box.fields.stopRule }
+    get { box.value.stopRule }
     set { update { $0.stopRule = newValue } }
   }
   /// A stop closer than this many daily σ (in price) is inside one day's noise: warned.
   public var noiseThresholdSigma: Double {
-    get { box.fields.noiseThresholdSigma }
+    get { box.value.noiseThresholdSigma }
     set { update { $0.noiseThresholdSigma = newValue } }
   }
   public var volatilityMethod: VolatilityMethod {
-    get { box.fields.volatilityMethod }
+    get { box.value.volatilityMethod }
     set { update { $0.volatilityMethod = newValue } }
   }
   public var volatilityLookback: Int {
-    get { box.fields.volatilityLookback }
+    get { box.value.volatilityLookback }
     set { update { $0.volatilityLookback = newValue } }
   }
   public var covarianceMethod: CovarianceMethod {
-    get { box.fields.covarianceMethod }
+    get { box.value.covarianceMethod }
     set { update { $0.covarianceMethod = newValue } }
   }
   public var covarianceLookback: Int {
-    get { box.fields.covarianceLookback }
+    get { box.value.covarianceLookback }
     set { update { $0.covarianceLookback = newValue } }
   }
   /// EWMA decay for both estimators.
   public var lambda: Double {
-    get { box.fields.lambda }
+    get { box.value.lambda }
     set { update { $0.lambda = newValue } }
   }
   /// Annual volatility of the portfolio's P&L, as a fraction of equity.
   public var portfolioVolatilityBudget: Double {
-    get { box.fields.portfolioVolatilityBudget }
+    get { box.value.portfolioVolatilityBudget }
     set { update { $0.portfolioVolatilityBudget = newValue } }
   }
   /// Largest share of portfolio variance (Euler contribution) one position may carry.
   public var maxRiskShare: Double {
-    get { box.fields.maxRiskShare }
+    get { box.value.maxRiskShare }
     set { update { $0.maxRiskShare = newValue } }
   }
   /// Largest fraction of the average daily volume one order may take.
   public var maxADVFraction: Double {
-    get { box.fields.maxADVFraction }
+    get { box.value.maxADVFraction }
     set { update { $0.maxADVFraction = newValue } }
   }
   /// Days in the average daily volume.
   public var advDays: Int {
-    get { box.fields.advDays }
+    get { box.value.advDays }
     set { update { $0.advDays = newValue } }
   }
   /// Square-root impact: slippage fraction = coefficient × σ_daily × √(quantity / ADV).
   public var impactCoefficient: Double {
-    get { box.fields.impactCoefficient }
+    get { box.value.impactCoefficient }
     set { update { $0.impactCoefficient = newValue } }
   }
   /// Pre-trade checks: an order must carry a stop.
   public var requireStop: Bool {
-    get { box.fields.requireStop }
+    get { box.value.requireStop }
     set { update { $0.requireStop = newValue } }
   }
   /// Pre-trade checks: the order price must be within this fraction of the last close.
   public var priceBand: Double {
-    get { box.fields.priceBand }
+    get { box.value.priceBand }
     set { update { $0.priceBand = newValue } }
   }
   /// Pre-trade checks: market data older than this many calendar days at the as-of date is stale.
   public var maxDataAgeDays: Int {
-    get { box.fields.maxDataAgeDays }
+    get { box.value.maxDataAgeDays }
     set { update { $0.maxDataAgeDays = newValue } }
   }
   /// Chandelier trailing stop: highest high (lowest low) over this many bars.
   public var chandelierPeriod: Int {
-    get { box.fields.chandelierPeriod }
+    get { box.value.chandelierPeriod }
     set { update { $0.chandelierPeriod = newValue } }
   }
   /// How instruments are grouped (correlation clusters and/or the hand-given groups); nil:
   /// only the hand-given groups of instruments.yaml.
   public var correlatedGroups: CorrelatedGroupSettings? {
-    get { box.fields.correlatedGroups }
+    get { box.value.correlatedGroups }
     set { update { $0.correlatedGroups = newValue } }
   }
   /// Largest gross exposure of one group, as a multiple of equity (nil: not capped).
   public var maxGroupExposure: Double? {
-    get { box.fields.maxGroupExposure }
+    get { box.value.maxGroupExposure }
     set { update { $0.maxGroupExposure = newValue } }
   }
   /// Largest Euler share of portfolio variance one group may carry (nil: not capped).
   public var maxGroupRiskShare: Double? {
-    get { box.fields.maxGroupRiskShare }
+    get { box.value.maxGroupRiskShare }
     set { update { $0.maxGroupRiskShare = newValue } }
   }
   /// Largest initial margin of the book over equity (nil: not capped).
   public var maxMarginUtilisation: Double? {
-    get { box.fields.maxMarginUtilisation }
+    get { box.value.maxMarginUtilisation }
     set { update { $0.maxMarginUtilisation = newValue } }
   }
   /// The Turtle rule: the equity base cut for each full step of drawdown (nil: none).
   public var drawdownScaling: DrawdownScaling? {
-    get { box.fields.drawdownScaling }
+    get { box.value.drawdownScaling }
     set { update { $0.drawdownScaling = newValue } }
   }
   /// Circuit breakers on the journal's equity history (empty: none).
   public var breakers: Breakers {
-    get { box.fields.breakers }
+    get { box.value.breakers }
     set { update { $0.breakers = newValue } }
   }
 
@@ -225,7 +220,7 @@ public struct RegimeProfile: Sendable, Hashable {
     maxRiskShare: Double = 0.3, maxADVFraction: Double = 0.05, advDays: Int = 20, impactCoefficient: Double = 1,
     requireStop: Bool = true, priceBand: Double = 0.05, maxDataAgeDays: Int = 4, chandelierPeriod: Int = 22
   ) {
-    box = Box(
+    box = Frozen(
       Fields(
         name: name, description: description, source: source, riskPerTrade: riskPerTrade,
         maxPositionNotional: maxPositionNotional, maxGrossLeverage: maxGrossLeverage, maxClassLeverage: maxClassLeverage,

@@ -94,26 +94,13 @@ struct LineWriter: ~Copyable {
     return true
   }
 
-  /// `d` as ``Day/description`` spells it (`YYYY-MM-DD`), its ten bytes written in place: a
-  /// batch's every JSON line starts with its as-of date, and making its `String` first (then
-  /// testing it for escapes and releasing it) was about 450 instructions a line.
+  /// `d` as ``Day/description`` spells it (`YYYY-MM-DD`), its ten bytes written in place
+  /// (``Day/writeISO(to:)``): a batch's every JSON line starts with its as-of date, and making
+  /// its `String` first (then testing it for escapes and releasing it) was about 450
+  /// instructions a line.
   mutating func day(_ d: Day) {
-    let c = d.components
-    guard (0...9999).contains(c.year) else { return text(d.description) }
     reserve(10)
-    func put(_ v: Int, _ at: Int, _ width: Int) {
-      var v = v
-      for k in stride(from: at + width - 1, through: at, by: -1) {
-        base[count &+ k] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
-        v /= 10
-      }
-    }
-    put(c.year, 0, 4)
-    base[count &+ 4] = 0x2D
-    put(c.month, 5, 2)
-    base[count &+ 7] = 0x2D
-    put(c.day, 8, 2)
-    count &+= 10
+    if d.writeISO(to: base + count) { count &+= 10 } else { text(d.description) }
   }
 
   /// The decimal digits of `i`, with a minus sign when negative (``JSONBytes/writeDigits(_:to:)``'s

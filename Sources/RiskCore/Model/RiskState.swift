@@ -289,7 +289,7 @@ public struct TradingStateReading: Sendable, Hashable {
   /// The fields, held in one immutable object: each order of a batch reads the reading of its
   /// profile and its context holds one, and a copy of fifteen fields retained and released
   /// each of its strings and arrays (issue 16, eleventh pass).
-  private let box: Box
+  private let box: Frozen<Fields>
 
   struct Fields: Sendable, Hashable {
     let state: TradingState
@@ -309,17 +309,12 @@ public struct TradingStateReading: Sendable, Hashable {
     let transitions: [Transition]
   }
 
-  final class Box: Sendable {
-    let fields: Fields
-    init(_ fields: Fields) { self.fields = fields }
-  }
-
   init(
     state: TradingState, breakerState: TradingState, breaker: String?, reading: Double?, threshold: Double?, since: Day?,
     until: Day?, manual: ManualStateEvent?, byHand: Bool, unavailable: String?, journalPath: String?, asOf: Day,
     drawdown: DrawdownReading?, dailyLoss: Double?, transitions: [Transition]
   ) {
-    box = Box(
+    box = Frozen(
       Fields(
         state: state, breakerState: breakerState, breaker: breaker, reading: reading, threshold: threshold, since: since,
         until: until, manual: manual, byHand: byHand, unavailable: unavailable, journalPath: journalPath, asOf: asOf,
@@ -327,32 +322,32 @@ public struct TradingStateReading: Sendable, Hashable {
   }
 
   public static func == (a: TradingStateReading, b: TradingStateReading) -> Bool {
-    a.box === b.box || a.box.fields == b.box.fields
+    Frozen.same(a.box, b.box)
   }
-  public func hash(into h: inout Hasher) { box.fields.hash(into: &h) }
+  public func hash(into h: inout Hasher) { box.value.hash(into: &h) }
 
-  public var state: TradingState { box.fields.state }
+  public var state: TradingState { box.value.state }
   /// The breakers' state alone (without a state set by hand).
-  public var breakerState: TradingState { box.fields.breakerState }
+  public var breakerState: TradingState { box.value.breakerState }
   /// The breaker that set the breakers' state (`max_drawdown`, `max_daily_loss`), if any.
-  public var breaker: String? { box.fields.breaker }
-  public var reading: Double? { box.fields.reading }
-  public var threshold: Double? { box.fields.threshold }
+  public var breaker: String? { box.value.breaker }
+  public var reading: Double? { box.value.reading }
+  public var threshold: Double? { box.value.threshold }
   /// The day the breakers' state was last set or renewed, and the first as-of date it lifts.
-  public var since: Day? { box.fields.since }
-  public var until: Day? { box.fields.until }
+  public var since: Day? { box.value.since }
+  public var until: Day? { box.value.until }
   /// The latest state set by hand (nil: none).
-  public var manual: ManualStateEvent? { box.fields.manual }
+  public var manual: ManualStateEvent? { box.value.manual }
   /// True when the state in force is the one set by hand.
-  public var byHand: Bool { box.fields.byHand }
+  public var byHand: Bool { box.value.byHand }
   /// The journal is configured but unavailable: every order fails closed.
-  public var unavailable: String? { box.fields.unavailable }
-  public var journalPath: String? { box.fields.journalPath }
-  public var asOf: Day { box.fields.asOf }
-  public var drawdown: DrawdownReading? { box.fields.drawdown }
-  public var dailyLoss: Double? { box.fields.dailyLoss }
+  public var unavailable: String? { box.value.unavailable }
+  public var journalPath: String? { box.value.journalPath }
+  public var asOf: Day { box.value.asOf }
+  public var drawdown: DrawdownReading? { box.value.drawdown }
+  public var dailyLoss: Double? { box.value.dailyLoss }
   /// The breakers' changes, in order.
-  public var transitions: [Transition] { box.fields.transitions }
+  public var transitions: [Transition] { box.value.transitions }
 
   /// One sentence: the state and why.
   public var reason: String {
