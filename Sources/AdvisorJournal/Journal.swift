@@ -626,10 +626,11 @@ public final class Journal {
   /// The SHA-256 recorded for a file whose path, device, inode, size and times are unchanged.
   public func cachedHash(_ k: FileKey) -> String? {
     guard
-      let s = try? db.prepare(
+      let s = try? db.prepareKept(
         "SELECT sha256 FROM file_hashes WHERE real_path = ?1 AND device = ?2 AND inode = ?3 AND size = ?4 AND mtime_ns = ?5 AND ctime_ns = ?6"
       )
     else { return nil }
+    defer { s.reset() }
     s.bind(1, k.realPath)
     s.bind(2, k.device)
     s.bind(3, k.inode)
@@ -641,7 +642,7 @@ public final class Journal {
 
   public func storeHash(_ k: FileKey, _ sha256: String) throws(JournalError) {
     guard !readOnly else { return }
-    let s = try db.prepare(
+    let s = try db.prepareKept(
       "INSERT OR REPLACE INTO file_hashes(real_path, device, inode, size, mtime_ns, ctime_ns, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     )
     try s.run {

@@ -1,3 +1,4 @@
+import CFormat
 import Foundation
 
 /// The renderer rule: a number that is not finite never reaches any format.
@@ -78,17 +79,26 @@ public enum Format {
       NonFinite.report(x)
       return NonFinite.placeholder
     }
-    return printf("%.*f", Int32(min(max(decimals, 0), 30)), x)
+    return printf(.fixed, Int32(min(max(decimals, 0), 30)), x)
   }
 
-  private static func printf(_ format: String, _ precision: Int32, _ x: Double) -> String {
+  /// The C library's `%.*f` (`.fixed`) or `%.*g` (`.significant`) of `x`, through the
+  /// fixed-signature wrappers of CFormat (no `withVaList`: its boxing and casts cost four times
+  /// the conversion).
+  private static func printf(_ style: PrintfStyle, _ precision: Int32, _ x: Double) -> String {
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer -> String in
       guard let base = buffer.baseAddress else { return "\(x)" }
-      let n = withVaList([precision, x]) { vsnprintf(base, 400, format, $0) }
+      let n =
+        switch style {
+        case .fixed: advisor_format_fixed(base, 400, precision, x)
+        case .significant: advisor_format_significant(base, 400, precision, x)
+        }
       guard n > 0, n < 400 else { return "\(x)" }
       return String(decoding: UnsafeRawBufferPointer(start: base, count: Int(n)), as: UTF8.self)
     }
   }
+
+  private enum PrintfStyle { case fixed, significant }
 
   /// `x` at full precision (Swift's shortest round-trip form), for CSV; a non-finite number is
   /// reported to ``NonFinite`` instead of printed.
@@ -113,23 +123,24 @@ public enum Format {
   /// `x` with thousands separators and `decimals` digits: 1234567.8 → "1,234,567.80".
   public static func money(_ x: Double, _ decimals: Int = 2) -> String {
     guard x.isFinite else { return fixed(x, decimals) }
-    let s = fixed(abs(x), decimals)
-    let parts = s.split(separator: ".", maxSplits: 1)
-    var intPart = String(parts[0])
-    var groups: [String] = []
-    while intPart.count > 3 {
-      groups.insert(String(intPart.suffix(3)), at: 0)
-      intPart = String(intPart.dropLast(3))
+    // The digits of |x| (ASCII), a comma before each group of three of the integer part.
+    let digits = Array(fixed(abs(x), decimals).utf8)
+    let point = digits.firstIndex(of: UInt8(ascii: ".")) ?? digits.count
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count + point / 3 + 1)
+    if x < 0 { out.append(UInt8(ascii: "-")) }
+    for i in 0..<point {
+      if i > 0 && (point - i) % 3 == 0 { out.append(UInt8(ascii: ",")) }
+      out.append(digits[i])
     }
-    groups.insert(intPart, at: 0)
-    let body = groups.joined(separator: ",") + (parts.count > 1 ? "." + parts[1] : "")
-    return (x < 0 ? "-" : "") + body
+    out.append(contentsOf: digits[point...])
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// Compact significant-digit form for small numbers (covariances).
   static func significant(_ x: Double, _ digits: Int = 4) -> String {
     guard x.isFinite else { return fixed(x, 0) }
-    return printf("%.*g", Int32(min(max(digits, 1), 17)), x)
+    return printf(.significant, Int32(min(max(digits, 1), 17)), x)
   }
 }
 
@@ -147,22 +158,47 @@ public struct TextTable {
 
   public mutating func add(_ row: [String]) { rows.append(row) }
 
+  /// The table: the header, a rule of `─` under each column, the rows; each line starts with
+  /// `indent`, its cells padded to their column's width in characters (grapheme clusters) and
+  /// joined by two spaces, and loses its trailing spaces.
   public func render(indent: String = "") -> String {
     let all = [header] + rows
-    let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
-    func line(_ cells: [String]) -> String {
-      let parts = header.indices.map { c -> String in
-        let cell = cells.indices.contains(c) ? cells[c] : ""
-        let pad = String(repeating: " ", count: widths[c] - cell.count)
-        return leftAligned.contains(c) ? cell + pad : pad + cell
+    let counts = all.map { row in header.indices.map { row.indices.contains($0) ? row[$0].count : 0 } }
+    let widths = header.indices.map { c in counts.map { $0[c] }.max() ?? 0 }
+    // Built as UTF-8 bytes: appending padding one `Character` at a time and trimming with
+    // `removeLast` were 1.6 M instructions of a `size` report (BENCHMARKS.md, issue 16).
+    func line(_ cells: [String], _ count: [Int]) -> String {
+      var bytes = Array(indent.utf8)
+      for c in header.indices {
+        if c > 0 { bytes.append(contentsOf: [0x20, 0x20]) }
+        let pad = repeatElement(UInt8(0x20), count: widths[c] - count[c])
+        let cell = cells.indices.contains(c) ? cells[c].utf8 : "".utf8
+        if leftAligned.contains(c) {
+          bytes.append(contentsOf: cell)
+          bytes.append(contentsOf: pad)
+        } else {
+          bytes.append(contentsOf: pad)
+          bytes.append(contentsOf: cell)
+        }
       }
-      var text = indent + parts.joined(separator: "  ")
-      while text.last == " " { text.removeLast() }
-      return text
+      return Self.trimmingTrailingSpaces(bytes)
     }
-    var out = [line(header)]
+    var out = [line(header, counts[0])]
     out.append(indent + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
-    out += rows.map(line)
+    for (row, count) in zip(rows, counts.dropFirst()) { out.append(line(row, count)) }
     return out.joined(separator: "\n")
+  }
+
+  /// `bytes` as a string without its trailing `" "` characters. Of a run of trailing spaces all
+  /// but the first are characters of their own (Unicode never joins a space to the space
+  /// before it); the first may belong to the character before (after a prepended mark such as
+  /// U+0600), so it alone is checked as a `Character`.
+  static func trimmingTrailingSpaces(_ bytes: [UInt8]) -> String {
+    var end = bytes.count
+    while end > 0 && bytes[end - 1] == 0x20 { end -= 1 }
+    guard end < bytes.count else { return String(decoding: bytes, as: UTF8.self) }
+    var text = String(decoding: bytes[..<(end + 1)], as: UTF8.self)
+    if text.last == " " { text.removeLast() }
+    return text
   }
 }
