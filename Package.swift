@@ -28,9 +28,11 @@ let package = Package(
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     // The C library's decimal conversions behind fixed signatures (header only): RiskIO's Format.
     .systemLibrary(name: "CFormat", path: "Sources/CFormat"),
+    // XXH3 from xxHash's header (Debian's libxxhash-dev; nothing linked): the market cache's content hash.
+    .systemLibrary(name: "CXXHash", path: "Sources/CXXHash", providers: [.apt(["libxxhash-dev"])]),
     .target(name: "LinearAlgebra", dependencies: ["CLAPACKE"]),
     .target(name: "RiskCore", dependencies: ["LinearAlgebra"]),
-    .target(name: "RiskIO", dependencies: ["RiskCore", "CFormat", .product(name: "Yams", package: "Yams")]),
+    .target(name: "RiskIO", dependencies: ["RiskCore", "CFormat", "CXXHash", .product(name: "Yams", package: "Yams")]),
     .target(name: "AdvisorJournal", dependencies: ["CSQLite", "RiskCore"]),
     // What a run records in the journal (RunJournal, Recording) and the exit codes: shared by
     // the CLI and the server, so that both record a check the same way.

@@ -5,9 +5,11 @@
 #                    BLAS (what liblapacke-dev alone brings) takes ~324 ms for a
 #                    500 x 2,520 covariance product; OpenBLAS ~22 ms (15x).
 #   libsqlite3-dev   SQLite, for the journal (Sources/CSQLite, AdvisorJournal).
+#   libxxhash-dev    xxHash's header: XXH3, the market cache's content hash (Sources/CXXHash;
+#                    compiled in, nothing linked).
 # Idempotent and quiet when everything is present.
 set -euo pipefail
-packages=(liblapacke-dev libopenblas-dev libsqlite3-dev)
+packages=(liblapacke-dev libopenblas-dev libsqlite3-dev libxxhash-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

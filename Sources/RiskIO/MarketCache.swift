@@ -1,3 +1,4 @@
+import CXXHash
 import Foundation
 import RiskCore
 
@@ -39,7 +40,7 @@ public struct MarketCache: Sendable, Equatable {
   let executable: UInt64
 
   /// Bumped when the entry layout changes.
-  static let layoutVersion: UInt64 = 3
+  static let layoutVersion: UInt64 = 4
   static let magic: UInt64 = 0x3130_544B_4D56_4441  // "ADVMKT01" little-endian
 
   public init(directory: String) {
@@ -235,12 +236,12 @@ public struct MarketCache: Sendable, Equatable {
   }
 }
 
-/// A 128-bit non-cryptographic hash of bytes (two 64-bit rotate–multiply lanes over 8-byte
-/// words, four such pairs side by side over long inputs, then a murmur-style finaliser),
-/// well under 1 ms for the examples' 3.2 MB. Written here
-/// because the cache must check every byte of a file on every run, faster than SHA-256 (the
-/// journal's content hash, 13–31 ms for the same bytes); collisions are a 2⁻¹²⁸ matter for
-/// files that are not built to collide, and whoever can build such a file can edit the data.
+/// A 128-bit non-cryptographic hash of small keys (two 64-bit rotate–multiply lanes over
+/// 8-byte words, then a murmur-style finaliser): the entry's path and symbol, the executable's
+/// identity, the catalog's fingerprint. The bulk bytes (each market-data file and each entry,
+/// read in full on every run) go through ``of(_:)``, which is XXH3. Collisions are a 2⁻¹²⁸
+/// matter for files that are not built to collide, and whoever can build such a file can edit
+/// the data.
 struct ContentHash {
   var a: UInt64 = 0x9E37_79B9_7F4A_7C15
   var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
@@ -261,9 +262,8 @@ struct ContentHash {
 
   /// One lane's step (``mix(_:)`` without the count): `a` takes XXH64's round (Collet:
   /// `rotl(a + w·P₂, 31)·P₁`), `b` a rotate–multiply of `b ⊕ w` plus `a`. Each rotation is of
-  /// a sum or an xor, never of a product: LLVM rewrote the rotation of a product
-  /// (`rotl(x·C, r)`) as two multiplies, with more registers spilled: `budget` on the
-  /// 500-instrument panel hashed its 23 MB in 62.7 M instructions, now 46.6 M (callgrind).
+  /// a sum or an xor, never of a product (LLVM rewrote the rotation of a product,
+  /// `rotl(x·C, r)`, as two multiplies).
   @inline(__always)
   static func step(_ a: inout UInt64, _ b: inout UInt64, _ w: UInt64) {
     a = a &+ w &* 0xC2B2_AE3D_27D4_EB4F
@@ -275,23 +275,6 @@ struct ContentHash {
   mutating func mix(bytes raw: UnsafeRawBufferPointer) {
     let n = raw.count
     var i = 0
-    if n >= 256 {
-      // Four independent lanes over 32-byte blocks, folded in after: one lane is a chain of
-      // dependent multiplies (≈ 6 cycles a word); four keep the multiplier busy. The 13 MB
-      // panel's CSV and its 10 MB cache entry are hashed on every run.
-      var (a0, a1, a2, a3) = (a, a ^ 0x243F_6A88_85A3_08D3, a ^ 0x1319_8A2E_0370_7344, a ^ 0xA409_3822_299F_31D0)
-      var (b0, b1, b2, b3) = (b, b ^ 0x082E_FA98_EC4E_6C89, b ^ 0x4528_21E6_38D0_1377, b ^ 0xBE54_66CF_34E9_0C6C)
-      while i + 32 <= n {
-        Self.step(&a0, &b0, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-        Self.step(&a1, &b1, raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
-        Self.step(&a2, &b2, raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
-        Self.step(&a3, &b3, raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
-        i += 32
-      }
-      (a, b) = (a0, b0)
-      for w in [a1, b1, a2, b2, a3, b3] { mix(w) }
-      count &+= UInt64(i / 8)
-    }
     while i + 8 <= n {
       mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
       i += 8
@@ -322,10 +305,21 @@ struct ContentHash {
     return (Self.fmix(x &+ y), y)
   }
 
+  /// XXH3's 128-bit hash of `bytes` (xxHash 0.8, seed 0; `CXXHash`): the cache's content hash
+  /// of a source file and the seal of an entry. The hand-written four-lane hash it replaced
+  /// took 9.4 M of the 23.7 M instructions of a `size`'s read-ahead thread for the examples'
+  /// 4.7 MB (files and entries, about 2 a byte); XXH3 (SSE2) takes 4.5 M (BENCHMARKS.md, issue
+  /// 16, twelfth pass).
   static func of(_ bytes: [UInt8]) -> (UInt64, UInt64) {
-    var h = ContentHash()
-    h.mix(bytes: bytes)
-    return h.digest()
+    bytes.withUnsafeBytes { of($0) }
+  }
+
+  /// ``of(_:)`` of the bytes `raw` points at.
+  static func of(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    advisor_xxh3_128(raw.baseAddress, raw.count, &low, &high)
+    return (low, high)
   }
 }
 
@@ -435,13 +429,11 @@ struct EntryReader {
     guard sealed.count >= 16 else { return }
     let body = sealed.count - 16
     let ok = sealed.withUnsafeBytes { raw -> Bool in
-      var h = ContentHash()
-      h.mix(bytes: UnsafeRawBufferPointer(rebasing: raw[..<body]))
       let stored = (
         UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: body, as: UInt64.self)),
         UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: body + 8, as: UInt64.self))
       )
-      return stored == h.digest()
+      return stored == ContentHash.of(UnsafeRawBufferPointer(rebasing: raw[..<body]))
     }
     if ok { end = body }
   }
