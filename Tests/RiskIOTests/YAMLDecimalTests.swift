@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import RiskIO
+
+/// `YAMLTable.decimal` reads an ASCII text byte by byte (`asciiDecimal`); the answer must be the
+/// one the Foundation path gives (kept below as the reference) for every text.
+@Suite("YAML numbers: the ASCII path against the Foundation path")
+struct YAMLDecimalTests {
+  /// The reading as it was written before the ASCII path.
+  static func reference(_ text: String) -> YAMLTable.Decimal {
+    let t = text.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
+    if t.unicodeScalars.count > InputLimits.numberCharacters { return .tooLong(t.unicodeScalars.count) }
+    let lower = t.lowercased()
+    if [".inf", "-.inf", "+.inf", ".nan", "inf", "-inf", "+inf", "nan", "infinity", "-infinity", "+infinity"].contains(lower) {
+      return .nonFinite
+    }
+    guard !t.isEmpty, t.unicodeScalars.allSatisfy({ "0123456789+-.eE".unicodeScalars.contains($0) }),
+      t.unicodeScalars.contains(where: { $0.properties.numericType != nil }), let x = Double(t)
+    else { return .notANumber }
+    return x.isFinite ? .value(x) : .nonFinite
+  }
+
+  @Test(
+    "named texts",
+    arguments: [
+      "0.02", " 1_000.5 ", "\t-3e-2\t", "1e400", "-1e400", ".inf", "-.INF", "NaN", "Infinity", "+infinity", "", "   ",
+      "_", "1__0", "0x1p3", "1.2.3", "e", "+", "-.", "1e", ".5", "5.", "+.5e+3", "00012", "1 2", "1\r", "١٢",
+      " 1\u{2003}", "½", String(repeating: "9", count: 64), String(repeating: "9", count: 65),
+      String(repeating: "_", count: 100) + "1", " " + String(repeating: "1", count: 65) + " ",
+    ])
+  func named(text: String) {
+    #expect(YAMLTable.decimal(text) == Self.reference(text), "\(text.debugDescription)")
+  }
+
+  @Test("30,000 generated ASCII texts read the same")
+  func generated() {
+    let alphabet = Array("0123456789+-.eE_ \tinfaINFAxX,\r".utf8)
+    var state: UInt64 = 0x0DEC_1A1A
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    for _ in 0..<30_000 {
+      let n = Int(next() % 12)
+      let text = String(decoding: (0..<n).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }, as: UTF8.self)
+      #expect(YAMLTable.decimal(text) == Self.reference(text), "\(text.debugDescription)")
+    }
+  }
+}
