@@ -33,7 +33,15 @@ let package = Package(
     .target(name: "LinearAlgebra", dependencies: ["CLAPACKE"]),
     .target(name: "RiskCore", dependencies: ["LinearAlgebra"]),
     .target(name: "RiskIO", dependencies: ["RiskCore", "CFormat", "CXXHash", .product(name: "Yams", package: "Yams")]),
-    .target(name: "AdvisorJournal", dependencies: ["CSQLite", "RiskCore"]),
+    // SQLite linked statically (`libsqlite3.a`, Debian's libsqlite3-dev): as a shared library
+    // (built with BIND_NOW) the loader resolved its 1,600 symbols at every start of every
+    // command, journaled or not (BENCHMARKS.md, issue 16, twelfth pass).
+    .target(
+      name: "AdvisorJournal", dependencies: ["CSQLite", "RiskCore"],
+      linkerSettings: [
+        .unsafeFlags(["-Xlinker", "-l:libsqlite3.a"], .when(platforms: [.linux])),
+        .linkedLibrary("sqlite3", .when(platforms: [.macOS])),
+      ]),
     // What a run records in the journal (RunJournal, Recording) and the exit codes: shared by
     // the CLI and the server, so that both record a check the same way.
     .target(name: "AdvisorRecording", dependencies: ["AdvisorJournal", "RiskCore", "RiskIO"]),

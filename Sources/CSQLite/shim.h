@@ -1,5 +1,5 @@
-// The system SQLite (Debian's libsqlite3-dev, installed by scripts/setup.sh), behind one
-// Swift type: AdvisorJournal's SQLiteConnection.
+// The system SQLite (Debian's libsqlite3-dev, installed by scripts/setup.sh; linked statically
+// from libsqlite3.a, Package.swift), behind one Swift type: AdvisorJournal's SQLiteConnection.
 #include <sqlite3.h>
 
 // sqlite3_db_config is variadic, which Swift cannot call: the one option the journal sets.
