@@ -184,8 +184,10 @@ final class YAMLTable {
   /// A decimal number as YAML writes it (`_` separators allowed): digits, sign, point and
   /// exponent only, so `0x1p3`, `nan` and `.inf` are not numbers; a value that overflows
   /// (1e400) is not finite.
-  static func decimal(_ text: String) -> Decimal {
-    if let ascii = asciiDecimal(text) { return ascii }
+  static func decimal(_ text: String) -> Decimal { asciiDecimal(text) ?? foundationDecimal(text) }
+
+  /// ``decimal(_:)`` of any text, with Foundation's string operations.
+  static func foundationDecimal(_ text: String) -> Decimal {
     let t = text.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
     if t.unicodeScalars.count > InputLimits.numberCharacters { return .tooLong(t.unicodeScalars.count) }
     let lower = t.lowercased()

@@ -59,12 +59,16 @@ struct FormattingTests {
 
   @Test("money and fixed agree with the references on 20,000 values of every magnitude")
   func moneyAgreesWithReference() {
-    var rng = SplitMix64(seed: 0x5EED_F0F0)
+    var state: UInt64 = 0x5EED_F0F0  // a 64-bit LCG (Knuth's MMIX constants), high bits used
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 21
+    }
     for i in 0..<20_000 {
-      let magnitude = Double(Int(rng.next() % 40)) - 12
-      let mantissa = Double(rng.next() % 1_000_000_007) / 1_000_000_007
+      let magnitude = Double(Int(next() % 40)) - 12
+      let mantissa = Double(next() % 1_000_000_007) / 1_000_000_007
       let x = (i % 2 == 0 ? 1 : -1) * mantissa * pow(10, magnitude)
-      let decimals = Int(rng.next() % 7)
+      let decimals = Int(next() % 7)
       #expect(Format.money(x, decimals) == Self.referenceMoney(x, decimals), "x = \(x), decimals = \(decimals)")
       #expect(Format.fixed(x, decimals) == String(format: "%.*f", decimals, x), "x = \(x), decimals = \(decimals)")
     }
@@ -95,18 +99,5 @@ struct FormattingTests {
     #expect(TextTable.trimmingTrailingSpaces(Array("ab   ".utf8)) == "ab")
     #expect(TextTable.trimmingTrailingSpaces(Array("   ".utf8)) == "")
     #expect(TextTable.trimmingTrailingSpaces(Array("a\u{301} ".utf8)) == "a\u{301}")
-  }
-}
-
-/// A small deterministic generator for the tests' values (Steele, Lea and Flood's SplitMix64).
-struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
