@@ -20,8 +20,11 @@ struct JSONMatrixTests {
     func next() -> Double {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u = Double(state >> 11) / Double(1 << 53)
-      // Integers, zeros, tiny and huge values as well as ordinary ones.
-      switch state % 7 {
+      // Integers, zeros, tiny and huge values as well as ordinary ones, and the longest texts
+      // (24 bytes, `-2.2250738585072014e-308`; 23, `-0.00012345678901234567`).
+      switch state % 9 {
+      case 7: return -(2.2250738585072014e-308 + u * 1e-308)
+      case 8: return -(0.0001 + u * 1e-5)
       case 0: return 0
       case 1: return (u * 100).rounded() - 50
       case 2: return u * 1e-7
@@ -40,7 +43,7 @@ struct JSONMatrixTests {
 
   @Test(
     "a symmetric matrix is written byte for byte as any other array of rows, pretty and compact",
-    arguments: [2, 3, 17, 60])
+    arguments: [2, 3, 17, 60, 127, 128, 150])
   func symmetric(n: Int) throws {
     for mirrored in [true, false] {
       let m = Self.matrix(n, seed: UInt64(n), mirrored: mirrored)
@@ -50,6 +53,14 @@ struct JSONMatrixTests {
       let doc = try JSONValue.object(["m": value]).rendered()
       #expect(doc == "{\n  \"m\": " + Self.reference(m, pretty: true, depth: 1) + "\n}")
     }
+  }
+
+  /// The sizes above straddle the threshold, so both the one-thread and the two-thread
+  /// formatting are compared with the reference.
+  @Test("matrices from 128 × 128 (8,256 elements on and above the diagonal) are formatted on two threads")
+  func parallelThreshold() {
+    #expect(127 * 128 / 2 < SymmetricCells.parallelCells)
+    #expect(128 * 129 / 2 >= SymmetricCells.parallelCells)
   }
 
   @Test(
