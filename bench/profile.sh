@@ -16,7 +16,9 @@ name=$1
 shift
 command -v valgrind >/dev/null || {
   echo "valgrind is missing; installing it from Debian" >&2
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y valgrind >&2; else sudo apt-get install -y valgrind >&2; fi
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y valgrind >&2 || { "${sudo[@]}" apt-get update -qq >&2 && "${sudo[@]}" apt-get install -y valgrind >&2; }
 }
 dir=bench/out/callgrind
 mkdir -p "$dir"

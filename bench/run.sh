@@ -30,14 +30,22 @@ if [[ -n "${BENCH_THREADS:-}" ]]; then export OPENBLAS_NUM_THREADS=$BENCH_THREAD
 for b in "$ADVISOR" "$BENCH"; do
   [[ -x "$b" ]] || { echo "error: $b is missing; run 'make bench' (it builds release first)" >&2; exit 2; }
 done
+# debian_install PACKAGE: apt-get install, and when that fails (a fresh machine's package index
+# is often empty: "Unable to locate package") apt-get update and once more.
+debian_install() {
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y "$1" >&2 || { "${sudo[@]}" apt-get update -qq >&2 && "${sudo[@]}" apt-get install -y "$1" >&2; }
+}
 command -v hyperfine >/dev/null || {
   echo "hyperfine is missing; installing it from Debian" >&2
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y hyperfine >&2; else sudo apt-get install -y hyperfine >&2; fi
+  debian_install hyperfine
 }
 [[ -x /usr/bin/time ]] || {
   echo "/usr/bin/time is missing; installing it from Debian" >&2
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y time >&2; else sudo apt-get install -y time >&2; fi
+  debian_install time
 }
+command -v hyperfine >/dev/null || { echo "error: hyperfine could not be installed (apt-get install hyperfine)" >&2; exit 2; }
 
 mkdir -p "$OUT/hyperfine"
 # The commands on the examples run as a user runs them, journaled, into a journal of the bench's own.
