@@ -17,20 +17,26 @@ public final class ServeMetrics: Sendable {
   ]
 
   public init() {
-    openOrders = registry.makeGauge(name: "advisor_open_orders", help: "Orders held open against the book.")
-    generation = registry.makeGauge(name: "advisor_workspace_generation", help: "The loaded workspace's generation.")
-    ready = registry.makeGauge(name: "advisor_ready", help: "1 when /readyz is ready, else 0.")
+    openOrders = registry.makeGauge(descriptor: Self.name("open", "orders", "Orders held open against the book."))
+    generation = registry.makeGauge(
+      descriptor: Self.name("workspace_generation", "", "The loaded workspace's generation."))
+    ready = registry.makeGauge(descriptor: Self.name("ready", "", "1 when /readyz is ready, else 0."))
+  }
+
+  /// `advisor_<metric>_<unit>` (no `_<unit>` when `unit` is empty), with its `# HELP` text.
+  static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(namespace: "advisor", metricName: metric, unitName: unit, helpText: help)
   }
 
   /// One answered request.
   func request(route: String, status: Int, duration: Duration) {
     registry.makeCounter(
-      name: "advisor_http_requests_total", labels: [("route", route), ("status", String(status))],
-      help: "HTTP requests answered, by route and status."
+      descriptor: Self.name("http_requests", "total", "HTTP requests answered, by route and status."),
+      labels: [("route", route), ("status", String(status))]
     ).increment()
     registry.makeDurationHistogram(
-      name: "advisor_http_request_duration_seconds", labels: [("route", route)], buckets: Self.latencyBuckets,
-      help: "Time from the request's head to its response, by route."
+      descriptor: Self.name("http_request_duration", "seconds", "Time from the request's head to its response, by route."),
+      labels: [("route", route)], buckets: Self.latencyBuckets
     ).record(duration)
   }
 
@@ -42,20 +48,18 @@ public final class ServeMetrics: Sendable {
       if r.passed(strict: strict) { passed += 1 }
       for f in r.findings where f.severity != .pass { findings["\(f.code.rawValue)|\(f.severity.rawValue)", default: 0] += 1 }
     }
-    let help = "Orders checked, by result."
+    let orders = Self.name("check_orders", "total", "Orders checked, by result.")
     if passed > 0 {
-      registry.makeCounter(name: "advisor_check_orders_total", labels: [("result", "pass")], help: help).increment(
-        by: Int64(passed))
+      registry.makeCounter(descriptor: orders, labels: [("result", "pass")]).increment(by: Int64(passed))
     }
     if results.count > passed {
-      registry.makeCounter(name: "advisor_check_orders_total", labels: [("result", "fail")], help: help).increment(
-        by: Int64(results.count - passed))
+      registry.makeCounter(descriptor: orders, labels: [("result", "fail")]).increment(by: Int64(results.count - passed))
     }
     for (key, n) in findings {
       let parts = key.split(separator: "|").map(String.init)
       registry.makeCounter(
-        name: "advisor_check_findings_total", labels: [("code", parts[0]), ("severity", parts[1])],
-        help: "Warning and failing findings of the checks, by code."
+        descriptor: Self.name("check_findings", "total", "Warning and failing findings of the checks, by code."),
+        labels: [("code", parts[0]), ("severity", parts[1])]
       ).increment(by: Int64(n))
     }
   }
@@ -64,14 +68,14 @@ public final class ServeMetrics: Sendable {
   func orders(_ event: String, _ count: Int = 1) {
     guard count > 0 else { return }
     registry.makeCounter(
-      name: "advisor_orders_total", labels: [("event", event)],
-      help: "Open-order events: held, filled, cancelled, expired, released."
+      descriptor: Self.name("orders", "total", "Open-order events: held, filled, cancelled, expired, released."),
+      labels: [("event", event)]
     ).increment(by: Int64(count))
   }
 
   func reload(ok: Bool) {
     registry.makeCounter(
-      name: "advisor_reloads_total", labels: [("result", ok ? "ok" : "failed")], help: "Workspace reloads, by result."
+      descriptor: Self.name("reloads", "total", "Workspace reloads, by result."), labels: [("result", ok ? "ok" : "failed")]
     ).increment()
   }
 
