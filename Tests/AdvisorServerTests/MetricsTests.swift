@@ -16,24 +16,25 @@ struct MetricsTests {
     ("advisor_reloads_total", "counter", "Workspace reloads, by result."),
   ]
 
-  @Test("each metric is exposed under its name, with its type and help", arguments: expected)
-  func exposed(_ metric: (name: String, type: String, help: String)) {
+  /// The text of a fresh registry after one request, two held orders and a failed reload.
+  static func exposition() -> String {
     let metrics = ServeMetrics()
     metrics.request(route: "/v1/check", status: 200, duration: .milliseconds(2))
     metrics.orders("held", 2)
-    metrics.reload(ok: true)
-    let text = String(decoding: metrics.text(), as: UTF8.self)
+    metrics.reload(ok: false)
+    return String(decoding: metrics.text(), as: UTF8.self)
+  }
+
+  @Test("each metric is exposed under its name, with its type and help", arguments: expected)
+  func exposed(_ metric: (name: String, type: String, help: String)) {
+    let text = Self.exposition()
     #expect(text.contains("# HELP \(metric.name) \(metric.help)\n"))
     #expect(text.contains("# TYPE \(metric.name) \(metric.type)\n"))
   }
 
   @Test("labelled samples carry their labels and values")
   func samples() {
-    let metrics = ServeMetrics()
-    metrics.request(route: "/v1/check", status: 200, duration: .milliseconds(2))
-    metrics.orders("held", 2)
-    metrics.reload(ok: false)
-    let text = String(decoding: metrics.text(), as: UTF8.self)
+    let text = Self.exposition()
     #expect(text.contains("advisor_http_requests_total{route=\"/v1/check\",status=\"200\"} 1\n"))
     #expect(text.contains("advisor_orders_total{event=\"held\"} 2\n"))
     #expect(text.contains("advisor_reloads_total{result=\"failed\"} 1\n"))
