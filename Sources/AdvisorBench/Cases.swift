@@ -228,10 +228,7 @@ struct CaseRunner {
   }
 
   mutating func riskParity() throws {
-    guard let solver = RiskParityHook.solver else {
-      check("riskparity " + RiskParityHook.skipNote)
-      return
-    }
+    let solver = RiskParityHook.solver
     let all = syntheticReturns()
     for n in sizes {
       let r = try SyntheticReturns.leadingColumns(all, observations: observations, columns: n)

@@ -11,10 +11,7 @@ enum RiskParityHook {
   /// `(covariance, budgets summing to 1) -> long-only weights summing to 1`.
   typealias Solver = @Sendable (SymmetricMatrix, [Double]) throws -> [Double]
 
-  static let solver: Solver? = { covariance, budgets in try RiskParity.solve(covariance, budgets: budgets).weights }
-
-  static let skipNote =
-    "skipped: RiskCore has no public risk-parity solver yet (issue 6, advisor budget); enable it in Sources/AdvisorBench/RiskParityHook.swift"
+  static let solver: Solver = { covariance, budgets in try RiskParity.solve(covariance, budgets: budgets).weights }
 
   /// The largest `|RC_i − b_i|` of `weights` on `covariance` (RC_i the share of risk).
   static func budgetError(_ covariance: SymmetricMatrix, weights: [Double], budgets: [Double]) throws -> Double {
