@@ -193,7 +193,6 @@ public enum JSONValue: Sendable, Hashable {
   private static func writeSymmetric(_ matrix: (elements: [Double], n: Int), into out: inout JSONBytes, indent: Int?) {
     let n = matrix.n
     let cells = SymmetricCells(n)
-    defer { cells.deallocate() }
     cells.format(matrix.elements)
     let row = UnsafeMutableRawBufferPointer.allocate(byteCount: n * (SymmetricCells.stride + 2) + 2, alignment: 8)
     defer { row.deallocate() }
@@ -302,17 +301,19 @@ final class SymmetricCells: @unchecked Sendable {
   static let stride = 24
   static let parallelCells = 8_192
   let n: Int
+  /// The elements on and above the diagonal, `n(n + 1)/2`.
+  let count: Int
   private let text: UnsafeMutableRawPointer
   private let lengths: UnsafeMutablePointer<UInt8>
 
   init(_ n: Int) {
     self.n = n
-    let count = n * (n + 1) / 2
+    count = n * (n + 1) / 2
     text = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * Self.stride, alignment: 8)
     lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, count))
   }
 
-  func deallocate() {
+  deinit {
     text.deallocate()
     lengths.deallocate()
   }
@@ -322,7 +323,6 @@ final class SymmetricCells: @unchecked Sendable {
 
   /// Formats every element on and above the diagonal of the row-major `elements`.
   func format(_ elements: [Double]) {
-    let count = n * (n + 1) / 2
     guard count >= Self.parallelCells else { return format(elements, rows: 0..<n) }
     var half = 0
     while half < n && rowStart(half) < count / 2 { half += 1 }
