@@ -14,19 +14,27 @@ import Foundation
 public enum ProcessEnvironment {
   public static let values: [String: String] = {
     #if canImport(Glibc)
-      var entries: [UnsafePointer<CChar>] = []
-      var p = environ
-      // Null only after clearenv(), which advisor never calls.
-      guard UInt(bitPattern: p) != 0 else { return [:] }
-      while let e = p.pointee {
-        entries.append(UnsafePointer(e))
-        p += 1
-      }
-      return parse(entries)
+      return parse(currentEntries())
     #else
       return ProcessInfo.processInfo.environment
     #endif
   }()
+
+  #if canImport(Glibc)
+    /// This process's `environ` entries as they are now: pointers into it, valid until the
+    /// next `setenv`.
+    static func currentEntries() -> [UnsafePointer<CChar>] {
+      var entries: [UnsafePointer<CChar>] = []
+      var p = environ
+      // Null only after clearenv(), which advisor never calls.
+      guard UInt(bitPattern: p) != 0 else { return [] }
+      while let e = p.pointee {
+        entries.append(UnsafePointer(e))
+        p += 1
+      }
+      return entries
+    }
+  #endif
 
   /// The variables of `entries` (`KEY=VALUE` C strings) as Foundation's
   /// `ProcessInfo.environment` reads them: split at the first `=` character, entries without

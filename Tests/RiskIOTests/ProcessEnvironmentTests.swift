@@ -53,15 +53,11 @@ struct ProcessEnvironmentTests {
   /// while `environ` is copied.
   static func environmentRows() -> [[UInt8]] {
     LinearAlgebraRuntime.settleEnvironment()
-    var rows: [[UInt8]] = []
     #if canImport(Glibc)
-      var p = environ
-      while let e = p.pointee {
-        rows.append(Array(UnsafeRawBufferPointer(start: e, count: strlen(e))))
-        p += 1
-      }
+      return ProcessEnvironment.currentEntries().map { Array(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
+    #else
+      return []
     #endif
-    return rows
   }
 
   @Test("this process's entries read as Foundation reads them")
