@@ -16,9 +16,8 @@ name=$1
 shift
 command -v valgrind >/dev/null || {
   echo "valgrind is missing; installing it from Debian" >&2
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y valgrind >&2 || { "${sudo[@]}" apt-get update -qq >&2 && "${sudo[@]}" apt-get install -y valgrind >&2; }
+  source bench/debian-install.sh
+  debian_install valgrind
 }
 dir=bench/out/callgrind
 mkdir -p "$dir"

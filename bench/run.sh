@@ -30,13 +30,7 @@ if [[ -n "${BENCH_THREADS:-}" ]]; then export OPENBLAS_NUM_THREADS=$BENCH_THREAD
 for b in "$ADVISOR" "$BENCH"; do
   [[ -x "$b" ]] || { echo "error: $b is missing; run 'make bench' (it builds release first)" >&2; exit 2; }
 done
-# debian_install PACKAGE: apt-get install, and when that fails (a fresh machine's package index
-# is often empty: "Unable to locate package") apt-get update and once more.
-debian_install() {
-  local sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y "$1" >&2 || { "${sudo[@]}" apt-get update -qq >&2 && "${sudo[@]}" apt-get install -y "$1" >&2; }
-}
+source bench/debian-install.sh
 command -v hyperfine >/dev/null || {
   echo "hyperfine is missing; installing it from Debian" >&2
   debian_install hyperfine
