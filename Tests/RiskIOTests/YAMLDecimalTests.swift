@@ -4,7 +4,8 @@ import Testing
 @testable import RiskIO
 
 /// `YAMLTable.decimal` reads an ASCII text byte by byte (`asciiDecimal`); the answer must be the
-/// one the Foundation path (`foundationDecimal`, the reading before the ASCII path) gives.
+/// one the Foundation path (`foundationDecimal`, the reading before the ASCII path) gives; and
+/// the same for whole numbers (`wholeNumber`, `asciiWholeNumber`, `foundationWholeNumber`).
 @Suite("YAML numbers: the ASCII path against the Foundation path")
 struct YAMLDecimalTests {
   @Test(
@@ -32,6 +33,34 @@ struct YAMLDecimalTests {
       let n = Int(next() % 12)
       let text = String(decoding: (0..<n).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }, as: UTF8.self)
       #expect(YAMLTable.asciiDecimal(text) == YAMLTable.foundationDecimal(text), "\(text.debugDescription)")
+    }
+  }
+
+  @Test(
+    "named whole numbers",
+    arguments: [
+      "0", "252", "1_000", "_1_", "_", "", " 5", "5 ", "+5", "-0", "--1", "0x10", "1e3", "1.0", "00012", "1\r",
+      "9223372036854775807", "9_223_372_036_854_775_807", "9223372036854775808", "-9223372036854775808",
+      "-9223372036854775809", "١٢", "1\u{0301}", "_\u{0301}1", "½", String(repeating: "_", count: 30) + "7",
+    ])
+  func namedWhole(text: String) {
+    #expect(YAMLTable.wholeNumber(text) == YAMLTable.foundationWholeNumber(text), "\(text.debugDescription)")
+    #expect((YAMLTable.asciiWholeNumber(text) != nil) == text.utf8.allSatisfy({ $0 < 0x80 }), "\(text.debugDescription)")
+  }
+
+  @Test("30,000 generated ASCII whole numbers read the same")
+  func generatedWhole() {
+    let alphabet = Array("0123456789+-_ .exX\t".utf8)
+    var state: UInt64 = 0x1A7E_6E25
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    for _ in 0..<30_000 {
+      let n = Int(next() % 22)
+      let text = String(decoding: (0..<n).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }, as: UTF8.self)
+      let ascii = YAMLTable.asciiWholeNumber(text)
+      #expect(ascii != nil && ascii! == YAMLTable.foundationWholeNumber(text), "\(text.debugDescription)")
     }
   }
 }
