@@ -21,17 +21,24 @@ struct YAMLDecimalTests {
     if text.utf8.allSatisfy({ $0 < 0x80 }) { #expect(YAMLTable.asciiDecimal(text) != nil) }
   }
 
-  @Test("30,000 generated ASCII texts read the same")
-  func generated() {
-    let alphabet = Array("0123456789+-.eE_ \tinfaINFAxX,\r".utf8)
-    var state: UInt64 = 0x0DEC_1A1A
+  /// `count` texts of 0 to `longest` bytes drawn from `alphabet` by a fixed-seed linear
+  /// congruential generator, so that every run tests the same texts.
+  static func generatedTexts(_ alphabet: String, seed: UInt64, longest: Int, count: Int = 30_000) -> [String] {
+    let bytes = Array(alphabet.utf8)
+    var state = seed
     func next() -> UInt64 {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return state >> 33
     }
-    for _ in 0..<30_000 {
-      let n = Int(next() % 12)
-      let text = String(decoding: (0..<n).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }, as: UTF8.self)
+    return (0..<count).map { _ in
+      let n = Int(next() % UInt64(longest + 1))
+      return String(decoding: (0..<n).map { _ in bytes[Int(next() % UInt64(bytes.count))] }, as: UTF8.self)
+    }
+  }
+
+  @Test("30,000 generated ASCII texts read the same")
+  func generated() {
+    for text in Self.generatedTexts("0123456789+-.eE_ \tinfaINFAxX,\r", seed: 0x0DEC_1A1A, longest: 11) {
       #expect(YAMLTable.asciiDecimal(text) == YAMLTable.foundationDecimal(text), "\(text.debugDescription)")
     }
   }
@@ -50,15 +57,7 @@ struct YAMLDecimalTests {
 
   @Test("30,000 generated ASCII whole numbers read the same")
   func generatedWhole() {
-    let alphabet = Array("0123456789+-_ .exX\t".utf8)
-    var state: UInt64 = 0x1A7E_6E25
-    func next() -> UInt64 {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return state >> 33
-    }
-    for _ in 0..<30_000 {
-      let n = Int(next() % 22)
-      let text = String(decoding: (0..<n).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }, as: UTF8.self)
+    for text in Self.generatedTexts("0123456789+-_ .exX\t", seed: 0x1A7E_6E25, longest: 21) {
       let ascii = YAMLTable.asciiWholeNumber(text)
       #expect(ascii != nil && ascii! == YAMLTable.foundationWholeNumber(text), "\(text.debugDescription)")
     }
