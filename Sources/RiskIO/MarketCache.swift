@@ -8,8 +8,8 @@ import RiskCore
   import Darwin
 #endif
 
-/// A binary cache of parsed market-data files, so that a command does not parse the same CSV
-/// again on every run (parsing is most of `size`, `check` and `aum` on the examples:
+/// A binary cache of parsed market-data files (and of parsed regime profiles: ProfileCache.swift),
+/// so that a command does not parse the same CSV again on every run (parsing is most of `size`, `check` and `aum` on the examples:
 /// BENCHMARKS.md, "Start-up and the market cache").
 ///
 /// **It can never serve stale data.** An entry is used only when all of these hold:
@@ -167,7 +167,7 @@ public struct MarketCache: Sendable, Equatable {
   /// in the directory. Entries are never written after it.
   public static func finishWritesBeforeExit() { writes.close() }
 
-  private static let writes = WriteGate()
+  static let writes = WriteGate()
 
   /// Each write of an entry, under one lock the process's exit can take.
   final class WriteGate: @unchecked Sendable {
@@ -188,18 +188,19 @@ public struct MarketCache: Sendable, Equatable {
   /// The most entries kept (each is 8 to 48 bytes a bar: about 1 MB for the examples' 12 files).
   public static let maxEntries = 256
 
-  /// Removes the least recently written entries past ``maxEntries`` (errors ignored).
-  func prune() {
+  /// Removes the least recently written entries whose names start with `prefix` past `keep`
+  /// (``maxEntries`` market-data entries; errors ignored).
+  func prune(prefix: String = "market-", keep: Int = maxEntries) {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-    let entries = names.filter { $0.hasPrefix("market-") && $0.hasSuffix(".bin") }
-    guard entries.count > Self.maxEntries else { return }
+    let entries = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".bin") }
+    guard entries.count > keep else { return }
     var dated: [(Int, String)] = []
     for name in entries {
       var st = stat()
       let path = directory + "/" + name
       if stat(path, &st) == 0 { dated.append((Int(st.st_mtim.tv_sec), path)) }
     }
-    for (_, path) in dated.sorted(by: { $0.0 < $1.0 }).prefix(dated.count - Self.maxEntries) { unlink(path) }
+    for (_, path) in dated.sorted(by: { $0.0 < $1.0 }).prefix(dated.count - keep) { unlink(path) }
   }
 
   /// Temporary file, every write checked, rename into place; false on any failure.

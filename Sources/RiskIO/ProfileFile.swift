@@ -10,7 +10,9 @@ public enum ProfileFile {
   /// Loads every `*.yaml` profile in `directory` (except `auto.yaml`), ordered
   /// by `auto.yaml`'s `order` (else by file name). Every problem in every file
   /// is reported at once.
-  public static func loadDirectory(_ directory: String) throws -> RegimeSet {
+  /// With a `cache`, profiles read before from the same texts come from it (``MarketCache``'s
+  /// profile entries); the files are read in full either way.
+  public static func loadDirectory(_ directory: String, cache: MarketCache? = nil) throws -> RegimeSet {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
       throw InputError(
@@ -31,18 +33,18 @@ public enum ProfileFile {
     }
     if errors.count == 1 { throw errors[0] }
     if !errors.isEmpty { throw InputErrors(errors) }
-    return try assemble(texts, place: directory)
+    return try assemble(texts, place: directory, cache: cache)
   }
 
   /// The shipped profiles and `auto.yaml`, built into the binary (`scripts/embed-profiles.py`
   /// keeps them equal to `profiles/`): used when no profiles directory is configured. Each
   /// profile's source reads `built-in NAME profile`.
-  public static func builtIn() throws -> RegimeSet {
+  public static func builtIn(cache: MarketCache? = nil) throws -> RegimeSet {
     var texts: [ProfileText] = []
     for f in BuiltInProfileText.files {
       texts.append(ProfileText(name: f.name + ".yaml", path: builtInSource(f.name), text: f.text))
     }
-    return try assemble(texts, place: "the built-in profiles")
+    return try assemble(texts, place: "the built-in profiles", cache: cache)
   }
 
   /// The text of a built-in profile (`calm`, `normal`, `volatile`, `crisis`, `auto`).
@@ -61,6 +63,16 @@ public enum ProfileFile {
     let name: String
     let path: String
     let text: String
+  }
+
+  /// ``assemble(_:place:)``, or the profiles a cache entry holds for these very texts; a
+  /// reading that succeeds is kept for the next run.
+  static func assemble(_ texts: [ProfileText], place: String, cache: MarketCache?) throws -> RegimeSet {
+    guard let cache else { return try assemble(texts, place: place) }
+    if let kept = cache.lookupProfiles(texts, place: place) { return kept }
+    let set = try assemble(texts, place: place)
+    cache.storeProfiles(set, texts, place: place)
+    return set
   }
 
   static func assemble(_ texts: [ProfileText], place: String) throws -> RegimeSet {

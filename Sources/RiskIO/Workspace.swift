@@ -86,7 +86,7 @@ public struct Workspace: Sendable {
     // the other would meet them.
     let (loadedMarket, loadedRegimes) = concurrently(
       { Result { try paths.market.map { try MarketInputs.load(market: $0, instruments: paths.instruments, cache: cache) } } },
-      { Result { try loadProfiles(paths.profiles) } })
+      { Result { try loadProfiles(paths.profiles, cache: cache) } })
     let market = try loadedMarket.get()
     if let market, source != "today" {
       try MarketInputs.requireData(market, onOrBefore: asOf, source: flag != nil ? "--as-of" : config.path)
@@ -107,10 +107,10 @@ public struct Workspace: Sendable {
       maxPriceAgeDays: maxAge)
   }
 
-  static func loadProfiles(_ profiles: Profiles?) throws -> RegimeSet? {
+  static func loadProfiles(_ profiles: Profiles?, cache: MarketCache? = nil) throws -> RegimeSet? {
     switch profiles {
-    case .directory(let d): return try ProfileFile.loadDirectory(d)
-    case .builtIn: return try ProfileFile.builtIn()
+    case .directory(let d): return try ProfileFile.loadDirectory(d, cache: cache)
+    case .builtIn: return try ProfileFile.builtIn(cache: cache)
     case nil: return nil
     }
   }
