@@ -9,7 +9,7 @@ import RiskCore
 /// the cache) and of the place they came from, so an edit is a different entry; the header also
 /// holds the executable's identity, so a rebuilt parser never reads an older one's output; the
 /// entry is sealed with its own checksum and decoded with every length, count and case checked
-/// (anything unexpected is a miss). And an entry is written only when it decodes to profiles
+/// (anything unexpected, a number that is not finite among them, is a miss). And an entry is written only when it decodes to profiles
 /// equal to the ones just parsed, field for field (``RegimeProfile`` is `Hashable` over all its
 /// fields): a field the encoding missed makes no entry, never a changed limit.
 ///
@@ -162,7 +162,9 @@ extension EntryWriter {
 }
 
 extension EntryReader {
-  mutating func double() -> Double? { word().map { Double(bitPattern: $0) } }
+  /// A finite double; nil otherwise (a profile's every number was read finite, so anything else
+  /// is not an entry this code wrote).
+  mutating func double() -> Double? { word().map { Double(bitPattern: $0) }.flatMap { $0.isFinite ? $0 : nil } }
   mutating func int() -> Int? { word().map { Int(Int64(bitPattern: $0)) } }
   mutating func flag() -> Bool? {
     switch word() {

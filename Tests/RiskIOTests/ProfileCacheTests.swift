@@ -113,7 +113,7 @@ struct ProfileCacheTests {
     #expect(MarketCache.same(fresh, try ProfileFile.loadDirectory(profiles, cache: cache)))
   }
 
-  @Test("an entry cut short anywhere, even sealed again, reads as nothing")
+  @Test("an entry cut short anywhere, or holding a number that is not finite, even sealed again, reads as nothing")
   func truncated() throws {
     let set = try ProfileFile.loadDirectory(profiles)
     let sealed = MarketCache.profilesEntry(set, key: (1, 2), executable: 3)
@@ -127,6 +127,14 @@ struct ProfileCacheTests {
     }
     var other = EntryReader(sealed)
     #expect(other.regimeSet(matching: (1, 2), executable: 4) == nil)
+    // A number that is not finite, sealed as if written here: nothing.
+    var p = Self.unusual()
+    p.maxGroupExposure = .infinity
+    var w = EntryWriter()
+    w.bytes = Array(MarketCache.profilesEntry(RegimeSet(profiles: [p]), key: (1, 2), executable: 3).dropLast(16))
+    w.seal()
+    var infinite = EntryReader(w.bytes)
+    #expect(infinite.regimeSet(matching: (1, 2), executable: 3) == nil)
   }
 
   @Test("a profile with an error is not kept: the error is reported on every run")
