@@ -8,9 +8,10 @@ import RiskCore
   import Darwin
 #endif
 
-/// A binary cache of parsed market-data files (and of parsed regime profiles: ProfileCache.swift),
-/// so that a command does not parse the same CSV again on every run (parsing is most of `size`, `check` and `aum` on the examples:
-/// BENCHMARKS.md, "Start-up and the market cache").
+/// A binary cache of parsed market-data files (and of parsed regime profiles:
+/// ProfileCache.swift), so that a command does not parse the same CSV again on every run
+/// (parsing is most of `size`, `check` and `aum` on the examples: BENCHMARKS.md, "Start-up and
+/// the market cache").
 ///
 /// **It can never serve stale data.** An entry is used only when all of these hold:
 /// - the source file's bytes, read in full on every run, have the entry's length and 128-bit

@@ -9,9 +9,10 @@ import RiskCore
 /// the cache) and of the place they came from, so an edit is a different entry; the header also
 /// holds the executable's identity, so a rebuilt parser never reads an older one's output; the
 /// entry is sealed with its own checksum and decoded with every length, count and case checked
-/// (anything unexpected, a number that is not finite among them, is a miss). And an entry is written only when it decodes to profiles
-/// equal to the ones just parsed, field for field (``RegimeProfile`` is `Hashable` over all its
-/// fields): a field the encoding missed makes no entry, never a changed limit.
+/// (anything unexpected, a number that is not finite among them, is a miss). And an entry is
+/// written only when it decodes to profiles equal to the ones just parsed, field for field
+/// (``RegimeProfile`` is `Hashable` over all its fields): a field the encoding missed makes no
+/// entry, never a changed limit.
 ///
 /// Only successful readings are kept: files with an error are parsed, and their errors reported,
 /// on every run.
@@ -59,7 +60,7 @@ extension MarketCache {
     }
   }
 
-  /// The most profile entries kept (each edit of a profile makes a new one; about 2 KB each).
+  /// The most profile entries kept (each edit of a profile makes a new one; about 3 KB each).
   public static let maxProfileEntries = 32
 
   static func profilesEntry(_ set: RegimeSet, key: (UInt64, UInt64), executable: UInt64) -> [UInt8] {
