@@ -206,12 +206,7 @@ final class YAMLTable {
   /// `trimmingCharacters` bridge through `NSString`: 2.2 M instructions of the profiles'
   /// numbers in every run (BENCHMARKS.md, issue 16, twelfth pass). Nil for any other text.
   static func asciiDecimal(_ text: String) -> Decimal? {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(text.utf8.count)
-    for b in text.utf8 {
-      guard b < 0x80 else { return nil }
-      if b != UInt8(ascii: "_") { bytes.append(b) }
-    }
+    guard let bytes = asciiWithoutUnderscores(text) else { return nil }
     let blank = { (b: UInt8) in b == 0x20 || b == 0x09 }
     guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
     else { return .notANumber }
@@ -265,13 +260,20 @@ final class YAMLTable {
   /// YAML files (BENCHMARKS.md, issue 16, fourteenth pass). Nil for any other text; for an
   /// ASCII text, `.some(nil)` when it is not a whole number.
   static func asciiWholeNumber(_ text: String) -> Int?? {
+    guard let bytes = asciiWithoutUnderscores(text) else { return nil }
+    return .some(Int(String(decoding: bytes, as: UTF8.self)))
+  }
+
+  /// The bytes of an all-ASCII `text` without its underscores (YAML's digit separators), as
+  /// `replacingOccurrences(of: "_", with: "")` would leave them; nil for any other text.
+  static func asciiWithoutUnderscores(_ text: String) -> [UInt8]? {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(text.utf8.count)
     for b in text.utf8 {
       guard b < 0x80 else { return nil }
       if b != UInt8(ascii: "_") { bytes.append(b) }
     }
-    return .some(Int(String(decoding: bytes, as: UTF8.self)))
+    return bytes
   }
 
   func bool(_ key: String) -> Bool? {
