@@ -105,8 +105,12 @@ public struct MarketCache: Sendable, Equatable {
     var h = ContentHash()
     h.mix(string: Self.absolute(key.path))
     h.mix(string: key.symbol ?? "\u{0}")
-    let (a, b) = h.digest()
-    return directory + "/market-" + String(a, radix: 16) + String(b, radix: 16) + ".bin"
+    return entryFile("market-", h.digest())
+  }
+
+  /// `<directory>/<prefix><the key in hex>.bin`: where an entry of that kind and key is kept.
+  func entryFile(_ prefix: String, _ key: (UInt64, UInt64)) -> String {
+    directory + "/" + prefix + String(key.0, radix: 16) + String(key.1, radix: 16) + ".bin"
   }
 
   static func absolute(_ path: String) -> String {

@@ -32,25 +32,19 @@ extension MarketCache {
     return h.digest()
   }
 
-  func profilesPath(_ key: (UInt64, UInt64)) -> String {
-    directory + "/profiles-" + String(key.0, radix: 16) + String(key.1, radix: 16) + ".bin"
-  }
-
-  /// The profiles these texts read as, if an entry holds them.
-  func lookupProfiles(_ texts: [ProfileFile.ProfileText], place: String) -> RegimeSet? {
+  /// The profiles of the texts with this ``profilesKey(_:place:)``, if an entry holds them.
+  func lookupProfiles(key: (UInt64, UInt64)) -> RegimeSet? {
     guard executable != 0 else { return nil }
-    let key = Self.profilesKey(texts, place: place)
-    guard let bytes = Self.readEntry(profilesPath(key), maxBytes: 1 << 20) else { return nil }
+    guard let bytes = Self.readEntry(entryFile("profiles-", key), maxBytes: 1 << 20) else { return nil }
     var r = EntryReader(bytes)
     return r.regimeSet(matching: key, executable: executable)
   }
 
-  /// Keeps the profiles these texts read as, when the entry reads back as the same profiles;
-  /// any failure is ignored (the next run parses again).
-  func storeProfiles(_ set: RegimeSet, _ texts: [ProfileFile.ProfileText], place: String) {
+  /// Keeps the profiles read from the texts with this key, when the entry reads back as the
+  /// same profiles; any failure is ignored (the next run parses again).
+  func storeProfiles(_ set: RegimeSet, key: (UInt64, UInt64)) {
     guard executable != 0 else { return }
-    let key = Self.profilesKey(texts, place: place)
-    let path = profilesPath(key)
+    let path = entryFile("profiles-", key)
     if InputFiles.readBy(path) != nil { return }
     let bytes = Self.profilesEntry(set, key: key, executable: executable)
     var check = EntryReader(bytes)

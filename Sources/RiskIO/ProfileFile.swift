@@ -69,9 +69,10 @@ public enum ProfileFile {
   /// reading that succeeds is kept for the next run.
   static func assemble(_ texts: [ProfileText], place: String, cache: MarketCache?) throws -> RegimeSet {
     guard let cache else { return try assemble(texts, place: place) }
-    if let kept = cache.lookupProfiles(texts, place: place) { return kept }
+    let key = MarketCache.profilesKey(texts, place: place)
+    if let kept = cache.lookupProfiles(key: key) { return kept }
     let set = try assemble(texts, place: place)
-    cache.storeProfiles(set, texts, place: place)
+    cache.storeProfiles(set, key: key)
     return set
   }
 

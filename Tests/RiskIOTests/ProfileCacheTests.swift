@@ -66,7 +66,7 @@ struct ProfileCacheTests {
       ProfileFile.ProfileText(
         name: $0, path: profiles + "/" + $0, text: try String(contentsOfFile: profiles + "/" + $0, encoding: .utf8))
     }
-    let kept = try #require(cache.lookupProfiles(texts, place: profiles))
+    let kept = try #require(cache.lookupProfiles(key: MarketCache.profilesKey(texts, place: profiles)))
     #expect(MarketCache.same(fresh, kept))
     let builtIn = try ProfileFile.builtIn()
     #expect(MarketCache.same(builtIn, try ProfileFile.builtIn(cache: cache)))
