@@ -14,11 +14,17 @@ BIN=${BIN:-.build/release}
 ADVISOR="$BIN/advisor"
 BENCH="$BIN/advisor-bench"
 OUT=bench/out
-PY=bench/.venv/bin/python
 RUNS=${ISSUE16_RUNS:-15}
 SLOW=${ISSUE16_SLOW_RUNS:-3}
 if [[ -n "${ISSUE16_QUICK:-}" ]]; then RUNS=5; SLOW=2; fi
 mkdir -p "$OUT/hyperfine"
+source bench/debian-install.sh
+require_tool hyperfine hyperfine
+require_tool /usr/bin/time time
+require_tool bc bc
+source bench/python-peers-env.sh
+peers_env
+PY=$PEERS_PY
 "$BENCH" generate --out "$OUT" >/dev/null
 export ADVISOR_JOURNAL="$PWD/$OUT/journal-issue16.sqlite"
 rm -f "$ADVISOR_JOURNAL"*
@@ -77,7 +83,7 @@ case_ budget-500 "$SLOW" "$ADVISOR" budget --market "$PANEL" --instruments "$SYM
 if [[ -x "$PY" ]]; then
   case_ python-sklearn-rp-500 "$SLOW" "$PY" bench/peers_pipeline.py sklearn "$PANEL" 2519 --rp
 else
-  echo "  python-sklearn-rp-500: SKIPPED ($PY missing: run bench/peers.sh once to make the venv)"
+  echo "  python-sklearn-rp-500: SKIPPED ($PY could not be made: see $OUT/peers-install.log)"
 fi
 # The risk rows are a ratio of two runs of about 70 ms: 3 runs each left it to the noise
 # (1.23–1.57 in the twelfth pass), so they take the fast rows' count.

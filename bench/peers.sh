@@ -11,8 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=bench/out
-VENV=bench/.venv
-PY="$VENV/bin/python"
 BIN=${BIN:-.build/release}
 ADVISOR="$BIN/advisor"
 BENCH="$BIN/advisor-bench"
@@ -26,19 +24,10 @@ if [[ -n "${PEERS_THREADS:-}" ]]; then
 fi
 mkdir -p "$OUT/hyperfine"
 
-# --- the Python environment (each package on its own, so one failure does not stop the rest)
-if [[ ! -x "$PY" ]]; then
-  python3 -m venv "$VENV" || { echo "error: python3 -m venv failed (apt-get install python3-venv)" >&2; exit 2; }
-fi
-if ! "$PY" -c "import numpy, pandas, sklearn, threadpoolctl, pypfopt, riskfolio" 2>/dev/null; then
-  : >"$OUT/peers-install.log"
-  for p in numpy pandas scikit-learn threadpoolctl PyPortfolioOpt Riskfolio-Lib; do
-    if ! "$VENV/bin/pip" install --quiet "$p" >>"$OUT/peers-install.log" 2>&1; then
-      echo "warning: pip install $p failed (see $OUT/peers-install.log); its cases are skipped" >&2
-    fi
-  done
-fi
-"$VENV/bin/pip" freeze 2>/dev/null | grep -i -E '^(numpy|pandas|scikit-learn|scipy|threadpoolctl|pyportfolioopt|riskfolio-lib|cvxpy|clarabel)==' >"$OUT/peers-versions.txt" || true
+# --- the Python environment
+source bench/python-peers-env.sh
+peers_env
+PY=$PEERS_PY
 echo "== Python packages: $(tr '\n' ' ' <"$OUT/peers-versions.txt")"
 
 # --- advisor

@@ -14,11 +14,8 @@ cd "$(dirname "$0")/.."
 [[ $# -ge 2 ]] || { echo "usage: bench/profile.sh NAME advisor-arguments..." >&2; exit 64; }
 name=$1
 shift
-command -v valgrind >/dev/null || {
-  echo "valgrind is missing; installing it from Debian" >&2
-  source bench/debian-install.sh
-  debian_install valgrind
-}
+source bench/debian-install.sh
+require_tool valgrind valgrind
 dir=bench/out/callgrind
 mkdir -p "$dir"
 cp .build/release/advisor "$dir/advisor-nodebug"

@@ -31,15 +31,8 @@ for b in "$ADVISOR" "$BENCH"; do
   [[ -x "$b" ]] || { echo "error: $b is missing; run 'make bench' (it builds release first)" >&2; exit 2; }
 done
 source bench/debian-install.sh
-command -v hyperfine >/dev/null || {
-  echo "hyperfine is missing; installing it from Debian" >&2
-  debian_install hyperfine
-}
-[[ -x /usr/bin/time ]] || {
-  echo "/usr/bin/time is missing; installing it from Debian" >&2
-  debian_install time
-}
-command -v hyperfine >/dev/null || { echo "error: hyperfine could not be installed (apt-get install hyperfine)" >&2; exit 2; }
+require_tool hyperfine hyperfine
+require_tool /usr/bin/time time
 
 mkdir -p "$OUT/hyperfine"
 # The commands on the examples run as a user runs them, journaled, into a journal of the bench's own.

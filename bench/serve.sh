@@ -24,8 +24,9 @@ mkdir -p "$OUT"
 for b in "$BIN/advisor" "$BIN/advisor-serve"; do
   [[ -x "$b" ]] || { echo "error: $b is missing; run 'make release'" >&2; exit 2; }
 done
-command -v wrk >/dev/null || { echo "error: wrk is missing (apt-get install wrk)" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "error: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
+source bench/debian-install.sh
+require_tool wrk wrk
+require_tool hyperfine hyperfine
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/advisor-serve-bench.XXXXXX")
 export ADVISOR_CACHE="$TMP/cache"
